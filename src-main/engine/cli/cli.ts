@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ApiError, type DriveStatus, type ImportResult } from '../api-types';
+import { Engine } from '../engine';
+import { startWebServer } from '../web/server';
+import { parseArgs } from './args';
+import { progressLine } from './progress-bar';
+
+const USAGE = `drive-triage: find failing hard drives before they fail
+
+Usage:
+  drive-triage import <paths...> --db <file> [--json]   import Backblaze CSV, CSV.GZ, ZIP files or folders
+  drive-triage summary --db <file> [--json]             days, drives, failures, models, attribute fill rates
+  drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]
+  drive-triage serve --db <file> [--port N] [--sample]  web mode: the app's UI on 127.0.0.1
+
+--db may also come from the DRIVE_TRIAGE_DB environment variable.`;
+
+const VALUED = new Set(['db', 'model', 'search', 'limit', 'port', 'offset']);
+
+class UsageError extends Error {}
+
+function rendererDir(): string {
+  const candidates = [join(__dirname, '../renderer'), resolve(__dirname, '../../../out/renderer'), resolve('out/renderer')];
+  const found = candidates.find((d) => existsSync(join(d, 'index.html')));
+  if (!found) throw new Error('the UI is not built yet: run `npm run build` first');
+  return found;
+}
+
+async function runImportCommand(engine: Engine, paths: string[], json: boolean): Promise<number> {
+  if (paths.length === 0) throw new UsageError('import needs at least one path');
+  const tty = process.stderr.isTTY && !json;
+  const off = engine.on('job/progress', (e) => {
+    if (tty) process.stderr.write(`\r${progressLine(e.progress)}\x1b[K`);
+  });
+  const { jobId } = await engine.call('import/start', { paths });
+  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
+  process.once('SIGINT', cancel);
+  const job = await engine.jobs.wait(jobId);
+  process.off('SIGINT', cancel);
+  off();
+  if (tty) process.stderr.write('\n');
+  if (job.state === 'failed') throw new Error(job.error ?? 'the import failed');
+  const r = job.result as ImportResult;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  } else {
+    for (const f of r.files) {
+      const counts = `${f.rowsAccepted} accepted, ${f.rowsRejected} rejected, ${f.rowsDuplicate} duplicate`;
+      process.stdout.write(`${f.status.padEnd(16)} ${f.name}: ${counts}${f.message ? ` (${f.message})` : ''}\n`);
+    }
+    for (const s of r.skipped) process.stdout.write(`${'skipped'.padEnd(16)} ${s.name}: ${s.reason}\n`);
+    process.stdout.write(
+      `${r.rowsAccepted} rows accepted, ${r.rowsRejected} rejected, ${r.rowsDuplicate} duplicate in ${r.seconds.toFixed(1)} s${r.cancelled ? ' (cancelled)' : ''}\n`,
+    );
+  }
+  return r.files.some((f) => f.status === 'refused') || r.cancelled ? 1 : 0;
+}
+
+async function runSummary(engine: Engine, json: boolean): Promise<number> {
+  const s = await engine.call('dataset/summary', {});
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(
+    `${s.rows.toLocaleString('en-US')} readings, ${s.drives.toLocaleString('en-US')} drives, ${s.failures} failures, ${s.days} days (${s.firstDay ?? '-'} .. ${s.lastDay ?? '-'})\n\nModels:\n`,
+  );
+  for (const m of s.models) process.stdout.write(`  ${m.model.padEnd(28)} ${String(m.drives).padStart(8)} drives ${String(m.failures).padStart(6)} failed\n`);
+  process.stdout.write('\nAttributes (fill rate):\n');
+  for (const a of s.attributes) process.stdout.write(`  ${a.name.padEnd(28)} ${(a.fillRate * 100).toFixed(1).padStart(6)}%\n`);
+  return 0;
+}
+
+async function runDrives(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
+  const status: DriveStatus = flags.has('failed') ? 'failed' : flags.has('healthy') ? 'healthy' : 'all';
+  const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
+  const limit = Number(str('limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const page = await engine.call('drives/list', { status, model: str('model'), search: str('search'), limit });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+    return 0;
+  }
+  for (const d of page.rows) {
+    process.stdout.write(
+      `${d.serial.padEnd(22)} ${d.model.padEnd(26)} ${d.firstDay} .. ${d.lastDay} ${String(d.daysSeen).padStart(5)} days${d.failureDay ? `  FAILED ${d.failureDay}` : ''}\n`,
+    );
+  }
+  process.stdout.write(`${page.rows.length} of ${page.total} drives\n`);
+  return 0;
+}
+
+async function runServe(engine: Engine, flags: Map<string, string | true>, dbPath: string): Promise<number> {
+  const port = flags.has('port') ? Number(flags.get('port')) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  const server = await startWebServer(engine, {
+    port,
+    rendererDir: rendererDir(),
+    uploadDir: join(dirname(dbPath), 'uploads'),
+  });
+  if (flags.has('sample') && (await engine.call('app/info', {})).empty) await engine.call('import/sample', {});
+  process.stdout.write(`Drive Triage web mode: open ${server.url}\n`);
+  await new Promise<void>((r) => {
+    process.once('SIGINT', r);
+    process.once('SIGTERM', r);
+  });
+  await server.close();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  let args;
+  try {
+    args = parseArgs(rest, VALUED);
+  } catch (err) {
+    process.stderr.write(`drive-triage: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const json = args.flags.has('json');
+  const dbFlag = args.flags.get('db');
+  const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
+  if (!['import', 'summary', 'drives', 'serve'].includes(command)) {
+    process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
+    return 2;
+  }
+  if (!dbPath) {
+    process.stderr.write('drive-triage: --db <file> is required (the workspace database)\n');
+    return 2;
+  }
+  let engine: Engine | null = null;
+  try {
+    engine = new Engine({ dbPath: resolve(dbPath), mode: command === 'serve' ? 'web' : 'cli' });
+    switch (command) {
+      case 'import':
+        return await runImportCommand(engine, args.positionals, json);
+      case 'summary':
+        return await runSummary(engine, json);
+      case 'drives':
+        return await runDrives(engine, args.flags, json);
+      default:
+        return await runServe(engine, args.flags, resolve(dbPath));
+    }
+  } catch (err) {
+    const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { message } })}\n`);
+    process.stderr.write(`drive-triage: ${message}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    await engine?.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`drive-triage: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

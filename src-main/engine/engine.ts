@@ -1,0 +1,120 @@
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, requestSchemas } from './api-schemas';
+import {
+  ApiError,
+  API_KEYS,
+  type ApiClient,
+  type ApiKey,
+  type ApiRequest,
+  type ApiResponse,
+  type AppInfo,
+  type Events,
+} from './api-types';
+import { driveSeries, listDrives, listModels } from './catalogue/drives';
+import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
+import { JobManager } from './jobs/job-manager';
+import { openDb, type Db } from './store/db';
+import { VERSION } from './version';
+
+export interface EngineOptions {
+  dbPath: string;
+  mode: AppInfo['mode'];
+  /** Folder of the bundled sample data; found next to the app when not given. */
+  samplePath?: string;
+}
+
+type Handlers = { [K in ApiKey]: (arg: ApiRequest<K>) => ApiResponse<K> | Promise<ApiResponse<K>> };
+
+export function defaultSamplePath(): string | null {
+  const candidates = [
+    resolve(__dirname, '../../resources/sample'),
+    resolve(__dirname, '../../../resources/sample'),
+    resolve(process.cwd(), 'resources/sample'),
+  ];
+  // Electron sets process.resourcesPath in the packaged app; plain Node has none.
+  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
+  if (typeof resourcesPath === 'string') candidates.unshift(resolve(resourcesPath, 'sample'));
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+/**
+ * The engine: the store, the jobs, and one handler per Api key. Transports
+ * (Electron IPC, web mode, the CLI, tests) only ever call `call` and `on`.
+ */
+export class Engine implements ApiClient {
+  readonly db: Db;
+  readonly jobs: JobManager;
+  private readonly events = new EventEmitter();
+  private readonly handlers: Handlers;
+  private readonly samplePath: string | null;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.db = openDb(opts.dbPath);
+    // No import runs as the engine starts, so a file still marked running was cut off.
+    this.db.prepare("UPDATE files SET status = 'interrupted' WHERE status = 'running'").run();
+    this.samplePath = opts.samplePath ?? defaultSamplePath();
+    this.events.setMaxListeners(100);
+    this.jobs = new JobManager((event, data) => this.events.emit(event, data));
+    this.handlers = this.makeHandlers();
+  }
+
+  private makeHandlers(): Handlers {
+    const db = this.db;
+    const startImport = (paths: string[], label: string): { jobId: string } => ({
+      jobId: this.jobs.start({ kind: 'import', dbPath: this.opts.dbPath, paths }, label).id,
+    });
+    return {
+      'app/info': () => ({
+        version: VERSION,
+        dbPath: this.opts.dbPath,
+        mode: this.opts.mode,
+        sampleAvailable: this.samplePath !== null,
+        empty: (db.prepare('SELECT count(*) AS n FROM drives WHERE days_seen > 0').get() as { n: number }).n === 0,
+      }),
+      'dataset/summary': () => datasetSummary(db),
+      'drives/list': (q) => listDrives(db, q),
+      'drives/models': () => listModels(db),
+      'drives/series': (q) => driveSeries(db, q.serial, q.attributes),
+      'import/start': (q) => {
+        for (const p of q.paths) if (!existsSync(p)) throw new ApiError('not-found', `${p}: no such file or folder`);
+        const label = q.paths.length === 1 ? q.paths[0] : `${q.paths.length} inputs`;
+        return startImport(q.paths.map((p) => resolve(p)), `Import ${label}`);
+      },
+      'import/sample': () => {
+        if (!this.samplePath) throw new ApiError('not-found', 'the bundled sample data is not installed with this copy');
+        return startImport([this.samplePath], 'Import the bundled Backblaze sample');
+      },
+      'import/files': () => importedFiles(db),
+      'import/rejects': (q) => rejectedRows(db, q),
+      'jobs/list': () => this.jobs.list(),
+      'jobs/get': (q) => this.jobs.get(q.id),
+      'jobs/cancel': (q) => this.jobs.cancel(q.id),
+    };
+  }
+
+  /** Validates the payload, then runs the handler. Errors come back as ApiError with a readable message. */
+  async call<K extends ApiKey>(key: K, arg: ApiRequest<K>): Promise<ApiResponse<K>> {
+    if (!(API_KEYS as readonly string[]).includes(key)) throw new ApiError('bad-request', `unknown Api key "${String(key)}"`);
+    const parsed = requestSchemas[key].safeParse(arg ?? {});
+    if (!parsed.success) throw new ApiError('bad-request', describeIssues(key, parsed.error as z.ZodError));
+    try {
+      return await this.handlers[key](parsed.data as ApiRequest<K>);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError('internal', (err as Error).message);
+    }
+  }
+
+  on<E extends keyof Events>(event: E, cb: (data: Events[E]) => void): () => void {
+    this.events.on(event, cb);
+    return () => this.events.off(event, cb);
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import * as yauzl from 'yauzl';
+
+/**
+ * One CSV to import: a plain file, a gzipped file, or an entry inside a zip.
+ * open() yields the CSV's bytes (decompressed, streamed: never unzipped to disk);
+ * onStoredBytes reports progress in bytes as stored, which is what the total counts.
+ */
+export interface Source {
+  name: string;
+  /** Bytes as stored: the file size, or the compressed size of a zip entry. */
+  size: number;
+  kind: 'csv' | 'gz' | 'zip-entry';
+  sha256(): Promise<string>;
+  open(onStoredBytes: (n: number) => void): Promise<Readable>;
+}
+
+export interface SkippedInput {
+  name: string;
+  reason: string;
+}
+
+const CSV = /\.csv$/i;
+const GZ = /\.csv\.gz$/i;
+const ZIP = /\.zip$/i;
+const READ_CHUNK = 1 << 20;
+
+function hashStream(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    stream.on('data', (b: Buffer) => h.update(b));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+function fileSource(path: string, size: number, gz: boolean): Source {
+  return {
+    name: path,
+    size,
+    kind: gz ? 'gz' : 'csv',
+    sha256: () => hashStream(createReadStream(path, { highWaterMark: READ_CHUNK })),
+    open: (onStoredBytes) => {
+      const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
+      raw.on('data', (b: Buffer | string) => onStoredBytes(b.length));
+      if (!gz) return Promise.resolve(raw);
+      const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+      raw.on('error', (e) => gunzip.destroy(e));
+      return Promise.resolve(raw.pipe(gunzip));
+    },
+  };
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) =>
+      err || !zip ? reject(err ?? new Error('cannot open zip')) : resolve(zip),
+    ),
+  );
+}
+
+function zipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (e: yauzl.Entry) => {
+      entries.push(e);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+}
+
+function entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, decompress: boolean): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, decompress ? {} : { decompress: false }, (err, s) =>
+      err || !s ? reject(err ?? new Error('cannot read zip entry')) : resolve(s),
+    ),
+  );
+}
+
+async function zipSources(path: string, skipped: SkippedInput[]): Promise<Source[]> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (err) {
+    throw new Error(`${path}: not a readable zip file (${(err as Error).message})`);
+  }
+  const entries = await zipEntries(zip);
+  const out: Source[] = [];
+  for (const entry of entries) {
+    const entryName = entry.fileName;
+    if (entryName.endsWith('/')) continue;
+    const name = `${path}!${entryName}`;
+    if (!CSV.test(entryName) || basename(entryName).startsWith('._') || entryName.startsWith('__MACOSX/')) {
+      skipped.push({ name, reason: 'not a CSV file; skipped' });
+      continue;
+    }
+    out.push({
+      name,
+      size: entry.compressedSize,
+      kind: 'zip-entry',
+      sha256: async () => hashStream(await entryStream(zip, entry, false)),
+      open: async (onStoredBytes) => {
+        const s = await entryStream(zip, entry, true);
+        // Progress in stored bytes, scaled from the decompressed bytes read.
+        const ratio = entry.uncompressedSize > 0 ? entry.compressedSize / entry.uncompressedSize : 1;
+        s.on('data', (b: Buffer) => onStoredBytes(b.length * ratio));
+        return s;
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * Expands files and folders (recursively, in name order) into sources. Inputs
+ * that cannot be CSVs are listed as skipped rather than failing the whole import.
+ */
+export async function expandInputs(paths: string[]): Promise<{ sources: Source[]; skipped: SkippedInput[] }> {
+  const sources: Source[] = [];
+  const skipped: SkippedInput[] = [];
+  const visit = async (path: string, explicit: boolean): Promise<void> => {
+    let st;
+    try {
+      st = await fsp.stat(path);
+    } catch {
+      throw new Error(`${path}: no such file or folder`);
+    }
+    if (st.isDirectory()) {
+      const names = (await fsp.readdir(path)).sort();
+      for (const n of names) if (!n.startsWith('.')) await visit(join(path, n), false);
+    } else if (GZ.test(path)) sources.push(fileSource(path, st.size, true));
+    else if (CSV.test(path)) sources.push(fileSource(path, st.size, false));
+    else if (ZIP.test(path)) sources.push(...(await zipSources(path, skipped)));
+    else if (explicit) sources.push(fileSource(path, st.size, isGzipMagic(await readHead(path))));
+    else skipped.push({ name: path, reason: 'not a .csv, .csv.gz or .zip file; skipped' });
+  };
+  for (const p of paths) await visit(p, true);
+  return { sources, skipped };
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await fh.read(b, 0, 2, 0);
+    return b;
+  } finally {
+    await fh.close();
+  }
+}
+
+function isGzipMagic(b: Buffer): boolean {
+  return b[0] === 0x1f && b[1] === 0x8b;
+}

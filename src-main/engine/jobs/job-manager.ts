@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ApiError, type Events, type JobInfo } from '../api-types';
+import type { JobMessage, JobOrder } from './job-protocol';
+
+type Emit = <E extends keyof Events>(event: E, data: Events[E]) => void;
+
+/** If a worker has not wound down this long after a cancel, it is stopped hard (the store stays consistent). */
+const CANCEL_GRACE_MS = 1500;
+
+/**
+ * Where the compiled worker sits next to the compiled engine; under tsx (tests,
+ * development) the TypeScript source runs with tsx's loader instead.
+ */
+function workerEntry(): { code: string; eval: boolean } {
+  const built = join(__dirname, 'job-worker.js');
+  if (existsSync(built)) return { code: built, eval: false };
+  // Node 20 ignores --import in a worker's execArgv, so register tsx from inside it.
+  const src = JSON.stringify(join(__dirname, 'job-worker.ts'));
+  return { code: `require('tsx/cjs/api').register(); require(${src});`, eval: true };
+}
+
+interface Running {
+  info: JobInfo;
+  cancelFlag: Int32Array;
+  worker: Worker | null;
+  order: Omit<JobOrder, 'cancelFlag'>;
+  finished: Promise<JobInfo>;
+  settle: (j: JobInfo) => void;
+}
+
+/**
+ * Long work runs as jobs in worker threads, one at a time (the store has one
+ * writer), so the thread that answers the UI stays free.
+ */
+export class JobManager {
+  private readonly jobs = new Map<string, Running>();
+  private readonly queue: Running[] = [];
+  private active: Running | null = null;
+
+  constructor(private readonly emit: Emit) {}
+
+  start(order: Omit<JobOrder, 'cancelFlag'>, label: string): JobInfo {
+    let settle!: (j: JobInfo) => void;
+    const finished = new Promise<JobInfo>((r) => (settle = r));
+    const job: Running = {
+      info: {
+        id: randomUUID(),
+        kind: order.kind,
+        state: 'queued',
+        label,
+        progress: null,
+        result: null,
+        error: null,
+        startedAt: new Date().toISOString(),
+        finishedAt: null,
+      },
+      cancelFlag: new Int32Array(new SharedArrayBuffer(4)),
+      worker: null,
+      order,
+      finished,
+      settle,
+    };
+    this.jobs.set(job.info.id, job);
+    this.queue.push(job);
+    this.pump();
+    return { ...job.info };
+  }
+
+  get(id: string): JobInfo {
+    const j = this.jobs.get(id);
+    if (!j) throw new ApiError('not-found', `no job with id ${id}`);
+    return { ...j.info };
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.info })).reverse();
+  }
+
+  /** Resolves when the job ends, whatever way it ends. */
+  wait(id: string): Promise<JobInfo> {
+    const j = this.jobs.get(id);
+    if (!j) throw new ApiError('not-found', `no job with id ${id}`);
+    return j.finished;
+  }
+
+  cancel(id: string): JobInfo {
+    const j = this.jobs.get(id);
+    if (!j) throw new ApiError('not-found', `no job with id ${id}`);
+    if (j.info.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(j), 1);
+      this.finish(j, 'cancelled', null, null);
+    } else if (j.info.state === 'running') {
+      Atomics.store(j.cancelFlag, 0, 1);
+      const w = j.worker;
+      setTimeout(() => {
+        if (j.info.state === 'running' && w) void w.terminate();
+      }, CANCEL_GRACE_MS).unref();
+    }
+    return { ...j.info };
+  }
+
+  async close(): Promise<void> {
+    for (const j of this.queue.splice(0)) this.finish(j, 'cancelled', null, null);
+    const a = this.active;
+    if (a) {
+      this.cancel(a.info.id);
+      await a.finished;
+    }
+  }
+
+  private pump(): void {
+    if (this.active || this.queue.length === 0) return;
+    const job = this.queue.shift() as Running;
+    this.active = job;
+    job.info.state = 'running';
+    const entry = workerEntry();
+    const worker = new Worker(entry.code, {
+      eval: entry.eval,
+      workerData: { ...job.order, cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer } satisfies JobOrder,
+    });
+    job.worker = worker;
+    let ended = false;
+    worker.on('message', (m: JobMessage) => {
+      if (m.type === 'progress') {
+        job.info.progress = m.progress;
+        this.emit('job/progress', { jobId: job.info.id, kind: job.info.kind, progress: m.progress });
+      } else if (m.type === 'done') {
+        ended = true;
+        this.finish(job, m.result.cancelled ? 'cancelled' : 'done', m.result, null);
+      } else {
+        ended = true;
+        this.finish(job, 'failed', null, m.message);
+      }
+    });
+    worker.on('error', (err) => {
+      if (!ended) this.finish(job, 'failed', null, err.message);
+      ended = true;
+    });
+    worker.on('exit', (code) => {
+      if (!ended) {
+        const cancelled = Atomics.load(job.cancelFlag, 0) === 1;
+        this.finish(job, cancelled ? 'cancelled' : 'failed', null, cancelled ? null : `the job stopped unexpectedly (exit code ${code})`);
+      }
+      this.active = null;
+      this.pump();
+    });
+  }
+
+  private finish(job: Running, state: JobInfo['state'], result: JobInfo['result'], error: string | null): void {
+    if (job.info.finishedAt) return;
+    job.info.state = state;
+    job.info.result = result;
+    job.info.error = error;
+    job.info.finishedAt = new Date().toISOString();
+    this.emit('job/finished', { ...job.info });
+    if (result) this.emit('data/changed', { reason: 'import' });
+    job.settle({ ...job.info });
+  }
+}

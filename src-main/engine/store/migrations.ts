@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema. Each entry upgrades the database from version i to i + 1;
+ * `PRAGMA user_version` records how far a file has come. Never edit a shipped
+ * migration: add a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: drives, readings, the attribute catalogue, imported files and rejects.
+  `
+  CREATE TABLE drives (
+    id            INTEGER PRIMARY KEY,
+    serial        TEXT    NOT NULL UNIQUE,
+    model         TEXT    NOT NULL,
+    capacity      INTEGER,              -- bytes; 64-bit
+    first_day     INTEGER NOT NULL,     -- days since 1970-01-01 (UTC)
+    last_day      INTEGER NOT NULL,
+    days_seen     INTEGER NOT NULL DEFAULT 0,
+    failure_day   INTEGER,              -- the day of its failure = 1 row, NULL while healthy
+    created_file_id INTEGER             -- the import that first saw it (to undo a refused file)
+  );
+  CREATE INDEX drives_model ON drives(model);
+  CREATE INDEX drives_failure ON drives(failure_day);
+
+  -- One row per numeric column ever seen (smart_5_raw, smart_5_normalized, pod_id, ...).
+  -- slot is the position of that column inside every readings.vals blob.
+  CREATE TABLE attributes (
+    slot          INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE,
+    smart_id      INTEGER,              -- N of smart_N_*, NULL for other columns
+    kind          TEXT    NOT NULL,     -- 'raw' | 'normalized' | 'extra'
+    present_rows  INTEGER NOT NULL DEFAULT 0
+  );
+
+  -- Day-major, append-only: rows arrive one day at a time and are written in that
+  -- order, so inserts never scatter across the file (see ARCHITECTURE.md).
+  CREATE TABLE readings (
+    day           INTEGER NOT NULL,
+    drive_id      INTEGER NOT NULL REFERENCES drives(id),
+    failure       INTEGER NOT NULL,
+    file_id       INTEGER NOT NULL,
+    vals          BLOB    NOT NULL,     -- sparse encoding of every numeric column, see readings-codec.ts
+    tags          TEXT                  -- JSON of non-numeric extra columns (datacenter, ...), NULL if none
+  );
+  CREATE UNIQUE INDEX readings_day_drive ON readings(day, drive_id);
+
+  CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,     -- path, or zip path + '!' + entry name
+    size          INTEGER NOT NULL,     -- bytes as stored (compressed for .gz / zip entries)
+    sha256        TEXT    NOT NULL UNIQUE,
+    first_rowid   INTEGER NOT NULL,     -- readings of this file start here (append-only table)
+    status        TEXT    NOT NULL,     -- 'running' | 'done' | 'interrupted' | 'failed'
+    rows_accepted INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL DEFAULT 0,
+    rows_duplicate INTEGER NOT NULL DEFAULT 0, -- identical to a row already stored
+    started_at    TEXT    NOT NULL,
+    finished_at   TEXT,
+    error         TEXT
+  );
+
+  CREATE TABLE rejected_rows (
+    id            INTEGER PRIMARY KEY,
+    file_id       INTEGER NOT NULL REFERENCES files(id),
+    line          INTEGER NOT NULL,
+    reason        TEXT    NOT NULL,
+    raw           TEXT    NOT NULL
+  );
+  CREATE INDEX rejected_rows_file ON rejected_rows(file_id, line);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaTooNewError extends Error {
+  constructor(file: string, found: number) {
+    super(
+      `${file} was written by a newer Drive Triage (schema version ${found}; this version reads up to ${SCHEMA_VERSION}). Update the app to open it.`,
+    );
+  }
+}
+
+/** Brings `db` up to SCHEMA_VERSION, each step in its own transaction. */
+export function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(file, current);
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

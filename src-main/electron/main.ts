@@ -1,0 +1,93 @@
+/**
+ * The Electron shell, kept thin: one locked-down window, the engine in a utility
+ * process, and the Api table forwarded between them. Nothing else in the app
+ * imports electron.
+ */
+import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_KEYS } from '../engine/api-types';
+import type { HostReply, HostRequest } from './engine-host';
+
+const apiKeys = new Set<string>(API_KEYS);
+const rendererIndex = join(__dirname, '../renderer/index.html');
+let engine: UtilityProcess | null = null;
+let window: BrowserWindow | null = null;
+let nextId = 1;
+const pending = new Map<number, (reply: HostReply) => void>();
+
+function samplePath(): string {
+  const packaged = join(process.resourcesPath, 'sample');
+  return existsSync(packaged) ? packaged : join(__dirname, '../../resources/sample');
+}
+
+function startEngine(): UtilityProcess {
+  const dbPath = process.env.DRIVE_TRIAGE_DB ?? join(app.getPath('userData'), 'workspace.sqlite');
+  const child = utilityProcess.fork(join(__dirname, 'engine-host.js'), [dbPath, samplePath()], {
+    serviceName: 'Drive Triage engine',
+  });
+  child.on('message', (msg: HostReply) => {
+    if (msg.type === 'event') window?.webContents.send('api:event', msg.event, msg.data);
+    else pending.get(msg.id)?.(msg);
+  });
+  return child;
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Drive Triage',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window?.show());
+  void window.loadFile(rendererIndex);
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  // The renderer is the app's own files: no navigation, no new windows.
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+});
+
+void app.whenReady().then(() => {
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  engine = startEngine();
+  ipcMain.handle('api:call', (e, key: string, arg: unknown) => {
+    if (!e.senderFrame?.url.startsWith('file://') || !apiKeys.has(key) || !engine) {
+      return { error: { code: 'bad-request', message: `refused call to "${key}"` } };
+    }
+    const id = nextId++;
+    const msg: HostRequest = { type: 'call', id, key: key as HostRequest['key'], arg };
+    return new Promise((resolve) => {
+      pending.set(id, (reply) => {
+        pending.delete(id);
+        resolve(reply.type === 'result' ? { result: reply.result } : reply.type === 'error' ? { error: reply.error } : {});
+      });
+      engine?.postMessage(msg);
+    });
+  });
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  engine?.kill();
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,69 @@
+import { expect, test } from '@playwright/test';
+import { guardOffline, startApp } from './web-server';
+
+test('import the sample through the UI, then open a failed drive', async ({ page }) => {
+  const app = await startApp();
+  const problems: string[] = [];
+  guardOffline(page, problems);
+  try {
+    await page.goto(app.server.url);
+    await expect(page.getByRole('button', { name: 'Open the sample data' })).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/01-first-start.png', fullPage: true });
+
+    await page.getByRole('button', { name: 'Open the sample data' }).click();
+    const bar = page.getByRole('progressbar', { name: 'Import progress' });
+    await expect(bar).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/02-importing.png' });
+    await expect(page.getByTestId('import-report')).toContainText('191,398 rows added', { timeout: 60_000 });
+    await expect(bar).toBeHidden();
+    await expect(page.getByTestId('summary')).toContainText('5,057');
+    await expect(page.getByTestId('summary')).toContainText('57');
+    await page.screenshot({ path: 'test/screenshots/03-imported.png', fullPage: true });
+
+    await page.getByRole('button', { name: 'Drives', exact: true }).click();
+    await page.getByLabel('Filter by status').selectOption('failed');
+    await expect(page.getByText('57 drives')).toBeVisible();
+    const table = page.getByTestId('drives-table');
+    await expect(table.locator('tbody tr')).toHaveCount(57);
+    await page.screenshot({ path: 'test/screenshots/04-failed-drives.png', fullPage: true });
+
+    // Open a drive with a long history before failure.
+    await page.getByLabel('Search serial').fill('5XW02LSS');
+    await expect(table.locator('tbody tr')).toHaveCount(1);
+    await table.locator('tbody tr').first().click();
+    await expect(page.getByRole('heading', { name: '5XW02LSS' })).toBeVisible();
+    await expect(page.getByText('failed 2013-04-19')).toBeVisible();
+    await expect(page.getByTestId('drive-chart').locator('.main-svg').first()).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/05-failed-drive.png', fullPage: true });
+
+    // The Api says the same as the page.
+    const series = await app.engine.call('drives/series', { serial: '5XW02LSS', attributes: ['smart_5_raw'] });
+    expect(series.days.at(-1)).toBe('2013-04-19');
+    expect(series.failure.at(-1)).toBe(1);
+    expect(problems).toEqual([]);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('requests without the token are refused', async ({ request }) => {
+  const app = await startApp();
+  try {
+    const base = `http://127.0.0.1:${app.server.port}`;
+    expect((await request.get(`${base}/`)).status()).toBe(403);
+    expect((await request.post(`${base}/api/dataset/summary`, { data: {} })).status()).toBe(403);
+    const ok = await request.post(`${base}/api/dataset/summary`, {
+      data: {},
+      headers: { 'x-drive-triage-token': app.server.token },
+    });
+    expect(ok.status()).toBe(200);
+    const bad = await request.post(`${base}/api/drives/list`, {
+      data: { limit: 'ten' },
+      headers: { 'x-drive-triage-token': app.server.token },
+    });
+    expect(bad.status()).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/limit/);
+  } finally {
+    await app.stop();
+  }
+});

@@ -65,7 +65,8 @@ export class FileImporter {
       insertReading: db.prepare(
         'INSERT INTO readings(day, drive_id, failure, file_id, vals, tags) VALUES (?,?,?,?,?,?) ON CONFLICT(day, drive_id) DO NOTHING',
       ),
-      getReading: db.prepare('SELECT failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = ?'),
+      getReading: db.prepare('SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = ?'),
+      nextRowid: db.prepare('SELECT coalesce(max(rowid), 0) + 1 FROM readings').pluck(),
       insertDrive: db.prepare(
         'INSERT INTO drives(serial, model, capacity, first_day, last_day, days_seen, created_file_id) VALUES (?,?,?,?,?,0,?)',
       ),
@@ -210,6 +211,8 @@ class FileRun {
   private readonly nSlots: number;
   private lastDateStr = '';
   private lastDay = NaN;
+  /** Rows below this rowid were written before this attempt began. */
+  private readonly attemptStart: number;
 
   constructor(
     private readonly owner: FileImporter,
@@ -218,8 +221,9 @@ class FileRun {
     private readonly hooks: FileHooks,
     private readonly storedBytes: () => number,
   ) {
-    const { db } = owner.internals;
+    const { db, stmt } = owner.internals;
     db.exec('BEGIN');
+    this.attemptStart = stmt.nextRowid.get() as number;
     this.numericSlots = Int32Array.from(h.numeric, (c) => owner.slotFor(c.name));
     this.nSlots = owner.internals.slots.size;
     if (this.values.length < this.nSlots) {
@@ -360,6 +364,7 @@ class FileRun {
       const tagText = tags ? JSON.stringify(tags) : null;
       if (stmt.insertReading.run(day, driveId, failure, this.fileId, blob, tagText).changes === 0) {
         const old = stmt.getReading.get(day, driveId) as {
+          rowid: number;
           failure: number;
           file_id: number;
           vals: Buffer;
@@ -370,12 +375,12 @@ class FileRun {
           this.reject(`duplicate of ${serial} on ${dateStr} with different values`, line);
           continue;
         }
-        if (old.file_id !== this.fileId) {
+        if (old.file_id !== this.fileId || old.rowid >= this.attemptStart) {
           this.duplicate++;
           this.inBatch++;
           continue;
         }
-        // Our own row from an interrupted earlier attempt: it counts as accepted again.
+        // This file's own row, written by an earlier attempt that was cut off: accepted again.
       }
       this.accepted++;
       this.inBatch++;

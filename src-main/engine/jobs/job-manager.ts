@@ -15,8 +15,9 @@ const CANCEL_GRACE_MS = 1500;
  * development) the TypeScript source runs with tsx's loader instead.
  */
 function workerEntry(): { code: string; eval: boolean } {
-  const built = join(__dirname, 'job-worker.js');
-  if (existsSync(built)) return { code: built, eval: false };
+  // Compiled, this code sits in out/main or in a shared chunk under out/main/chunks.
+  const built = [join(__dirname, 'job-worker.js'), join(__dirname, '..', 'job-worker.js')].find((f) => existsSync(f));
+  if (built) return { code: built, eval: false };
   // Node 20 ignores --import in a worker's execArgv, so register tsx from inside it.
   const src = JSON.stringify(join(__dirname, 'job-worker.ts'));
   return { code: `require('tsx/cjs/api').register(); require(${src});`, eval: true };

@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { datasetSummary } from '../catalogue/summary';
+import { openDb, type Db } from '../store/db';
+import { modernHeader, writeModernDay } from '../testing/modern-generator';
+import { writeZip } from '../testing/zip-writer';
+import { runImport } from './import-run';
+
+const SAMPLE = resolve(__dirname, '../../../resources/sample');
+const OLD_HEADER = readFileSync(join(SAMPLE, '2013-04-10.csv.gz')).length ? oldHeader() : '';
+
+function oldHeader(): string {
+  // The 2013 header: the first line of a real sample file.
+  const { gunzipSync } = require('node:zlib') as typeof import('node:zlib');
+  const text = gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))).toString('latin1');
+  return text.slice(0, text.indexOf('\r\n'));
+}
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dt-import-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const fresh = (name: string): Db => openDb(join(dir, `${name}.sqlite`));
+const count = (db: Db, sql: string): number => (db.prepare(sql).pluck().get() as number) ?? 0;
+
+describe('the real Backblaze sample', () => {
+  let db: Db;
+  before(async () => {
+    db = fresh('sample');
+    await runImport(db, [SAMPLE]);
+  });
+
+  test('gives exactly the MANIFEST: 191,398 rows, 5,057 drives, 57 failures', () => {
+    const manifest = readFileSync(join(SAMPLE, 'MANIFEST.txt'), 'utf8');
+    const expected = [...manifest.matchAll(/rows=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    assert.equal(expected, 191_398);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), expected);
+    const s = datasetSummary(db);
+    assert.equal(s.rows, 191_398);
+    assert.equal(s.drives, 5_057);
+    assert.equal(s.failures, 57);
+    assert.equal(s.days, 40);
+    assert.equal(s.firstDay, '2013-04-10');
+    assert.equal(s.lastDay, '2013-05-19');
+  });
+
+  test('rows per day match the MANIFEST, file by file', () => {
+    const manifest = readFileSync(join(SAMPLE, 'MANIFEST.txt'), 'utf8');
+    for (const m of manifest.matchAll(/(\d{4}-\d{2}-\d{2})\.csv\s+rows=(\d+)/g)) {
+      const day = Date.parse(`${m[1]}T00:00:00Z`) / 86_400_000;
+      assert.equal(count(db, `SELECT count(*) FROM readings WHERE day = ${day}`), Number(m[2]), m[1]);
+    }
+  });
+
+  test("each failure is on its drive's last day, and only there", () => {
+    assert.equal(count(db, 'SELECT count(*) FROM drives WHERE failure_day IS NOT NULL AND failure_day <> last_day'), 0);
+    assert.equal(count(db, 'SELECT count(*) FROM readings WHERE failure = 1'), 57);
+    assert.equal(
+      count(db, 'SELECT count(*) FROM readings r JOIN drives d ON d.id = r.drive_id WHERE r.failure = 1 AND r.day = d.last_day'),
+      57,
+    );
+  });
+
+  test('only the five filled SMART columns have values; empty is missing, not zero', () => {
+    const filled = db.prepare('SELECT name FROM attributes WHERE present_rows > 0 ORDER BY slot').pluck().all();
+    assert.deepEqual(filled, ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw']);
+    assert.equal(count(db, 'SELECT count(*) FROM attributes'), 80, 'all 40 attributes x 2 are in the catalogue');
+    const slot = count(db, "SELECT slot FROM attributes WHERE name = 'smart_1_raw'");
+    assert.equal(count(db, `SELECT max(smart(vals, ${slot})) FROM readings`), 4294967295, 'sentinel kept exactly');
+    const capacity = count(db, 'SELECT max(capacity) FROM drives');
+    assert.equal(capacity, 4000787030016, '64-bit capacity');
+  });
+
+  test('importing the same files again adds nothing and says so', async () => {
+    const again = await runImport(db, [join(SAMPLE, '2013-04-10.csv.gz'), join(SAMPLE, '2013-05-19.csv.gz')]);
+    assert.deepEqual(
+      again.files.map((f) => f.status),
+      ['already-imported', 'already-imported'],
+    );
+    assert.match(again.files[0].message ?? '', /already imported/);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 191_398);
+  });
+
+  test('the same rows under another file name count as duplicates, not new rows', async () => {
+    const copy = join(dir, 'copy-of-0410.csv.gz');
+    const { gunzipSync } = await import('node:zlib');
+    writeFileSync(copy, gzipSync(gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))), { level: 1 }));
+    const r = await runImport(db, [copy]);
+    assert.equal(r.files[0].status, 'imported');
+    assert.equal(r.rowsAccepted, 0);
+    assert.equal(r.rowsDuplicate, 4679);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 191_398);
+  });
+});
+
+describe('modern-era files and mixed eras', () => {
+  test('the 2023 Q3 header (193 columns) imports, new attributes and location columns are kept', async () => {
+    const db = fresh('mixed');
+    await runImport(db, [join(SAMPLE, '2013-04-10.csv.gz')]);
+    const attrsBefore = count(db, 'SELECT count(*) FROM attributes');
+    const file = join(dir, '2023-10-01.csv');
+    await writeModernDay({ path: file, date: '2023-10-01', drives: 2000, seed: 3, failing: new Set([7]) });
+    assert.equal(modernHeader().split(',').length, 193);
+    const r = await runImport(db, [file]);
+    assert.equal(r.rowsAccepted, 2000);
+    assert.equal(r.rowsRejected, 0);
+    assert.ok(count(db, 'SELECT count(*) FROM attributes') > attrsBefore + 20, 'new SMART attributes were added');
+    for (const col of ['pod_id', 'vault_id', 'cluster_id', 'pod_slot_num', 'is_legacy_format']) {
+      assert.ok(count(db, `SELECT count(*) FROM attributes WHERE name = '${col}' AND present_rows = 2000`), col);
+    }
+    // datacenter is text: kept in tags.
+    const tags = db.prepare('SELECT tags FROM readings WHERE tags IS NOT NULL LIMIT 1').pluck().get() as string;
+    assert.match(JSON.parse(tags).datacenter, /^[a-z]{3}\d$/);
+    const s = datasetSummary(db);
+    assert.equal(s.drives, 4679 + 2000);
+    assert.equal(s.failures, 1, 'no 2013 drive failed on 04-10; the generated one did');
+    assert.equal(s.days, 2);
+    const smart242 = s.attributes.find((a) => a.name === 'smart_242_raw');
+    assert.ok(smart242 && smart242.fillRate > 0 && smart242.fillRate < 1);
+  });
+});
+
+describe('bad input', () => {
+  const header = (): string => OLD_HEADER;
+  const row = (serial: string, date: string, smart5: string, failure = '0'): string => {
+    const cols = header().split(',');
+    const f = cols.map(() => '');
+    f[cols.indexOf('date')] = date;
+    f[cols.indexOf('serial_number')] = serial;
+    f[cols.indexOf('model')] = 'ST3000DM001';
+    f[cols.indexOf('capacity_bytes')] = '3000592982016';
+    f[cols.indexOf('failure')] = failure;
+    f[cols.indexOf('smart_5_raw')] = smart5;
+    return f.join(',');
+  };
+
+  test('bad rows go to rejected rows with file, line and reason; good rows stay', async () => {
+    const db = fresh('badrows');
+    const file = join(dir, 'bad-rows.csv');
+    writeFileSync(
+      file,
+      [
+        header(),
+        row('A1', '2013-04-10', '0'),
+        row('A2', '2013-04-10', 'abc'),
+        row('A3', '2013-02-30', '0'),
+        'A4,2013-04-10,too,few',
+        row('A1', '2013-04-10', '7'),
+        row('A1', '2013-04-10', '0'),
+        row('A5', '2013-04-10', '3', '2'),
+        row('A6', '2013-04-11', '12'),
+      ].join('\n'),
+    );
+    const r = await runImport(db, [file]);
+    assert.equal(r.rowsAccepted, 2);
+    assert.equal(r.rowsRejected, 5);
+    assert.equal(r.rowsDuplicate, 1, 'an identical repeat of a stored row is a duplicate, not a reject');
+    const rejects = db.prepare('SELECT line, reason FROM rejected_rows ORDER BY line').all() as {
+      line: number;
+      reason: string;
+    }[];
+    assert.deepEqual(
+      rejects.map((x) => x.line),
+      [3, 4, 5, 6, 8],
+    );
+    assert.match(rejects[0].reason, /non-numeric value "abc" in smart_5_raw/);
+    assert.match(rejects[1].reason, /bad date "2013-02-30"/);
+    assert.match(rejects[2].reason, /expected 85 columns, found 4/);
+    assert.match(rejects[3].reason, /duplicate of A1 on 2013-04-10 with different values/);
+    assert.match(rejects[4].reason, /failure must be 0 or 1/);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 2);
+  });
+
+  describe('files that are not Backblaze CSVs are refused whole and write nothing', () => {
+    let db: Db;
+    let before0: number;
+    before(async () => {
+      db = fresh('refused');
+      await runImport(db, [join(SAMPLE, '2013-04-10.csv.gz')]);
+      before0 = count(db, 'SELECT count(*) FROM readings');
+    });
+    const unchanged = (): void => {
+      assert.equal(count(db, 'SELECT count(*) FROM readings'), before0);
+      assert.equal(count(db, 'SELECT count(*) FROM drives'), 4679);
+      assert.equal(count(db, 'SELECT count(*) FROM files'), 1);
+      assert.equal(count(db, 'SELECT count(*) FROM rejected_rows'), 0);
+    };
+    const refused = async (path: string, pattern: RegExp): Promise<void> => {
+      const r = await runImport(db, [path]);
+      assert.equal(r.files.length, 1);
+      assert.equal(r.files[0].status, 'refused');
+      assert.ok(r.files[0].message?.includes(path), 'the message names the file');
+      assert.match(r.files[0].message ?? '', pattern);
+      unchanged();
+    };
+
+    test('a truncated gzip (rows before the cut are undone too)', async () => {
+      const text = Buffer.from([header(), ...Array.from({ length: 60_000 }, (_, i) => row(`T${i}`, '2013-04-12', '0'))].join('\n'));
+      const gz = gzipSync(text);
+      const path = join(dir, 'truncated.csv.gz');
+      writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.9)));
+      await refused(path, /truncated/);
+    });
+    test('binary junk', async () => {
+      const path = join(dir, 'junk.csv');
+      writeFileSync(path, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)));
+      await refused(path, /not a text CSV|not a Backblaze/);
+    });
+    test('an empty file', async () => {
+      const path = join(dir, 'empty.csv');
+      writeFileSync(path, '');
+      await refused(path, /empty/);
+    });
+    test('the wrong delimiter', async () => {
+      const path = join(dir, 'semicolons.csv');
+      writeFileSync(path, `${header().replaceAll(',', ';')}\n${row('X', '2013-04-10', '0').replaceAll(',', ';')}\n`);
+      await refused(path, /delimiter looks like ';'/);
+    });
+    test('a wrong header', async () => {
+      const path = join(dir, 'other.csv');
+      writeFileSync(path, 'id,name,price\n1,x,3\n');
+      await refused(path, /lacks date, serial_number/);
+    });
+  });
+
+  test('a header-only file imports with a notice and no rows', async () => {
+    const db = fresh('headeronly');
+    const path = join(dir, 'header-only.csv');
+    writeFileSync(path, `${header()}\r\n`);
+    const r = await runImport(db, [path]);
+    assert.equal(r.files[0].status, 'imported');
+    assert.match(r.files[0].message ?? '', /no data rows/);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 0);
+  });
+
+  test('a zip: CSV entries streamed, a non-CSV entry skipped and reported', async () => {
+    const db = fresh('zip');
+    const { gunzipSync } = await import('node:zlib');
+    const zip = join(dir, 'data_Q2_2013.zip');
+    writeZip(zip, [
+      { name: 'data_Q2_2013/2013-04-10.csv', data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))) },
+      { name: 'data_Q2_2013/notes.pdf', data: Buffer.from('%PDF-1.4 not a csv') },
+      { name: 'data_Q2_2013/2013-04-11.csv', data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-11.csv.gz'))) },
+    ]);
+    const r = await runImport(db, [zip]);
+    assert.deepEqual(
+      r.files.map((f) => [f.name.split('!')[1], f.status, f.rowsAccepted]),
+      [
+        ['data_Q2_2013/2013-04-10.csv', 'imported', 4679],
+        ['data_Q2_2013/2013-04-11.csv', 'imported', 4679],
+      ],
+    );
+    assert.equal(r.skipped.length, 1);
+    assert.match(r.skipped[0].name, /notes\.pdf$/);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 9358);
+  });
+});
+
+describe('an import killed midway', () => {
+  test('leaves the database consistent, and importing again completes it exactly', async () => {
+    const file = join(dir, 'big-day.csv');
+    await writeModernDay({ path: file, date: '2023-10-02', drives: 150_000, seed: 9 });
+    const dbPath = join(dir, 'killed.sqlite');
+    openDb(dbPath).close();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `require(${JSON.stringify(resolve(__dirname, 'import-run.ts'))}).runImport(require(${JSON.stringify(resolve(__dirname, '../store/db.ts'))}).openDb(${JSON.stringify(dbPath)}), [${JSON.stringify(file)}])`],
+      { stdio: 'ignore' },
+    );
+    // Wait until at least one batch is committed, then kill the process outright.
+    const watcher = openDb(dbPath);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && count(watcher, 'SELECT coalesce(max(rows_accepted), 0) FROM files') === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const partial = count(watcher, 'SELECT count(*) FROM readings');
+    assert.ok(partial > 0 && partial < 150_000, `killed midway (${partial} rows committed)`);
+    assert.equal(watcher.pragma('integrity_check', { simple: true }), 'ok');
+    watcher.close();
+
+    const db = openDb(dbPath);
+    const r = await runImport(db, [file]);
+    assert.equal(r.files[0].status, 'imported');
+    assert.equal(r.rowsAccepted, 150_000);
+    assert.equal(r.rowsDuplicate, 0);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 150_000);
+    assert.equal(count(db, 'SELECT count(*) FROM drives WHERE days_seen = 1'), 150_000);
+    assert.equal(count(db, "SELECT count(*) FROM files WHERE status = 'done'"), 1);
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    db.close();
+  });
+});

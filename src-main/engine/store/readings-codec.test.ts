@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeInto, decodeSlot, decodeSlots, ReadingEncoder } from './readings-codec';
+
+test('values round-trip: integers as u32, the rest as f64, NaN as missing', () => {
+  const enc = new ReadingEncoder();
+  const v = new Float64Array([0, NaN, 4294967295, 1.5, -3, NaN, 281474976710655, 7]);
+  const blob = Buffer.from(enc.encode(v, v.length));
+  const out = new Float64Array(10);
+  decodeInto(blob, out);
+  assert.deepEqual([...out.subarray(0, 8)], [...v]);
+  assert.ok(Number.isNaN(out[8]) && Number.isNaN(out[9]), 'slots past the blob are missing');
+  // 2 header + 2 bitmaps + u32,u32,f64,f64,f64,u32
+  assert.equal(blob.length, 2 + 2 + 4 + 4 + 8 + 8 + 8 + 4);
+});
+
+test('decodeSlots and decodeSlot read chosen columns only', () => {
+  const enc = new ReadingEncoder();
+  const v = new Float64Array(20).fill(NaN);
+  v[3] = 5;
+  v[11] = 2.25;
+  v[19] = 1e12;
+  const blob = Buffer.from(enc.encode(v, 20));
+  const out = new Float32Array(4);
+  decodeSlots(blob, Int32Array.from([2, 3, 11, 19]), out, 0);
+  assert.ok(Number.isNaN(out[0]));
+  assert.deepEqual([...out.subarray(1)], [5, 2.25, Math.fround(1e12)]);
+  assert.equal(decodeSlot(blob, 11), 2.25);
+  assert.equal(decodeSlot(blob, 4), null);
+  assert.equal(decodeSlot(blob, 40), null);
+});

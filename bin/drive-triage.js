@@ -11,6 +11,8 @@ if (existsSync(built)) {
     .then((code) => process.exit(code));
 } else {
   const src = join(__dirname, '..', 'src-main', 'engine', 'cli', 'cli.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', src, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', src, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }

@@ -76,7 +76,13 @@ void app.whenReady().then(() => {
     return new Promise((resolve) => {
       pending.set(id, (reply) => {
         pending.delete(id);
-        resolve(reply.type === 'result' ? { result: reply.result } : reply.type === 'error' ? { error: reply.error } : {});
+        resolve(
+          reply.type === 'result'
+            ? { result: reply.result }
+            : reply.type === 'error'
+              ? { error: reply.error }
+              : {},
+        );
       });
       engine?.postMessage(msg);
     });

@@ -10,7 +10,10 @@ const apiKeys = new Set<string>(API_KEYS);
 const eventKeys = new Set<string>(EVENT_KEYS);
 
 contextBridge.exposeInMainWorld('driveTriage', {
-  call: (key: string, arg: unknown): Promise<{ result?: unknown; error?: { code: string; message: string } }> =>
+  call: (
+    key: string,
+    arg: unknown,
+  ): Promise<{ result?: unknown; error?: { code: string; message: string } }> =>
     apiKeys.has(key)
       ? ipcRenderer.invoke('api:call', key, arg)
       : Promise.resolve({ error: { code: 'bad-request', message: `unknown Api key "${key}"` } }),

@@ -13,7 +13,9 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       model: text.optional(),
       status: z.enum(['all', 'failed', 'healthy']).optional(),
       search: text.optional(),
-      sort: z.enum(['serial', 'model', 'capacity', 'firstDay', 'lastDay', 'daysSeen', 'failureDay']).optional(),
+      sort: z
+        .enum(['serial', 'model', 'capacity', 'firstDay', 'lastDay', 'daysSeen', 'failureDay'])
+        .optional(),
       dir: z.enum(['asc', 'desc']).optional(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(5000).optional(),

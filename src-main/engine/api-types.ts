@@ -141,7 +141,10 @@ export interface ApiTable {
   'import/start': { req: { paths: string[] }; res: { jobId: string } };
   'import/sample': { req: Record<string, never>; res: { jobId: string } };
   'import/files': { req: Record<string, never>; res: ImportedFile[] };
-  'import/rejects': { req: { fileId?: number; offset?: number; limit?: number }; res: { total: number; rows: RejectedRow[] } };
+  'import/rejects': {
+    req: { fileId?: number; offset?: number; limit?: number };
+    res: { total: number; rows: RejectedRow[] };
+  };
   'jobs/list': { req: Record<string, never>; res: JobInfo[] };
   'jobs/get': { req: { id: string }; res: JobInfo };
   'jobs/cancel': { req: { id: string }; res: JobInfo };
@@ -174,7 +177,11 @@ export const API_KEYS = [
   'jobs/cancel',
 ] as const satisfies readonly ApiKey[];
 
-export const EVENT_KEYS = ['job/progress', 'job/finished', 'data/changed'] as const satisfies readonly EventKey[];
+export const EVENT_KEYS = [
+  'job/progress',
+  'job/finished',
+  'data/changed',
+] as const satisfies readonly EventKey[];
 
 /** The error every transport returns: a code for programs and a sentence for people. */
 export interface ApiErrorBody {

@@ -72,19 +72,25 @@ export class Engine implements ApiClient {
         dbPath: this.opts.dbPath,
         mode: this.opts.mode,
         sampleAvailable: this.samplePath !== null,
-        empty: (db.prepare('SELECT count(*) AS n FROM drives WHERE days_seen > 0').get() as { n: number }).n === 0,
+        empty:
+          (db.prepare('SELECT count(*) AS n FROM drives WHERE days_seen > 0').get() as { n: number }).n === 0,
       }),
       'dataset/summary': () => datasetSummary(db),
       'drives/list': (q) => listDrives(db, q),
       'drives/models': () => listModels(db),
       'drives/series': (q) => driveSeries(db, q.serial, q.attributes),
       'import/start': (q) => {
-        for (const p of q.paths) if (!existsSync(p)) throw new ApiError('not-found', `${p}: no such file or folder`);
+        for (const p of q.paths)
+          if (!existsSync(p)) throw new ApiError('not-found', `${p}: no such file or folder`);
         const label = q.paths.length === 1 ? q.paths[0] : `${q.paths.length} inputs`;
-        return startImport(q.paths.map((p) => resolve(p)), `Import ${label}`);
+        return startImport(
+          q.paths.map((p) => resolve(p)),
+          `Import ${label}`,
+        );
       },
       'import/sample': () => {
-        if (!this.samplePath) throw new ApiError('not-found', 'the bundled sample data is not installed with this copy');
+        if (!this.samplePath)
+          throw new ApiError('not-found', 'the bundled sample data is not installed with this copy');
         return startImport([this.samplePath], 'Import the bundled Backblaze sample');
       },
       'import/files': () => importedFiles(db),
@@ -97,7 +103,8 @@ export class Engine implements ApiClient {
 
   /** Validates the payload, then runs the handler. Errors come back as ApiError with a readable message. */
   async call<K extends ApiKey>(key: K, arg: ApiRequest<K>): Promise<ApiResponse<K>> {
-    if (!(API_KEYS as readonly string[]).includes(key)) throw new ApiError('bad-request', `unknown Api key "${String(key)}"`);
+    if (!(API_KEYS as readonly string[]).includes(key))
+      throw new ApiError('bad-request', `unknown Api key "${String(key)}"`);
     const parsed = requestSchemas[key].safeParse(arg ?? {});
     if (!parsed.success) throw new ApiError('bad-request', describeIssues(key, parsed.error as z.ZodError));
     try {

@@ -17,7 +17,10 @@ function electronBinary(): string | null {
 const binary = electronBinary();
 
 test('the desktop app opens the sample and shows the drives table', async () => {
-  test.skip(!binary, 'the Electron binary is not installed here (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1)');
+  test.skip(
+    !binary,
+    'the Electron binary is not installed here (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'dt-electron-'));
   const app = await electron.launch({
     executablePath: binary as string,

@@ -37,7 +37,10 @@ test('import the sample through the UI, then open a failed drive', async ({ page
     await page.screenshot({ path: 'test/screenshots/05-failed-drive.png', fullPage: true });
 
     // The Api says the same as the page.
-    const series = await app.engine.call('drives/series', { serial: '5XW02LSS', attributes: ['smart_5_raw'] });
+    const series = await app.engine.call('drives/series', {
+      serial: '5XW02LSS',
+      attributes: ['smart_5_raw'],
+    });
     expect(series.days.at(-1)).toBe('2013-04-19');
     expect(series.failure.at(-1)).toBe(1);
     expect(problems).toEqual([]);

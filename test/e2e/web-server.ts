@@ -6,10 +6,18 @@ import { Engine } from '../../src-main/engine/engine';
 import { startWebServer, type WebServer } from '../../src-main/engine/web/server';
 
 /** Web mode on a fresh temporary workspace, with the real engine and the built UI. */
-export async function startApp(): Promise<{ engine: Engine; server: WebServer; dir: string; stop(): Promise<void> }> {
+export async function startApp(): Promise<{
+  engine: Engine;
+  server: WebServer;
+  dir: string;
+  stop(): Promise<void>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'dt-e2e-'));
   const engine = new Engine({ dbPath: join(dir, 'workspace.sqlite'), mode: 'web' });
-  const server = await startWebServer(engine, { rendererDir: 'out/renderer', uploadDir: join(dir, 'uploads') });
+  const server = await startWebServer(engine, {
+    rendererDir: 'out/renderer',
+    uploadDir: join(dir, 'uploads'),
+  });
   return {
     engine,
     server,

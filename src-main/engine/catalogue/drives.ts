@@ -80,7 +80,10 @@ export function listDrives(db: Db, q: DriveQuery): { total: number; rows: DriveR
 }
 
 export function listModels(db: Db): string[] {
-  return (db.prepare('SELECT DISTINCT model FROM drives WHERE days_seen > 0 ORDER BY model').pluck().all() as string[]);
+  return db
+    .prepare('SELECT DISTINCT model FROM drives WHERE days_seen > 0 ORDER BY model')
+    .pluck()
+    .all() as string[];
 }
 
 export function getDrive(db: Db, serial: string): DriveRecord {
@@ -95,7 +98,9 @@ export function getDrive(db: Db, serial: string): DriveRecord {
  */
 export function driveSeries(db: Db, serial: string, attributes?: string[]): DriveSeries {
   const d = getDrive(db, serial);
-  const slotRows = db.prepare('SELECT slot, name FROM attributes WHERE present_rows > 0 ORDER BY slot').all() as {
+  const slotRows = db
+    .prepare('SELECT slot, name FROM attributes WHERE present_rows > 0 ORDER BY slot')
+    .all() as {
     slot: number;
     name: string;
   }[];

@@ -9,7 +9,13 @@ export function datasetSummary(db: Db): DatasetSummary {
       `SELECT count(*) AS drives, count(failure_day) AS failures, sum(days_seen) AS rows,
               min(first_day) AS first, max(last_day) AS last FROM drives WHERE days_seen > 0`,
     )
-    .get() as { drives: number; failures: number; rows: number | null; first: number | null; last: number | null };
+    .get() as {
+    drives: number;
+    failures: number;
+    rows: number | null;
+    first: number | null;
+    last: number | null;
+  };
   const days = countDays(db);
   const rows = d.rows ?? 0;
   const models = db
@@ -20,10 +26,23 @@ export function datasetSummary(db: Db): DatasetSummary {
     .all() as DatasetSummary['models'];
   const attributes = (
     db
-      .prepare('SELECT name, smart_id, kind, present_rows FROM attributes WHERE present_rows > 0 ORDER BY slot')
-      .all() as { name: string; smart_id: number | null; kind: 'raw' | 'normalized' | 'extra'; present_rows: number }[]
-  ).map((a) => ({ name: a.name, smartId: a.smart_id, kind: a.kind, fillRate: rows > 0 ? a.present_rows / rows : 0 }));
-  const files = (db.prepare("SELECT count(*) AS n FROM files WHERE status = 'done'").get() as { n: number }).n;
+      .prepare(
+        'SELECT name, smart_id, kind, present_rows FROM attributes WHERE present_rows > 0 ORDER BY slot',
+      )
+      .all() as {
+      name: string;
+      smart_id: number | null;
+      kind: 'raw' | 'normalized' | 'extra';
+      present_rows: number;
+    }[]
+  ).map((a) => ({
+    name: a.name,
+    smartId: a.smart_id,
+    kind: a.kind,
+    fillRate: rows > 0 ? a.present_rows / rows : 0,
+  }));
+  const files = (db.prepare("SELECT count(*) AS n FROM files WHERE status = 'done'").get() as { n: number })
+    .n;
   return {
     rows,
     drives: d.drives,
@@ -41,7 +60,12 @@ export function datasetSummary(db: Db): DatasetSummary {
 function countDays(db: Db): number {
   const next = db.prepare('SELECT day FROM readings WHERE day > ? ORDER BY day LIMIT 1').pluck();
   let n = 0;
-  for (let day = next.get(-1e9) as number | undefined; day !== undefined; day = next.get(day) as number | undefined) n++;
+  for (
+    let day = next.get(-1e9) as number | undefined;
+    day !== undefined;
+    day = next.get(day) as number | undefined
+  )
+    n++;
   return n;
 }
 
@@ -80,7 +104,9 @@ export function rejectedRows(
 ): { total: number; rows: RejectedRow[] } {
   const where = q.fileId === undefined ? '' : 'WHERE r.file_id = ?';
   const params = q.fileId === undefined ? [] : [q.fileId];
-  const total = (db.prepare(`SELECT count(*) AS n FROM rejected_rows r ${where}`).get(...params) as { n: number }).n;
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM rejected_rows r ${where}`).get(...params) as { n: number }
+  ).n;
   const rows = db
     .prepare(
       `SELECT f.name AS file, r.line, r.reason, r.raw FROM rejected_rows r JOIN files f ON f.id = r.file_id

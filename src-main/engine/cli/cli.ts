@@ -21,7 +21,11 @@ const VALUED = new Set(['db', 'model', 'search', 'limit', 'port', 'offset']);
 class UsageError extends Error {}
 
 function rendererDir(): string {
-  const candidates = [join(__dirname, '../renderer'), resolve(__dirname, '../../../out/renderer'), resolve('out/renderer')];
+  const candidates = [
+    join(__dirname, '../renderer'),
+    resolve(__dirname, '../../../out/renderer'),
+    resolve('out/renderer'),
+  ];
   const found = candidates.find((d) => existsSync(join(d, 'index.html')));
   if (!found) throw new Error('the UI is not built yet: run `npm run build` first');
   return found;
@@ -47,7 +51,9 @@ async function runImportCommand(engine: Engine, paths: string[], json: boolean):
   } else {
     for (const f of r.files) {
       const counts = `${f.rowsAccepted} accepted, ${f.rowsRejected} rejected, ${f.rowsDuplicate} duplicate`;
-      process.stdout.write(`${f.status.padEnd(16)} ${f.name}: ${counts}${f.message ? ` (${f.message})` : ''}\n`);
+      process.stdout.write(
+        `${f.status.padEnd(16)} ${f.name}: ${counts}${f.message ? ` (${f.message})` : ''}\n`,
+      );
     }
     for (const s of r.skipped) process.stdout.write(`${'skipped'.padEnd(16)} ${s.name}: ${s.reason}\n`);
     process.stdout.write(
@@ -66,18 +72,28 @@ async function runSummary(engine: Engine, json: boolean): Promise<number> {
   process.stdout.write(
     `${s.rows.toLocaleString('en-US')} readings, ${s.drives.toLocaleString('en-US')} drives, ${s.failures} failures, ${s.days} days (${s.firstDay ?? '-'} .. ${s.lastDay ?? '-'})\n\nModels:\n`,
   );
-  for (const m of s.models) process.stdout.write(`  ${m.model.padEnd(28)} ${String(m.drives).padStart(8)} drives ${String(m.failures).padStart(6)} failed\n`);
+  for (const m of s.models)
+    process.stdout.write(
+      `  ${m.model.padEnd(28)} ${String(m.drives).padStart(8)} drives ${String(m.failures).padStart(6)} failed\n`,
+    );
   process.stdout.write('\nAttributes (fill rate):\n');
-  for (const a of s.attributes) process.stdout.write(`  ${a.name.padEnd(28)} ${(a.fillRate * 100).toFixed(1).padStart(6)}%\n`);
+  for (const a of s.attributes)
+    process.stdout.write(`  ${a.name.padEnd(28)} ${(a.fillRate * 100).toFixed(1).padStart(6)}%\n`);
   return 0;
 }
 
 async function runDrives(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
   const status: DriveStatus = flags.has('failed') ? 'failed' : flags.has('healthy') ? 'healthy' : 'all';
-  const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
+  const str = (k: string): string | undefined =>
+    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
   const limit = Number(str('limit') ?? 100);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
-  const page = await engine.call('drives/list', { status, model: str('model'), search: str('search'), limit });
+  const page = await engine.call('drives/list', {
+    status,
+    model: str('model'),
+    search: str('search'),
+    limit,
+  });
   if (json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return 0;
@@ -99,7 +115,8 @@ async function runServe(engine: Engine, flags: Map<string, string | true>, dbPat
     rendererDir: rendererDir(),
     uploadDir: join(dirname(dbPath), 'uploads'),
   });
-  if (flags.has('sample') && (await engine.call('app/info', {})).empty) await engine.call('import/sample', {});
+  if (flags.has('sample') && (await engine.call('app/info', {})).empty)
+    await engine.call('import/sample', {});
   process.stdout.write(`Drive Triage web mode: open ${server.url}\n`);
   await new Promise<void>((r) => {
     process.once('SIGINT', r);

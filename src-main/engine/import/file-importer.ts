@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Db } from '../store/db';
 import { ReadingEncoder } from '../store/readings-codec';
 import { FormatError, parseHeader, smartColumnInfo, type Header } from './header';
@@ -55,17 +54,23 @@ export class FileImporter {
   private readonly stmt;
 
   constructor(private readonly db: Db) {
-    for (const r of db.prepare('SELECT id, serial FROM drives').raw().iterate() as Iterable<[number, string]>) {
+    for (const r of db.prepare('SELECT id, serial FROM drives').raw().iterate() as Iterable<
+      [number, string]
+    >) {
       this.driveIds.set(r[1], r[0]);
     }
-    for (const r of db.prepare('SELECT slot, name FROM attributes').raw().iterate() as Iterable<[number, string]>) {
+    for (const r of db.prepare('SELECT slot, name FROM attributes').raw().iterate() as Iterable<
+      [number, string]
+    >) {
       this.slots.set(r[1], r[0]);
     }
     this.stmt = {
       insertReading: db.prepare(
         'INSERT INTO readings(day, drive_id, failure, file_id, vals, tags) VALUES (?,?,?,?,?,?) ON CONFLICT(day, drive_id) DO NOTHING',
       ),
-      getReading: db.prepare('SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = ?'),
+      getReading: db.prepare(
+        'SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = ?',
+      ),
       nextRowid: db.prepare('SELECT coalesce(max(rowid), 0) + 1 FROM readings').pluck(),
       insertDrive: db.prepare(
         'INSERT INTO drives(serial, model, capacity, first_day, last_day, days_seen, created_file_id) VALUES (?,?,?,?,?,0,?)',
@@ -85,7 +90,7 @@ export class FileImporter {
         'UPDATE files SET rows_accepted = ?, rows_rejected = ?, rows_duplicate = ? WHERE id = ?',
       ),
       finishFile: db.prepare(
-        "UPDATE files SET status = ?, rows_accepted = ?, rows_rejected = ?, rows_duplicate = ?, finished_at = ?, error = ? WHERE id = ?",
+        'UPDATE files SET status = ?, rows_accepted = ?, rows_rejected = ?, rows_duplicate = ?, finished_at = ?, error = ? WHERE id = ?',
       ),
       applyDrive: db.prepare(
         `UPDATE drives SET
@@ -106,7 +111,11 @@ export class FileImporter {
     const existing = this.stmt.fileBySha.get(sha) as { id: number; status: string } | undefined;
     const base = { name: source.name, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0 };
     if (existing?.status === 'done') {
-      return { ...base, status: 'already-imported', message: 'already imported (same sha256); nothing added' };
+      return {
+        ...base,
+        status: 'already-imported',
+        message: 'already imported (same sha256); nothing added',
+      };
     }
     let storedBytes = 0;
     const stream = await source.open((n) => {
@@ -141,16 +150,26 @@ export class FileImporter {
       const outcome = await run.consume(first.slice(1), lines);
       if (outcome === 'cancelled') {
         stream.destroy();
-        return { ...base, ...run.counts(), status: 'interrupted', message: 'cancelled; import it again to complete it' };
+        return {
+          ...base,
+          ...run.counts(),
+          status: 'interrupted',
+          message: 'cancelled; import it again to complete it',
+        };
       }
-      const notice = run.counts().rowsAccepted + run.counts().rowsRejected + run.counts().rowsDuplicate === 0
-        ? 'the file has a header but no data rows'
-        : undefined;
+      const notice =
+        run.counts().rowsAccepted + run.counts().rowsRejected + run.counts().rowsDuplicate === 0
+          ? 'the file has a header but no data rows'
+          : undefined;
       return { ...base, ...run.counts(), status: 'imported', message: notice };
     } catch (err) {
       stream.destroy();
       this.undoFile(fileId);
-      return { ...base, status: 'refused', message: `${source.name}: ${describe(err)}; nothing from this file was kept` };
+      return {
+        ...base,
+        status: 'refused',
+        message: `${source.name}: ${describe(err)}; nothing from this file was kept`,
+      };
     }
   }
 
@@ -158,8 +177,9 @@ export class FileImporter {
   private undoFile(fileId: number): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
     this.db.transaction(() => {
-      const first = (this.db.prepare('SELECT first_rowid FROM files WHERE id = ?').get(fileId) as { first_rowid: number })
-        .first_rowid;
+      const first = (
+        this.db.prepare('SELECT first_rowid FROM files WHERE id = ?').get(fileId) as { first_rowid: number }
+      ).first_rowid;
       this.db.prepare('DELETE FROM readings WHERE rowid >= ? AND file_id = ?').run(first, fileId);
       this.db.prepare('DELETE FROM rejected_rows WHERE file_id = ?').run(fileId);
       const gone = this.db
@@ -172,7 +192,13 @@ export class FileImporter {
 
   /** @internal the per-file loop needs these; kept here so they outlive one file. */
   get internals() {
-    return { db: this.db, stmt: this.stmt, encoder: this.encoder, driveIds: this.driveIds, slots: this.slots };
+    return {
+      db: this.db,
+      stmt: this.stmt,
+      encoder: this.encoder,
+      driveIds: this.driveIds,
+      slots: this.slots,
+    };
   }
 
   slotFor(name: string): number {
@@ -242,7 +268,13 @@ class FileRun {
       if (this.hooks.isCancelled()) {
         this.commit();
         this.owner.internals.stmt.finishFile.run(
-          'interrupted', this.accepted, this.rejected, this.duplicate, null, 'cancelled', this.fileId,
+          'interrupted',
+          this.accepted,
+          this.rejected,
+          this.duplicate,
+          null,
+          'cancelled',
+          this.fileId,
         );
         return 'cancelled';
       }
@@ -253,7 +285,10 @@ class FileRun {
         this.commit();
         this.owner.internals.db.exec('BEGIN');
       }
-      this.hooks.onProgress({ storedBytes: this.storedBytes(), rows: this.accepted + this.rejected + this.duplicate });
+      this.hooks.onProgress({
+        storedBytes: this.storedBytes(),
+        rows: this.accepted + this.rejected + this.duplicate,
+      });
     }
     this.finish();
     return 'done';
@@ -276,7 +311,13 @@ class FileRun {
       if (this.present[slot] > 0) stmt.applyAttr.run(this.present[slot], slot);
     }
     stmt.finishFile.run(
-      'done', this.accepted, this.rejected, this.duplicate, new Date().toISOString(), null, this.fileId,
+      'done',
+      this.accepted,
+      this.rejected,
+      this.duplicate,
+      new Date().toISOString(),
+      null,
+      this.fileId,
     );
     this.owner.internals.db.exec('COMMIT');
   }
@@ -357,7 +398,9 @@ class FileRun {
       const model = f[h.model].trim();
       let driveId = driveIds.get(serial);
       if (driveId === undefined) {
-        driveId = Number(stmt.insertDrive.run(serial, model, capacity, day, day, this.fileId).lastInsertRowid);
+        driveId = Number(
+          stmt.insertDrive.run(serial, model, capacity, day, day, this.fileId).lastInsertRowid,
+        );
         driveIds.set(serial, driveId);
       }
       const blob = encoder.encode(values, this.nSlots);
@@ -384,7 +427,8 @@ class FileRun {
       }
       this.accepted++;
       this.inBatch++;
-      for (let k = 0; k < slots.length; k++) if (values[slots[k]] === values[slots[k]]) this.present[slots[k]]++;
+      for (let k = 0; k < slots.length; k++)
+        if (values[slots[k]] === values[slots[k]]) this.present[slots[k]]++;
       const t = this.tallies.get(driveId);
       if (t === undefined) {
         this.tallies.set(driveId, {

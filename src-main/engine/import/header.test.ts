@@ -17,8 +17,14 @@ test('columns are mapped by name, whatever their order', () => {
 
 test('what is not a Backblaze header is refused with the reason', () => {
   assert.throws(() => parseHeader(undefined), /empty/);
-  assert.throws(() => parseHeader('a,b,c'), (e: Error) => e instanceof FormatError && /lacks date/.test(e.message));
-  assert.throws(() => parseHeader('date;serial_number;model;capacity_bytes;failure'), /delimiter looks like ';'/);
+  assert.throws(
+    () => parseHeader('a,b,c'),
+    (e: Error) => e instanceof FormatError && /lacks date/.test(e.message),
+  );
+  assert.throws(
+    () => parseHeader('date;serial_number;model;capacity_bytes;failure'),
+    /delimiter looks like ';'/,
+  );
   assert.throws(() => parseHeader('\x00\x01\x02PK'), /binary/);
   assert.throws(() => parseHeader('date,serial_number,model,capacity_bytes,failure,date'), /twice/);
 });

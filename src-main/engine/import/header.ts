@@ -32,10 +32,16 @@ export function smartColumnInfo(name: string): { id: number; kind: 'raw' | 'norm
 
 export function parseHeader(line: string | undefined): Header {
   if (line === undefined || line.trim() === '') throw new FormatError('the file is empty');
+  // eslint-disable-next-line no-control-regex -- control characters are how binary input shows itself
   if (/[\x00-\x08\x0e-\x1f]/.test(line) || /[\x80-\xff]{4}/.test(line)) {
     throw new FormatError('this is not a text CSV file (binary data in the first line)');
   }
-  const columns = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+  const columns = line.split(',').map((c) =>
+    c
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase(),
+  );
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length) {
     const hint =

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { datasetSummary } from '../catalogue/summary';
 import { openDb, type Db } from '../store/db';
 import { modernHeader, writeModernDay } from '../testing/modern-generator';
@@ -12,11 +12,10 @@ import { writeZip } from '../testing/zip-writer';
 import { runImport } from './import-run';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
-const OLD_HEADER = readFileSync(join(SAMPLE, '2013-04-10.csv.gz')).length ? oldHeader() : '';
+const OLD_HEADER = oldHeader();
 
 function oldHeader(): string {
   // The 2013 header: the first line of a real sample file.
-  const { gunzipSync } = require('node:zlib') as typeof import('node:zlib');
   const text = gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))).toString('latin1');
   return text.slice(0, text.indexOf('\r\n'));
 }
@@ -60,20 +59,37 @@ describe('the real Backblaze sample', () => {
   });
 
   test("each failure is on its drive's last day, and only there", () => {
-    assert.equal(count(db, 'SELECT count(*) FROM drives WHERE failure_day IS NOT NULL AND failure_day <> last_day'), 0);
+    assert.equal(
+      count(db, 'SELECT count(*) FROM drives WHERE failure_day IS NOT NULL AND failure_day <> last_day'),
+      0,
+    );
     assert.equal(count(db, 'SELECT count(*) FROM readings WHERE failure = 1'), 57);
     assert.equal(
-      count(db, 'SELECT count(*) FROM readings r JOIN drives d ON d.id = r.drive_id WHERE r.failure = 1 AND r.day = d.last_day'),
+      count(
+        db,
+        'SELECT count(*) FROM readings r JOIN drives d ON d.id = r.drive_id WHERE r.failure = 1 AND r.day = d.last_day',
+      ),
       57,
     );
   });
 
   test('only the five filled SMART columns have values; empty is missing, not zero', () => {
-    const filled = db.prepare('SELECT name FROM attributes WHERE present_rows > 0 ORDER BY slot').pluck().all();
+    const filled = db
+      .prepare('SELECT name FROM attributes WHERE present_rows > 0 ORDER BY slot')
+      .pluck()
+      .all();
     assert.deepEqual(filled, ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw']);
-    assert.equal(count(db, 'SELECT count(*) FROM attributes'), 80, 'all 40 attributes x 2 are in the catalogue');
+    assert.equal(
+      count(db, 'SELECT count(*) FROM attributes'),
+      80,
+      'all 40 attributes x 2 are in the catalogue',
+    );
     const slot = count(db, "SELECT slot FROM attributes WHERE name = 'smart_1_raw'");
-    assert.equal(count(db, `SELECT max(smart(vals, ${slot})) FROM readings`), 4294967295, 'sentinel kept exactly');
+    assert.equal(
+      count(db, `SELECT max(smart(vals, ${slot})) FROM readings`),
+      4294967295,
+      'sentinel kept exactly',
+    );
     const capacity = count(db, 'SELECT max(capacity) FROM drives');
     assert.equal(capacity, 4000787030016, '64-bit capacity');
   });
@@ -90,7 +106,6 @@ describe('the real Backblaze sample', () => {
 
   test('the same rows under another file name count as duplicates, not new rows', async () => {
     const copy = join(dir, 'copy-of-0410.csv.gz');
-    const { gunzipSync } = await import('node:zlib');
     writeFileSync(copy, gzipSync(gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))), { level: 1 }));
     const r = await runImport(db, [copy]);
     assert.equal(r.files[0].status, 'imported');
@@ -111,12 +126,21 @@ describe('modern-era files and mixed eras', () => {
     const r = await runImport(db, [file]);
     assert.equal(r.rowsAccepted, 2000);
     assert.equal(r.rowsRejected, 0);
-    assert.ok(count(db, 'SELECT count(*) FROM attributes') > attrsBefore + 20, 'new SMART attributes were added');
+    assert.ok(
+      count(db, 'SELECT count(*) FROM attributes') > attrsBefore + 20,
+      'new SMART attributes were added',
+    );
     for (const col of ['pod_id', 'vault_id', 'cluster_id', 'pod_slot_num', 'is_legacy_format']) {
-      assert.ok(count(db, `SELECT count(*) FROM attributes WHERE name = '${col}' AND present_rows = 2000`), col);
+      assert.ok(
+        count(db, `SELECT count(*) FROM attributes WHERE name = '${col}' AND present_rows = 2000`),
+        col,
+      );
     }
     // datacenter is text: kept in tags.
-    const tags = db.prepare('SELECT tags FROM readings WHERE tags IS NOT NULL LIMIT 1').pluck().get() as string;
+    const tags = db
+      .prepare('SELECT tags FROM readings WHERE tags IS NOT NULL LIMIT 1')
+      .pluck()
+      .get() as string;
     assert.match(JSON.parse(tags).datacenter, /^[a-z]{3}\d$/);
     const s = datasetSummary(db);
     assert.equal(s.drives, 4679 + 2000);
@@ -202,7 +226,9 @@ describe('bad input', () => {
     };
 
     test('a truncated gzip (rows before the cut are undone too)', async () => {
-      const text = Buffer.from([header(), ...Array.from({ length: 60_000 }, (_, i) => row(`T${i}`, '2013-04-12', '0'))].join('\n'));
+      const text = Buffer.from(
+        [header(), ...Array.from({ length: 60_000 }, (_, i) => row(`T${i}`, '2013-04-12', '0'))].join('\n'),
+      );
       const gz = gzipSync(text);
       const path = join(dir, 'truncated.csv.gz');
       writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.9)));
@@ -220,7 +246,10 @@ describe('bad input', () => {
     });
     test('the wrong delimiter', async () => {
       const path = join(dir, 'semicolons.csv');
-      writeFileSync(path, `${header().replaceAll(',', ';')}\n${row('X', '2013-04-10', '0').replaceAll(',', ';')}\n`);
+      writeFileSync(
+        path,
+        `${header().replaceAll(',', ';')}\n${row('X', '2013-04-10', '0').replaceAll(',', ';')}\n`,
+      );
       await refused(path, /delimiter looks like ';'/);
     });
     test('a wrong header', async () => {
@@ -242,12 +271,17 @@ describe('bad input', () => {
 
   test('a zip: CSV entries streamed, a non-CSV entry skipped and reported', async () => {
     const db = fresh('zip');
-    const { gunzipSync } = await import('node:zlib');
     const zip = join(dir, 'data_Q2_2013.zip');
     writeZip(zip, [
-      { name: 'data_Q2_2013/2013-04-10.csv', data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))) },
+      {
+        name: 'data_Q2_2013/2013-04-10.csv',
+        data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz'))),
+      },
       { name: 'data_Q2_2013/notes.pdf', data: Buffer.from('%PDF-1.4 not a csv') },
-      { name: 'data_Q2_2013/2013-04-11.csv', data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-11.csv.gz'))) },
+      {
+        name: 'data_Q2_2013/2013-04-11.csv',
+        data: gunzipSync(readFileSync(join(SAMPLE, '2013-04-11.csv.gz'))),
+      },
     ]);
     const r = await runImport(db, [zip]);
     assert.deepEqual(
@@ -271,13 +305,21 @@ describe('an import killed midway', () => {
     openDb(dbPath).close();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '-e', `require(${JSON.stringify(resolve(__dirname, 'import-run.ts'))}).runImport(require(${JSON.stringify(resolve(__dirname, '../store/db.ts'))}).openDb(${JSON.stringify(dbPath)}), [${JSON.stringify(file)}])`],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(resolve(__dirname, 'import-run.ts'))}).runImport(require(${JSON.stringify(resolve(__dirname, '../store/db.ts'))}).openDb(${JSON.stringify(dbPath)}), [${JSON.stringify(file)}])`,
+      ],
       { stdio: 'ignore' },
     );
     // Wait until at least one batch is committed, then kill the process outright.
     const watcher = openDb(dbPath);
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && count(watcher, 'SELECT coalesce(max(rows_accepted), 0) FROM files') === 0) {
+    while (
+      Date.now() < deadline &&
+      count(watcher, 'SELECT coalesce(max(rows_accepted), 0) FROM files') === 0
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');

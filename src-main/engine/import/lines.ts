@@ -9,7 +9,8 @@ export async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<
   for await (const chunk of chunks) {
     let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     carry = null;
-    if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+      buf = buf.subarray(3);
     first = false;
     const lines: string[] = [];
     let start = 0;

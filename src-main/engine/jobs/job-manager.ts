@@ -16,7 +16,9 @@ const CANCEL_GRACE_MS = 1500;
  */
 function workerEntry(): { code: string; eval: boolean } {
   // Compiled, this code sits in out/main or in a shared chunk under out/main/chunks.
-  const built = [join(__dirname, 'job-worker.js'), join(__dirname, '..', 'job-worker.js')].find((f) => existsSync(f));
+  const built = [join(__dirname, 'job-worker.js'), join(__dirname, '..', 'job-worker.js')].find((f) =>
+    existsSync(f),
+  );
   if (built) return { code: built, eval: false };
   // Node 20 ignores --import in a worker's execArgv, so register tsx from inside it.
   const src = JSON.stringify(join(__dirname, 'job-worker.ts'));
@@ -143,14 +145,24 @@ export class JobManager {
     worker.on('exit', (code) => {
       if (!ended) {
         const cancelled = Atomics.load(job.cancelFlag, 0) === 1;
-        this.finish(job, cancelled ? 'cancelled' : 'failed', null, cancelled ? null : `the job stopped unexpectedly (exit code ${code})`);
+        this.finish(
+          job,
+          cancelled ? 'cancelled' : 'failed',
+          null,
+          cancelled ? null : `the job stopped unexpectedly (exit code ${code})`,
+        );
       }
       this.active = null;
       this.pump();
     });
   }
 
-  private finish(job: Running, state: JobInfo['state'], result: JobInfo['result'], error: string | null): void {
+  private finish(
+    job: Running,
+    state: JobInfo['state'],
+    result: JobInfo['result'],
+    error: string | null,
+  ): void {
     if (job.info.finishedAt) return;
     job.info.state = state;
     job.info.result = result;

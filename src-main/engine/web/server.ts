@@ -95,7 +95,10 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
       const body = await readBody(req);
       arg = body ? JSON.parse(body) : {};
     } catch {
-      return sendError(res, 400, { code: 'bad-request', message: `bad request for ${key}: the body is not valid JSON` });
+      return sendError(res, 400, {
+        code: 'bad-request',
+        message: `bad request for ${key}: the body is not valid JSON`,
+      });
     }
     try {
       const result = await engine.call(key as ApiKey, arg as never);

@@ -30,7 +30,8 @@ function electronClient(bridge: ElectronBridge): Client {
       if (r.error) throw new ApiError(r.error.code, r.error.message);
       return r.result as ApiResponse<K>;
     },
-    on: <E extends EventKey>(event: E, cb: (d: Events[E]) => void) => bridge.on(event, cb as (d: unknown) => void),
+    on: <E extends EventKey>(event: E, cb: (d: Events[E]) => void) =>
+      bridge.on(event, cb as (d: unknown) => void),
     // In the desktop app the engine reads the files where they are.
     stage: (files) => Promise.resolve(files.map((f) => bridge.pathForFile(f))),
   };
@@ -54,7 +55,10 @@ function webClient(): Client {
     try {
       res = await fetch(path, { method: 'POST', body, credentials: 'same-origin' });
     } catch {
-      throw new ApiError('internal', 'the Drive Triage engine is not reachable; is `drive-triage serve` still running?');
+      throw new ApiError(
+        'internal',
+        'the Drive Triage engine is not reachable; is `drive-triage serve` still running?',
+      );
     }
     const json = (await res.json().catch(() => ({}))) as { result?: unknown; error?: ApiErrorBody };
     if (json.error) throw new ApiError(json.error.code, json.error.message);

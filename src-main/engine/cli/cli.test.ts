@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+
+const ROOT = resolve(__dirname, '../../..');
+const dir = mkdtempSync(join(tmpdir(), 'dt-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src-main/engine/cli/cli.ts'), ...args],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+    },
+  );
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('import, summary and drives speak JSON and exit 0', () => {
+  const db = join(dir, 'w.sqlite');
+  const imp = cli(
+    'import',
+    join(ROOT, 'resources/sample/2013-04-16.csv.gz'),
+    join(ROOT, 'resources/sample/2013-04-17.csv.gz'),
+    '--db',
+    db,
+    '--json',
+  );
+  assert.equal(imp.code, 0, imp.err);
+  const files = JSON.parse(imp.out).files as { name: string; rowsAccepted: number; rowsRejected: number }[];
+  assert.deepEqual(
+    files.map((f) => [f.rowsAccepted, f.rowsRejected]),
+    [
+      [4772, 0],
+      [4772, 0],
+    ],
+  );
+  const sum = cli('summary', '--db', db, '--json');
+  assert.equal(sum.code, 0, sum.err);
+  const s = JSON.parse(sum.out);
+  assert.deepEqual(
+    { rows: s.rows, days: s.days, firstDay: s.firstDay, lastDay: s.lastDay },
+    { rows: 9544, days: 2, firstDay: '2013-04-16', lastDay: '2013-04-17' },
+  );
+  assert.equal(typeof s.drives, 'number');
+  assert.equal(typeof s.failures, 'number');
+  const drives = cli('drives', '--db', db, '--failed', '--json');
+  assert.equal(drives.code, 0, drives.err);
+  const page = JSON.parse(drives.out);
+  assert.equal(page.total, s.failures);
+  assert.ok(page.total > 0);
+});
+
+test('errors exit non-zero with a clear message', () => {
+  const noDb = cli('summary');
+  assert.equal(noDb.code, 2);
+  assert.match(noDb.err, /--db <file> is required/);
+  const missing = cli('import', join(dir, 'nope.csv'), '--db', join(dir, 'x.sqlite'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /nope\.csv: no such file/);
+  const unknown = cli('frobnicate', '--db', join(dir, 'x.sqlite'));
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown command/);
+});

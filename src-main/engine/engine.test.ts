@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiError, type ImportProgress, type JobInfo } from './api-types';
+import { Engine } from './engine';
+import { writeModernDay } from './testing/modern-generator';
+
+const SAMPLE = resolve(__dirname, '../../resources/sample');
+
+describe('the engine behind the Api table', () => {
+  let dir: string;
+  let engine: Engine;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-engine-'));
+    engine = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'cli', samplePath: SAMPLE });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('bad payloads get a clear error, never a crash', async () => {
+    await assert.rejects(
+      engine.call('drives/list', { limit: -1 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'bad-request' && /limit/.test(e.message),
+    );
+    await assert.rejects(
+      engine.call('drives/list', { sort: 'nonsense' } as never),
+      (e: unknown) => e instanceof ApiError && /sort/.test(e.message),
+    );
+    await assert.rejects(engine.call('nope/nothing' as never, {} as never), /unknown Api key/);
+    await assert.rejects(engine.call('import/start', { paths: [] }), /paths/);
+    await assert.rejects(engine.call('import/start', { paths: [join(dir, 'missing.csv')] }), /no such file/);
+    await assert.rejects(
+      engine.call('drives/series', { serial: 'NOPE' }),
+      (e: unknown) => (e as ApiError).code === 'not-found',
+    );
+  });
+
+  test('the sample imports as a job in a worker, with progress events, then the catalogue answers', async () => {
+    const progress: ImportProgress[] = [];
+    const off = engine.on('job/progress', (e) => progress.push(e.progress));
+    const { jobId } = await engine.call('import/sample', {});
+    const job = await engine.jobs.wait(jobId);
+    off();
+    assert.equal(job.state, 'done');
+    assert.equal(job.result?.rowsAccepted, 191_398);
+    assert.ok(progress.length > 0, 'progress was reported');
+    assert.ok(progress.some((p) => p.rowsDone > 0 && p.fraction > 0 && p.currentFile.endsWith('.csv.gz')));
+
+    const failed = await engine.call('drives/list', { status: 'failed', limit: 100 });
+    assert.equal(failed.total, 57);
+    assert.ok(failed.rows.every((d) => d.failureDay === d.lastDay));
+    const model = await engine.call('drives/list', { model: 'ST3000DM001', status: 'failed' });
+    assert.equal(model.total, 11);
+    const search = await engine.call('drives/list', { search: 'XW02L' });
+    assert.deepEqual(
+      search.rows.map((d) => d.serial),
+      ['5XW02LSS'],
+    );
+    const byDays = await engine.call('drives/list', { sort: 'daysSeen', dir: 'asc', limit: 1 });
+    assert.equal(byDays.rows[0].daysSeen, 1);
+    const page2 = await engine.call('drives/list', { offset: 5000, limit: 100 });
+    assert.equal(page2.rows.length, 57);
+
+    const series = await engine.call('drives/series', {
+      serial: '5XW02LSS',
+      attributes: ['smart_9_raw', 'smart_5_raw'],
+    });
+    assert.equal(series.days.length, 10);
+    assert.equal(series.days[0], '2013-04-10');
+    assert.equal(series.series[0].name, 'smart_9_raw');
+    assert.ok(
+      series.series[0].values.every((v, i, a) => v !== null && (i === 0 || v >= (a[i - 1] as number))),
+      'power-on hours grow',
+    );
+    await assert.rejects(
+      engine.call('drives/series', { serial: '5XW02LSS', attributes: ['smart_2_raw'] }),
+      /no attribute/,
+    );
+
+    const files = await engine.call('import/files', {});
+    assert.equal(files.length, 40);
+    assert.ok(files.every((f) => f.status === 'done' && f.sha256.length === 64));
+  });
+
+  test('cancel stops an import within a second and leaves a resumable file', async () => {
+    const big = join(dir, 'big.csv');
+    await writeModernDay({ path: big, date: '2023-10-05', drives: 200_000, seed: 5 });
+    const { jobId } = await engine.call('import/start', { paths: [big] });
+    await new Promise<void>((r) => {
+      const off = engine.on('job/progress', (e) => {
+        if (e.jobId === jobId && e.progress.rowsDone > 0) {
+          off();
+          r();
+        }
+      });
+    });
+    const t0 = Date.now();
+    await engine.call('jobs/cancel', { id: jobId });
+    const job: JobInfo = await engine.jobs.wait(jobId);
+    assert.ok(Date.now() - t0 < 1000, `cancelled in ${Date.now() - t0} ms`);
+    assert.equal(job.state, 'cancelled');
+    const files = await engine.call('import/files', {});
+    assert.equal(files.at(-1)?.status, 'interrupted');
+
+    const again = await engine.call('import/start', { paths: [big] });
+    const done = await engine.jobs.wait(again.jobId);
+    assert.equal(done.state, 'done');
+    assert.equal(done.result?.rowsAccepted, 200_000);
+    const summary = await engine.call('dataset/summary', {});
+    assert.equal(summary.rows, 191_398 + 200_000);
+  });
+});

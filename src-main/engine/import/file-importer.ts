@@ -1,8 +1,8 @@
 import type { Db } from '../store/db';
-import { ReadingEncoder } from '../store/readings-codec';
 import { FormatError, parseHeader, smartColumnInfo, type Header } from './header';
-import { readLines } from './lines';
-import { parseDay, splitQuoted } from './row-fields';
+import { formatDay } from './row-fields';
+import { ParserThread } from './parser-thread';
+import type { ParsedBatch } from './row-parser';
 import type { Source } from './sources';
 
 export type FileStatus = 'imported' | 'already-imported' | 'refused' | 'interrupted';
@@ -31,6 +31,8 @@ export interface FileHooks {
 const BATCH_ROWS = 50_000;
 /** A rejected line is stored for the analyst to read; junk lines can be megabytes, so cap them. */
 const MAX_RAW_CHARS = 4_000;
+/** A header longer than this is not a header (Backblaze's widest is ~4 KB). */
+const HEADER_MAX_BYTES = 64 * 1024;
 
 interface DriveTally {
   minDay: number;
@@ -48,12 +50,14 @@ interface DriveTally {
  * (its own rows are recognised, not duplicated). See ARCHITECTURE.md.
  */
 export class FileImporter {
-  private readonly encoder = new ReadingEncoder();
   private readonly driveIds = new Map<string, number>();
   private readonly slots = new Map<string, number>();
   private readonly stmt;
+  private parser: ParserThread | null = null;
 
   constructor(private readonly db: Db) {
+    // Bulk writes: checkpoint once per file (see finish) instead of every 4 MB of WAL.
+    db.pragma('wal_autocheckpoint = 0');
     for (const r of db.prepare('SELECT id, serial FROM drives').raw().iterate() as Iterable<
       [number, string]
     >) {
@@ -121,19 +125,19 @@ export class FileImporter {
     const stream = await source.open((n) => {
       storedBytes += n;
     });
-    const lines = readLines(stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     // The header is checked before anything is written: a file that is not a
     // Backblaze CSV leaves no trace.
-    let first: string[] = [];
+    let head: Buffer[] = [];
+    let headerLine: string;
     try {
-      const r = await lines.next();
-      first = r.done ? [] : r.value;
-      parseHeader(first[0]);
+      headerLine = await readHeaderLine(chunks, head);
+      parseHeader(headerLine);
     } catch (err) {
       stream.destroy();
       return { ...base, status: 'refused', message: `${source.name}: ${describe(err)}` };
     }
-    const header = parseHeader(first[0]);
+    const header = parseHeader(headerLine);
     const now = new Date().toISOString();
     let fileId: number;
     if (existing) {
@@ -146,10 +150,22 @@ export class FileImporter {
       fileId = Number(this.stmt.insertFile.run(source.name, source.size, sha, now).lastInsertRowid);
     }
     const run = new FileRun(this, fileId, header, hooks, () => storedBytes);
+    const parser = (this.parser ??= new ParserThread());
+    parser.beginFile(headerLine, run.numericSlots, run.nSlots);
+    // Reading feeds the parser while this thread writes what comes back.
+    const feeding = (async () => {
+      for (const c of head) await parser.push(c);
+      head = [];
+      for (let r = await chunks.next(); !r.done; r = await chunks.next()) await parser.push(r.value);
+      parser.end();
+    })().catch((err: Error) => parser.fail(err));
     try {
-      const outcome = await run.consume(first.slice(1), lines);
+      const outcome = await run.consume(parser);
       if (outcome === 'cancelled') {
         stream.destroy();
+        parser.fail(new Error('cancelled'));
+        await feeding;
+        await this.closeParser();
         return {
           ...base,
           ...run.counts(),
@@ -157,13 +173,18 @@ export class FileImporter {
           message: 'cancelled; import it again to complete it',
         };
       }
+      await feeding;
+      const c = run.counts();
       const notice =
-        run.counts().rowsAccepted + run.counts().rowsRejected + run.counts().rowsDuplicate === 0
+        c.rowsAccepted + c.rowsRejected + c.rowsDuplicate === 0
           ? 'the file has a header but no data rows'
           : undefined;
-      return { ...base, ...run.counts(), status: 'imported', message: notice };
+      return { ...base, ...c, status: 'imported', message: notice };
     } catch (err) {
       stream.destroy();
+      await feeding;
+      // The parser may still hold this file's batches: start afresh for the next one.
+      await this.closeParser();
       this.undoFile(fileId);
       return {
         ...base,
@@ -171,6 +192,18 @@ export class FileImporter {
         message: `${source.name}: ${describe(err)}; nothing from this file was kept`,
       };
     }
+  }
+
+  private async closeParser(): Promise<void> {
+    const p = this.parser;
+    this.parser = null;
+    await p?.close();
+  }
+
+  /** Ends the parse thread; call once the whole import is over. */
+  async close(): Promise<void> {
+    await this.closeParser();
+    this.db.pragma('wal_autocheckpoint = 1000');
   }
 
   /** Removes every trace of a file that failed midway (e.g. a truncated gzip). */
@@ -195,7 +228,6 @@ export class FileImporter {
     return {
       db: this.db,
       stmt: this.stmt,
-      encoder: this.encoder,
       driveIds: this.driveIds,
       slots: this.slots,
     };
@@ -213,6 +245,26 @@ export class FileImporter {
   }
 }
 
+/** Reads chunks into `head` until the first line is complete; returns that line (BOM and CR removed). */
+async function readHeaderLine(chunks: AsyncIterator<Buffer>, head: Buffer[]): Promise<string> {
+  let bytes = 0;
+  for (;;) {
+    const all = Buffer.concat(head);
+    const nl = all.indexOf(10);
+    if (nl >= 0 || bytes > HEADER_MAX_BYTES) return headerText(all, nl >= 0 ? nl : all.length);
+    const r = await chunks.next();
+    if (r.done) return headerText(all, all.length);
+    head.push(r.value);
+    bytes += r.value.length;
+  }
+}
+
+function headerText(all: Buffer, end: number): string {
+  const start = all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf ? 3 : 0;
+  const stop = end > start && all[end - 1] === 13 ? end - 1 : end;
+  return all.toString('latin1', start, Math.min(stop, start + HEADER_MAX_BYTES));
+}
+
 function describe(err: unknown): string {
   if (err instanceof FormatError) return err.message;
   const e = err as NodeJS.ErrnoException;
@@ -228,22 +280,18 @@ class FileRun {
   private accepted = 0;
   private rejected = 0;
   private duplicate = 0;
-  private lineNo = 1; // the header is line 1
   private inBatch = 0;
   private readonly tallies = new Map<number, DriveTally>();
-  private present = new Float64Array(256);
-  private values = new Float64Array(256);
-  private readonly numericSlots: Int32Array;
-  private readonly nSlots: number;
-  private lastDateStr = '';
-  private lastDay = NaN;
+  private readonly present: Float64Array;
+  readonly numericSlots: Int32Array;
+  readonly nSlots: number;
   /** Rows below this rowid were written before this attempt began. */
   private readonly attemptStart: number;
 
   constructor(
     private readonly owner: FileImporter,
     private readonly fileId: number,
-    private readonly h: Header,
+    h: Header,
     private readonly hooks: FileHooks,
     private readonly storedBytes: () => number,
   ) {
@@ -252,18 +300,14 @@ class FileRun {
     this.attemptStart = stmt.nextRowid.get() as number;
     this.numericSlots = Int32Array.from(h.numeric, (c) => owner.slotFor(c.name));
     this.nSlots = owner.internals.slots.size;
-    if (this.values.length < this.nSlots) {
-      this.values = new Float64Array(this.nSlots);
-      this.present = new Float64Array(this.nSlots);
-    }
+    this.present = new Float64Array(this.nSlots);
   }
 
   counts() {
     return { rowsAccepted: this.accepted, rowsRejected: this.rejected, rowsDuplicate: this.duplicate };
   }
 
-  async consume(firstLines: string[], rest: AsyncIterator<string[]>): Promise<'done' | 'cancelled'> {
-    this.lines(firstLines);
+  async consume(parser: ParserThread): Promise<'done' | 'cancelled'> {
     for (;;) {
       if (this.hooks.isCancelled()) {
         this.commit();
@@ -278,9 +322,9 @@ class FileRun {
         );
         return 'cancelled';
       }
-      const r = await rest.next();
-      if (r.done) break;
-      this.lines(r.value);
+      const batch = await parser.next();
+      if (!batch) break;
+      this.apply(batch);
       if (this.inBatch >= BATCH_ROWS) {
         this.commit();
         this.owner.internals.db.exec('BEGIN');
@@ -320,82 +364,35 @@ class FileRun {
       this.fileId,
     );
     this.owner.internals.db.exec('COMMIT');
+    // Fold the file's WAL into the database so the WAL stays the size of one file.
+    this.owner.internals.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  private reject(reason: string, raw: string): void {
+  private reject(line: number, reason: string, raw: string): void {
     this.rejected++;
     this.inBatch++;
-    this.owner.internals.stmt.insertReject.run(this.fileId, this.lineNo, reason, raw.slice(0, MAX_RAW_CHARS));
+    this.owner.internals.stmt.insertReject.run(this.fileId, line, reason, raw.slice(0, MAX_RAW_CHARS));
   }
 
-  private lines(batch: string[]): void {
-    const h = this.h;
-    const ncols = h.columns.length;
-    const { stmt, encoder, driveIds } = this.owner.internals;
-    const numeric = h.numeric;
-    const slots = this.numericSlots;
-    const values = this.values;
-    for (const line of batch) {
-      this.lineNo++;
-      if (line.length === 0) continue;
-      const f = line.indexOf('"') >= 0 ? splitQuoted(line) : line.split(',');
-      if (f.length !== ncols) {
-        this.reject(`expected ${ncols} columns, found ${f.length}`, line);
-        continue;
-      }
-      const dateStr = f[h.date];
-      let day: number;
-      if (dateStr === this.lastDateStr) day = this.lastDay;
-      else {
-        day = parseDay(dateStr);
-        if (day !== day) {
-          this.reject(`bad date "${dateStr.slice(0, 40)}" (expected YYYY-MM-DD)`, line);
-          continue;
-        }
-        this.lastDateStr = dateStr;
-        this.lastDay = day;
-      }
-      const serial = f[h.serial];
-      if (serial === '') {
-        this.reject('missing serial_number', line);
-        continue;
-      }
-      const failStr = f[h.failure];
-      const failure = failStr === '0' ? 0 : failStr === '1' ? 1 : -1;
-      if (failure < 0) {
-        this.reject(`failure must be 0 or 1, found "${failStr.slice(0, 40)}"`, line);
-        continue;
-      }
-      const capStr = f[h.capacity];
-      const capacity = capStr === '' ? null : Number(capStr);
-      if (capacity !== null && !Number.isInteger(capacity)) {
-        this.reject(`capacity_bytes is not an integer: "${capStr.slice(0, 40)}"`, line);
-        continue;
-      }
-      values.fill(NaN, 0, this.nSlots);
-      let tags: Record<string, string> | null = null;
-      let bad: string | null = null;
-      for (let k = 0; k < numeric.length; k++) {
-        const s = f[numeric[k].col];
-        if (s === '') continue;
-        const v = +s;
-        if (v - v !== 0 || (v === 0 && s.trim() === '')) {
-          // NaN or ±Infinity (v - v is NaN for both), or whitespace only.
-          if (s.trim() === '') continue;
-          if (numeric[k].smart) {
-            bad = `non-numeric value "${s.slice(0, 40)}" in ${numeric[k].name}`;
-            break;
-          }
-          (tags ??= {})[numeric[k].name] = s;
-          continue;
-        }
-        values[slots[k]] = v;
-      }
-      if (bad) {
-        this.reject(bad, line);
-        continue;
-      }
-      const model = f[h.model].trim();
+  /** Writes one parsed batch: drive ids, readings, duplicates told apart from conflicts. */
+  private apply(b: ParsedBatch): void {
+    const { stmt, driveIds } = this.owner.internals;
+    for (const r of b.rejects) this.reject(r.line, r.reason, r.raw);
+    if (b.rows === 0) return;
+    const serials = b.serials.split('\n');
+    const models = b.models.split('\n');
+    let tagAt = 0;
+    let blobStart = 0;
+    for (let i = 0; i < b.rows; i++) {
+      const blob = b.blobs.subarray(blobStart, b.blobEnd[i]);
+      blobStart = b.blobEnd[i];
+      let tagText: string | null = null;
+      if (tagAt < b.tags.length && b.tags[tagAt][0] === i) tagText = b.tags[tagAt++][1];
+      const serial = serials[i];
+      const model = models[i];
+      const day = b.day[i];
+      const failure = b.failure[i];
+      const capacity = b.capacity[i] === b.capacity[i] ? b.capacity[i] : null;
       let driveId = driveIds.get(serial);
       if (driveId === undefined) {
         driveId = Number(
@@ -403,8 +400,6 @@ class FileRun {
         );
         driveIds.set(serial, driveId);
       }
-      const blob = encoder.encode(values, this.nSlots);
-      const tagText = tags ? JSON.stringify(tags) : null;
       if (stmt.insertReading.run(day, driveId, failure, this.fileId, blob, tagText).changes === 0) {
         const old = stmt.getReading.get(day, driveId) as {
           rowid: number;
@@ -415,7 +410,8 @@ class FileRun {
         };
         const same = old.failure === failure && old.tags === tagText && Buffer.compare(old.vals, blob) === 0;
         if (!same) {
-          this.reject(`duplicate of ${serial} on ${dateStr} with different values`, line);
+          const raw = b.rawText.slice(b.rawStart[i], b.rawEnd[i]);
+          this.reject(b.line[i], `duplicate of ${serial} on ${formatDay(day)} with different values`, raw);
           continue;
         }
         if (old.file_id !== this.fileId || old.rowid >= this.attemptStart) {
@@ -427,8 +423,7 @@ class FileRun {
       }
       this.accepted++;
       this.inBatch++;
-      for (let k = 0; k < slots.length; k++)
-        if (values[slots[k]] === values[slots[k]]) this.present[slots[k]]++;
+      this.countPresent(blob);
       const t = this.tallies.get(driveId);
       if (t === undefined) {
         this.tallies.set(driveId, {
@@ -448,6 +443,20 @@ class FileRun {
           t.capacity = capacity;
         }
         if (failure) t.failureDay = Math.max(t.failureDay ?? day, day);
+      }
+    }
+  }
+
+  /** Adds one accepted row's filled columns to the fill-rate counts (read straight off its presence bitmap). */
+  private countPresent(blob: Uint8Array): void {
+    const n = blob[0] | (blob[1] << 8);
+    const bytes = (n + 7) >> 3;
+    for (let j = 0; j < bytes; j++) {
+      let bits = blob[2 + j];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        this.present[j * 8 + (31 - Math.clz32(low))]++;
+        bits ^= low;
       }
     }
   }

@@ -45,45 +45,49 @@ export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}
   let lastReport = 0;
   const files: FileResult[] = [];
   let cancelled = false;
-  for (let i = 0; i < sources.length; i++) {
-    const src = sources[i];
-    if (isCancelled()) {
-      cancelled = true;
-      break;
-    }
-    const report = (bytesInFile: number, rowsInFile: number, force = false): void => {
-      const now = performance.now();
-      if (!hooks.onProgress || (!force && now - lastReport < every)) return;
-      lastReport = now;
-      const bytesDone = bytesBefore + Math.min(bytesInFile, src.size);
-      const rowsDone = rowsBefore + rowsInFile;
-      const secs = (now - t0) / 1000;
-      const rate = secs > 0 ? bytesDone / secs : 0;
-      hooks.onProgress({
-        fraction: bytesTotal > 0 ? bytesDone / bytesTotal : 1,
-        bytesDone,
-        bytesTotal,
-        rowsDone,
-        rowsPerSec: secs > 0 ? rowsDone / secs : 0,
-        etaSec: rate > 0 ? (bytesTotal - bytesDone) / rate : null,
-        currentFile: src.name,
-        filesDone: i,
-        filesTotal: sources.length,
+  try {
+    for (let i = 0; i < sources.length; i++) {
+      const src = sources[i];
+      if (isCancelled()) {
+        cancelled = true;
+        break;
+      }
+      const report = (bytesInFile: number, rowsInFile: number, force = false): void => {
+        const now = performance.now();
+        if (!hooks.onProgress || (!force && now - lastReport < every)) return;
+        lastReport = now;
+        const bytesDone = bytesBefore + Math.min(bytesInFile, src.size);
+        const rowsDone = rowsBefore + rowsInFile;
+        const secs = (now - t0) / 1000;
+        const rate = secs > 0 ? bytesDone / secs : 0;
+        hooks.onProgress({
+          fraction: bytesTotal > 0 ? bytesDone / bytesTotal : 1,
+          bytesDone,
+          bytesTotal,
+          rowsDone,
+          rowsPerSec: secs > 0 ? rowsDone / secs : 0,
+          etaSec: rate > 0 ? (bytesTotal - bytesDone) / rate : null,
+          currentFile: src.name,
+          filesDone: i,
+          filesTotal: sources.length,
+        });
+      };
+      report(0, 0, true);
+      const result = await importer.importSource(src, {
+        onProgress: (p) => report(p.storedBytes, p.rows),
+        isCancelled,
       });
-    };
-    report(0, 0, true);
-    const result = await importer.importSource(src, {
-      onProgress: (p) => report(p.storedBytes, p.rows),
-      isCancelled,
-    });
-    files.push(result);
-    bytesBefore += src.size;
-    rowsBefore += result.rowsAccepted + result.rowsRejected + result.rowsDuplicate;
-    report(0, 0, true);
-    if (result.status === 'interrupted') {
-      cancelled = true;
-      break;
+      files.push(result);
+      bytesBefore += src.size;
+      rowsBefore += result.rowsAccepted + result.rowsRejected + result.rowsDuplicate;
+      report(0, 0, true);
+      if (result.status === 'interrupted') {
+        cancelled = true;
+        break;
+      }
     }
+  } finally {
+    await importer.close();
   }
   const sum = (k: 'rowsAccepted' | 'rowsRejected' | 'rowsDuplicate'): number =>
     files.reduce((s, f) => s + f[k], 0);

@@ -1,17 +1,19 @@
 /**
- * Splits a stream of bytes into text lines: LF or CRLF, a BOM on the first
- * line dropped, a last line without a newline still delivered. Lines are
- * decoded as latin1, which is lossless for bytes and fast; Backblaze files are ASCII.
+ * Splits bytes into text lines: LF or CRLF, a BOM on the first line dropped, a
+ * last line without a newline still delivered. Lines are decoded as latin1,
+ * which is lossless for bytes and fast; Backblaze files are ASCII.
  */
-export async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
-  let carry: Buffer | null = null;
-  let first = true;
-  for await (const chunk of chunks) {
-    let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = null;
-    if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+export class LineSplitter {
+  private carry: Buffer | null = null;
+  private first = true;
+
+  push(chunk: Uint8Array): string[] {
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) buf = Buffer.concat([this.carry, buf]);
+    this.carry = null;
+    if (this.first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
       buf = buf.subarray(3);
-    first = false;
+    if (buf.length > 0) this.first = false;
     const lines: string[] = [];
     let start = 0;
     for (;;) {
@@ -21,11 +23,65 @@ export async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<
       lines.push(buf.toString('latin1', start, end));
       start = nl + 1;
     }
-    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start));
+    return lines;
+  }
+
+  end(): string[] {
+    const c = this.carry;
+    this.carry = null;
+    if (!c || c.length === 0) return [];
+    const end = c[c.length - 1] === 13 ? c.length - 1 : c.length;
+    return end > 0 ? [c.toString('latin1', 0, end)] : [];
+  }
+}
+
+/** The lines of one chunk as byte ranges of `buf` (line endings excluded). */
+export interface LineRanges {
+  buf: Buffer;
+  starts: number[];
+  ends: number[];
+}
+
+/** The same splitting as LineSplitter, yielding byte ranges instead of strings. */
+export class ByteLineSplitter {
+  private carry: Buffer | null = null;
+  private first = true;
+
+  push(chunk: Uint8Array): LineRanges {
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) buf = Buffer.concat([this.carry, buf]);
+    this.carry = null;
+    let start = 0;
+    if (this.first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+    if (buf.length > 0) this.first = false;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      starts.push(start);
+      ends.push(nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+      start = nl + 1;
+    }
+    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start));
+    return { buf, starts, ends };
+  }
+
+  end(): LineRanges {
+    const c = this.carry ?? Buffer.alloc(0);
+    this.carry = null;
+    if (c.length === 0) return { buf: c, starts: [], ends: [] };
+    return { buf: c, starts: [0], ends: [c[c.length - 1] === 13 ? c.length - 1 : c.length] };
+  }
+}
+
+export async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+  const splitter = new LineSplitter();
+  for await (const chunk of chunks) {
+    const lines = splitter.push(chunk);
     if (lines.length) yield lines;
   }
-  if (carry && carry.length) {
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    if (end > 0) yield [carry.toString('latin1', 0, end)];
-  }
+  const last = splitter.end();
+  if (last.length) yield last;
 }

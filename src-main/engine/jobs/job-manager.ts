@@ -1,29 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ApiError, type Events, type JobInfo } from '../api-types';
+import { spawnWorker } from '../worker-spawn';
 import type { JobMessage, JobOrder } from './job-protocol';
 
 type Emit = <E extends keyof Events>(event: E, data: Events[E]) => void;
 
 /** If a worker has not wound down this long after a cancel, it is stopped hard (the store stays consistent). */
 const CANCEL_GRACE_MS = 1500;
-
-/**
- * Where the compiled worker sits next to the compiled engine; under tsx (tests,
- * development) the TypeScript source runs with tsx's loader instead.
- */
-function workerEntry(): { code: string; eval: boolean } {
-  // Compiled, this code sits in out/main or in a shared chunk under out/main/chunks.
-  const built = [join(__dirname, 'job-worker.js'), join(__dirname, '..', 'job-worker.js')].find((f) =>
-    existsSync(f),
-  );
-  if (built) return { code: built, eval: false };
-  // Node 20 ignores --import in a worker's execArgv, so register tsx from inside it.
-  const src = JSON.stringify(join(__dirname, 'job-worker.ts'));
-  return { code: `require('tsx/cjs/api').register(); require(${src});`, eval: true };
-}
 
 interface Running {
   info: JobInfo;
@@ -119,11 +104,10 @@ export class JobManager {
     const job = this.queue.shift() as Running;
     this.active = job;
     job.info.state = 'running';
-    const entry = workerEntry();
-    const worker = new Worker(entry.code, {
-      eval: entry.eval,
-      workerData: { ...job.order, cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer } satisfies JobOrder,
-    });
+    const worker = spawnWorker('job-worker', join(__dirname, 'job-worker.ts'), {
+      ...job.order,
+      cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer,
+    } satisfies JobOrder);
     job.worker = worker;
     let ended = false;
     worker.on('message', (m: JobMessage) => {

@@ -1,0 +1,345 @@
+import { ReadingEncoder } from '../store/readings-codec';
+import type { Header } from './header';
+import { parseDay, splitQuoted } from './row-fields';
+
+/**
+ * Rows of one stretch of a file, parsed, checked and encoded, in typed arrays so
+ * a batch crosses between threads as a few buffers rather than 8,000 objects.
+ * Nothing here needs the database; what does (drive ids, duplicates) is the
+ * writer's job (file-importer.ts).
+ */
+export interface ParsedBatch {
+  rows: number;
+  line: Int32Array;
+  day: Int32Array;
+  failure: Uint8Array;
+  /** NaN when the field is empty. */
+  capacity: Float64Array;
+  /** Row i's encoded values are blobs[blobEnd[i-1] .. blobEnd[i]). */
+  blobEnd: Uint32Array;
+  blobs: Uint8Array;
+  /** Joined with '\n'. */
+  serials: string;
+  models: string;
+  /** Row i's line as read is rawText.slice(rawStart[i], rawEnd[i]) (kept for the rare late reject). */
+  rawText: string;
+  rawStart: Uint32Array;
+  rawEnd: Uint32Array;
+  /** [row index, JSON] for rows with non-numeric extra columns. */
+  tags: [number, string][];
+  /** Lines refused by the parser. */
+  rejects: { line: number; reason: string; raw: string }[];
+  /** Lines consumed (blank ones included). */
+  linesRead: number;
+}
+
+const MAX_RAW = 4000;
+const COMMA = 44;
+const QUOTE = 34;
+
+// What each CSV column is for; numeric columns carry their index into header.numeric.
+const ROLE_IGNORE = -1;
+const ROLE_DATE = -2;
+const ROLE_SERIAL = -3;
+const ROLE_MODEL = -4;
+const ROLE_CAPACITY = -5;
+const ROLE_FAILURE = -6;
+
+function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * Parses lines straight from the bytes: the common field (empty, or a run of
+ * digits) never becomes a string. Lines with quotes take the general path.
+ */
+export class BatchBuilder {
+  private readonly encoder = new ReadingEncoder();
+  private readonly values: Float64Array;
+  private readonly roles: Int32Array;
+  private lastDate = '';
+  private lastDateBytes = Buffer.alloc(10);
+  private lastDay = NaN;
+  // The batch being built.
+  private rows = 0;
+  private line = new Int32Array(1024);
+  private day = new Int32Array(1024);
+  private failure = new Uint8Array(1024);
+  private capacity = new Float64Array(1024);
+  private blobEnd = new Uint32Array(1024);
+  private rawStart = new Uint32Array(1024);
+  private rawEnd = new Uint32Array(1024);
+  private blobs = new Uint8Array(1 << 18);
+  private blobAt = 0;
+  private serials: string[] = [];
+  private models: string[] = [];
+  private tags: [number, string][] = [];
+  private rejects: ParsedBatch['rejects'] = [];
+  private rawParts: string[] = [];
+  private rawLength = 0;
+  private linesRead = 0;
+
+  constructor(
+    private readonly h: Header,
+    private readonly slots: Int32Array,
+    private readonly nSlots: number,
+  ) {
+    this.values = new Float64Array(Math.max(nSlots, 1));
+    this.roles = new Int32Array(h.columns.length).fill(ROLE_IGNORE);
+    h.numeric.forEach((c, k) => (this.roles[c.col] = k));
+    this.roles[h.date] = ROLE_DATE;
+    this.roles[h.serial] = ROLE_SERIAL;
+    this.roles[h.model] = ROLE_MODEL;
+    this.roles[h.capacity] = ROLE_CAPACITY;
+    this.roles[h.failure] = ROLE_FAILURE;
+  }
+
+  /** Lines read into the current batch so far. */
+  get size(): number {
+    return this.linesRead;
+  }
+
+  /**
+   * Adds lines buf[starts[i] .. ends[i]) (no line ending), the first being line
+   * number `firstLine` of the file.
+   */
+  addLines(buf: Buffer, starts: number[], ends: number[], firstLine: number): void {
+    const n = starts.length;
+    if (n === 0) return;
+    const pieceStart = starts[0];
+    const pieceEnd = ends[n - 1];
+    const rawBase = this.rawLength - pieceStart;
+    this.rawParts.push(buf.toString('latin1', pieceStart, pieceEnd));
+    this.rawLength += pieceEnd - pieceStart;
+    const quoted = buf.indexOf(QUOTE, pieceStart) >= 0 && buf.indexOf(QUOTE, pieceStart) < pieceEnd;
+    for (let i = 0; i < n; i++) {
+      this.linesRead++;
+      const s = starts[i];
+      const e = ends[i];
+      if (s === e) continue;
+      if (quoted && buf.subarray(s, e).includes(QUOTE))
+        this.addQuoted(buf.toString('latin1', s, e), firstLine + i, rawBase + s, rawBase + e);
+      else this.addBytes(buf, s, e, firstLine + i, rawBase);
+    }
+  }
+
+  private reject(lineNo: number, reason: string, raw: string): void {
+    this.rejects.push({ line: lineNo, reason, raw: raw.slice(0, MAX_RAW) });
+  }
+
+  private dayOf(dateStr: string): number {
+    if (dateStr === this.lastDate) return this.lastDay;
+    const d = parseDay(dateStr);
+    if (d === d) {
+      this.lastDate = dateStr;
+      this.lastDay = d;
+    }
+    return d;
+  }
+
+  private addBytes(buf: Buffer, s: number, e: number, lineNo: number, rawBase: number): void {
+    const roles = this.roles;
+    const ncols = roles.length;
+    const values = this.values;
+    const numeric = this.h.numeric;
+    const slots = this.slots;
+    values.fill(NaN, 0, this.nSlots);
+    let day = NaN;
+    let fail = -1;
+    let cap = NaN;
+    let serial = '';
+    let model = '';
+    let tags: Record<string, string> | null = null;
+    let p = s;
+    let col = 0;
+    const raw = (): string => buf.toString('latin1', s, e);
+    // A wrong column count explains any other fault on the line, so it is named first.
+    const refuse = (reason: string): void => {
+      let found = 1;
+      for (let q = s; q < e; q++) if (buf[q] === COMMA) found++;
+      this.reject(lineNo, found === ncols ? reason : `expected ${ncols} columns, found ${found}`, raw());
+    };
+    for (; col < ncols; col++) {
+      const fs = p;
+      while (p < e && buf[p] !== COMMA) p++;
+      const fe = p;
+      const role = roles[col];
+      if (role >= 0) {
+        if (fs === fe) {
+          // empty: missing
+        } else {
+          let v = 0;
+          let q = fs;
+          if (fe - fs <= 15) {
+            for (; q < fe; q++) {
+              const d = buf[q] - 48;
+              if (d < 0 || d > 9) break;
+              v = v * 10 + d;
+            }
+          }
+          if (q !== fe || fe - fs > 15) {
+            const text = buf.toString('latin1', fs, fe);
+            v = +text;
+            if (v - v !== 0 || (v === 0 && text.trim() === '')) {
+              if (text.trim() === '') v = NaN;
+              else if (numeric[role].smart) {
+                this.reject(
+                  lineNo,
+                  `non-numeric value "${text.slice(0, 40)}" in ${numeric[role].name}`,
+                  raw(),
+                );
+                return;
+              } else {
+                (tags ??= {})[numeric[role].name] = text;
+                v = NaN;
+              }
+            }
+          }
+          values[slots[role]] = v;
+        }
+      } else if (role === ROLE_DATE) {
+        const same =
+          fe - fs === 10 && this.lastDate !== '' && buf.compare(this.lastDateBytes, 0, 10, fs, fe) === 0;
+        if (same) day = this.lastDay;
+        else {
+          const text = buf.toString('latin1', fs, fe);
+          day = this.dayOf(text);
+          if (day !== day) {
+            refuse(`bad date "${text.slice(0, 40)}" (expected YYYY-MM-DD)`);
+            return;
+          }
+          if (fe - fs === 10) buf.copy(this.lastDateBytes, 0, fs, fe);
+        }
+      } else if (role === ROLE_SERIAL) serial = buf.toString('latin1', fs, fe).trim();
+      else if (role === ROLE_MODEL) model = buf.toString('latin1', fs, fe).trim();
+      else if (role === ROLE_FAILURE)
+        fail = fe - fs === 1 && (buf[fs] === 48 || buf[fs] === 49) ? buf[fs] - 48 : -2;
+      else if (role === ROLE_CAPACITY && fe > fs) cap = Number(buf.toString('latin1', fs, fe));
+      if (p >= e) break;
+      p++; // past the comma
+    }
+    if (col !== ncols - 1 || p < e) {
+      let found = col + 1;
+      for (; p < e; p++) if (buf[p] === COMMA) found++;
+      this.reject(lineNo, `expected ${ncols} columns, found ${found}`, raw());
+      return;
+    }
+    if (serial === '') return this.reject(lineNo, 'missing serial_number', raw());
+    if (fail < 0) {
+      const text = buf.toString('latin1', s, e).split(',')[this.h.failure] ?? '';
+      return this.reject(lineNo, `failure must be 0 or 1, found "${text.slice(0, 40)}"`, raw());
+    }
+    if (cap === cap && !Number.isInteger(cap))
+      return this.reject(lineNo, 'capacity_bytes is not an integer', raw());
+    if (day !== day) return this.reject(lineNo, 'missing date', raw());
+    this.push(lineNo, day, fail, cap, serial, model, tags, rawBase + s, rawBase + e);
+  }
+
+  /** The general path, for a line with quoted fields. */
+  private addQuoted(text: string, lineNo: number, rawStart: number, rawEnd: number): void {
+    const h = this.h;
+    const f = splitQuoted(text);
+    if (f.length !== h.columns.length)
+      return this.reject(lineNo, `expected ${h.columns.length} columns, found ${f.length}`, text);
+    const day = this.dayOf(f[h.date]);
+    if (day !== day)
+      return this.reject(lineNo, `bad date "${f[h.date].slice(0, 40)}" (expected YYYY-MM-DD)`, text);
+    const serial = f[h.serial].trim();
+    if (serial === '') return this.reject(lineNo, 'missing serial_number', text);
+    const fail = f[h.failure] === '0' ? 0 : f[h.failure] === '1' ? 1 : -1;
+    if (fail < 0)
+      return this.reject(lineNo, `failure must be 0 or 1, found "${f[h.failure].slice(0, 40)}"`, text);
+    const cap = f[h.capacity] === '' ? NaN : Number(f[h.capacity]);
+    if (cap === cap && !Number.isInteger(cap))
+      return this.reject(lineNo, 'capacity_bytes is not an integer', text);
+    this.values.fill(NaN, 0, this.nSlots);
+    let tags: Record<string, string> | null = null;
+    for (let k = 0; k < h.numeric.length; k++) {
+      const s = f[h.numeric[k].col].trim();
+      if (s === '') continue;
+      const v = +s;
+      if (v - v !== 0) {
+        if (h.numeric[k].smart)
+          return this.reject(lineNo, `non-numeric value "${s.slice(0, 40)}" in ${h.numeric[k].name}`, text);
+        (tags ??= {})[h.numeric[k].name] = s;
+        continue;
+      }
+      this.values[this.slots[k]] = v;
+    }
+    this.push(lineNo, day, fail, cap, serial, f[h.model].trim(), tags, rawStart, rawEnd);
+  }
+
+  private push(
+    lineNo: number,
+    day: number,
+    fail: number,
+    cap: number,
+    serial: string,
+    model: string,
+    tags: Record<string, string> | null,
+    rawStart: number,
+    rawEnd: number,
+  ): void {
+    const r = this.rows;
+    if (r === this.line.length) {
+      const n = r * 2;
+      this.line = grow(this.line, n);
+      this.day = grow(this.day, n);
+      this.failure = grow(this.failure, n);
+      this.capacity = grow(this.capacity, n);
+      this.blobEnd = grow(this.blobEnd, n);
+      this.rawStart = grow(this.rawStart, n);
+      this.rawEnd = grow(this.rawEnd, n);
+    }
+    const blob = this.encoder.encode(this.values, this.nSlots);
+    this.blobs = grow(this.blobs, this.blobAt + blob.length);
+    this.blobs.set(blob, this.blobAt);
+    this.blobAt += blob.length;
+    this.line[r] = lineNo;
+    this.day[r] = day;
+    this.failure[r] = fail;
+    this.capacity[r] = cap;
+    this.blobEnd[r] = this.blobAt;
+    this.rawStart[r] = rawStart;
+    this.rawEnd[r] = rawEnd;
+    this.serials.push(serial);
+    this.models.push(model);
+    if (tags) this.tags.push([r, JSON.stringify(tags)]);
+    this.rows++;
+  }
+
+  /** Hands over the batch built so far and starts a new one. */
+  take(): ParsedBatch {
+    const n = this.rows;
+    const batch: ParsedBatch = {
+      rows: n,
+      line: this.line.slice(0, n),
+      day: this.day.slice(0, n),
+      failure: this.failure.slice(0, n),
+      capacity: this.capacity.slice(0, n),
+      blobEnd: this.blobEnd.slice(0, n),
+      blobs: this.blobs.slice(0, this.blobAt),
+      serials: this.serials.join('\n'),
+      models: this.models.join('\n'),
+      rawText: this.rawParts.join(''),
+      rawStart: this.rawStart.slice(0, n),
+      rawEnd: this.rawEnd.slice(0, n),
+      tags: this.tags,
+      rejects: this.rejects,
+      linesRead: this.linesRead,
+    };
+    this.rows = 0;
+    this.blobAt = 0;
+    this.serials = [];
+    this.models = [];
+    this.tags = [];
+    this.rejects = [];
+    this.rawParts = [];
+    this.rawLength = 0;
+    this.linesRead = 0;
+    return batch;
+  }
+}

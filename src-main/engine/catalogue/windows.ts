@@ -1,0 +1,141 @@
+import { ApiError } from '../api-types';
+import type { Db } from '../store/db';
+import { decodeSlots } from '../store/readings-codec';
+
+/**
+ * Every drive's daily values of F attributes as one dense cube
+ * [drive][day][feature], NaN where a value is missing, with a presence map of
+ * the days each drive reported. Built in one pass over the day-major readings
+ * table (its natural order, no index needed), decoding only the chosen slots.
+ */
+export interface SeriesCube {
+  features: string[];
+  /** Database id of the drive in each cube row. */
+  driveIds: Int32Array;
+  firstDay: number;
+  days: number;
+  values: Float32Array;
+  /** 1 where the drive has a reading that day. */
+  present: Uint8Array;
+}
+
+export function loadCube(db: Db, features: string[]): SeriesCube {
+  const attrs = db.prepare('SELECT slot, name FROM attributes').all() as { slot: number; name: string }[];
+  const slotOf = new Map(attrs.map((a) => [a.name, a.slot]));
+  const wanted = features.map((f) => {
+    const s = slotOf.get(f);
+    if (s === undefined) throw new ApiError('not-found', `no attribute named "${f}" in this dataset`);
+    return s;
+  });
+  // decodeSlots walks slots in ascending order; remember where each lands.
+  const order = wanted.map((s, i) => [s, i]).sort((a, b) => a[0] - b[0]);
+  const sorted = Int32Array.from(order, (o) => o[0]);
+  const F = features.length;
+  const span = db
+    .prepare('SELECT min(day) AS lo, max(day) AS hi, max(drive_id) AS maxId FROM readings')
+    .get() as {
+    lo: number | null;
+    hi: number | null;
+    maxId: number | null;
+  };
+  const ids = db.prepare('SELECT id FROM drives WHERE days_seen > 0 ORDER BY id').pluck().all() as number[];
+  const driveIds = Int32Array.from(ids);
+  if (span.lo === null || span.hi === null || ids.length === 0) {
+    return {
+      features,
+      driveIds,
+      firstDay: 0,
+      days: 0,
+      values: new Float32Array(0),
+      present: new Uint8Array(0),
+    };
+  }
+  const days = span.hi - span.lo + 1;
+  const rowOf = new Int32Array((span.maxId ?? 0) + 1).fill(-1);
+  driveIds.forEach((id, i) => (rowOf[id] = i));
+  const values = new Float32Array(driveIds.length * days * F).fill(NaN);
+  const present = new Uint8Array(driveIds.length * days);
+  const tmp = new Float32Array(F);
+  const identity = order.every((o, i) => o[1] === i);
+  const scan = db.prepare('SELECT drive_id, day, vals FROM readings').raw();
+  for (const r of scan.iterate() as Iterable<[number, number, Uint8Array]>) {
+    const row = rowOf[r[0]];
+    if (row < 0) continue; // a drive whose file is still importing
+    const cell = row * days + (r[1] - span.lo);
+    present[cell] = 1;
+    if (identity) decodeSlots(r[2], sorted, values, cell * F);
+    else {
+      decodeSlots(r[2], sorted, tmp, 0);
+      for (let k = 0; k < F; k++) values[cell * F + order[k][1]] = tmp[k];
+    }
+  }
+  return { features, driveIds, firstDay: span.lo, days, values, present };
+}
+
+export interface WindowBatch {
+  /** count x S x F values. */
+  data: Float32Array;
+  /** Cube row of each window's drive. */
+  drive: Int32Array;
+  /** Day (days since 1970-01-01) of each window's last day. */
+  endDay: Int32Array;
+  count: number;
+}
+
+/**
+ * The windows of S consecutive reported days of every drive, `batch` at a time.
+ * A window never spans a day the drive did not report (the gap policy of the
+ * model engine may fill short gaps before this step).
+ */
+export function* windowBatches(
+  cube: SeriesCube,
+  S: number,
+  batch: number,
+  stride = 1,
+): Generator<WindowBatch> {
+  const F = cube.features.length;
+  const size = S * F;
+  let data = new Float32Array(batch * size);
+  let drive = new Int32Array(batch);
+  let endDay = new Int32Array(batch);
+  let n = 0;
+  for (let row = 0; row < cube.driveIds.length; row++) {
+    const base = row * cube.days;
+    let run = 0; // consecutive reported days ending at d
+    for (let d = 0; d < cube.days; d++) {
+      run = cube.present[base + d] ? run + 1 : 0;
+      if (run < S || (d - S + 1) % stride !== 0) continue;
+      const from = (base + d - S + 1) * F;
+      data.set(cube.values.subarray(from, from + size), n * size);
+      drive[n] = row;
+      endDay[n] = cube.firstDay + d;
+      if (++n === batch) {
+        yield { data, drive, endDay, count: n };
+        data = new Float32Array(batch * size);
+        drive = new Int32Array(batch);
+        endDay = new Int32Array(batch);
+        n = 0;
+      }
+    }
+  }
+  if (n > 0)
+    yield {
+      data: data.subarray(0, n * size),
+      drive: drive.subarray(0, n),
+      endDay: endDay.subarray(0, n),
+      count: n,
+    };
+}
+
+/** How many windows windowBatches would yield (to size one array for them all). */
+export function countWindows(cube: SeriesCube, S: number, stride = 1): number {
+  let total = 0;
+  for (let row = 0; row < cube.driveIds.length; row++) {
+    let run = 0;
+    for (let d = 0; d < cube.days; d++) {
+      run = cube.present[row * cube.days + d] ? run + 1 : 0;
+      if (run >= S && (d - S + 1) % stride === 0) total++;
+    }
+  }
+  return total;
+}

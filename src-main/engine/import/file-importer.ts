@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import { FormatError, parseHeader, smartColumnInfo, type Header } from './header';
 import { formatDay } from './row-fields';
@@ -27,21 +28,14 @@ export interface FileHooks {
   isCancelled(): boolean;
 }
 
+/** Readings per INSERT statement. */
+const GROUP = 64;
 /** Rows per committed transaction: big enough to amortise the commit, small enough to keep the WAL modest. */
 const BATCH_ROWS = 50_000;
 /** A rejected line is stored for the analyst to read; junk lines can be megabytes, so cap them. */
 const MAX_RAW_CHARS = 4_000;
 /** A header longer than this is not a header (Backblaze's widest is ~4 KB). */
 const HEADER_MAX_BYTES = 64 * 1024;
-
-interface DriveTally {
-  minDay: number;
-  maxDay: number;
-  rows: number;
-  failureDay: number | null;
-  model: string;
-  capacity: number | null;
-}
 
 /**
  * Imports one source into the store. The whole file's effect on drives and
@@ -50,7 +44,6 @@ interface DriveTally {
  * (its own rows are recognised, not duplicated). See ARCHITECTURE.md.
  */
 export class FileImporter {
-  private readonly driveIds = new Map<string, number>();
   private readonly slots = new Map<string, number>();
   private readonly stmt;
   private parser: ParserThread | null = null;
@@ -58,27 +51,16 @@ export class FileImporter {
   constructor(private readonly db: Db) {
     // Bulk writes: checkpoint once per file (see finish) instead of every 4 MB of WAL.
     db.pragma('wal_autocheckpoint = 0');
-    for (const r of db.prepare('SELECT id, serial FROM drives').raw().iterate() as Iterable<
-      [number, string]
-    >) {
-      this.driveIds.set(r[1], r[0]);
-    }
     for (const r of db.prepare('SELECT slot, name FROM attributes').raw().iterate() as Iterable<
       [number, string]
     >) {
       this.slots.set(r[1], r[0]);
     }
     this.stmt = {
-      insertReading: db.prepare(
-        'INSERT INTO readings(day, drive_id, failure, file_id, vals, tags) VALUES (?,?,?,?,?,?) ON CONFLICT(day, drive_id) DO NOTHING',
-      ),
       getReading: db.prepare(
-        'SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = ?',
+        'SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = (SELECT id FROM drives WHERE serial = ?)',
       ),
       nextRowid: db.prepare('SELECT coalesce(max(rowid), 0) + 1 FROM readings').pluck(),
-      insertDrive: db.prepare(
-        'INSERT INTO drives(serial, model, capacity, first_day, last_day, days_seen, created_file_id) VALUES (?,?,?,?,?,0,?)',
-      ),
       insertReject: db.prepare('INSERT INTO rejected_rows(file_id, line, reason, raw) VALUES (?,?,?,?)'),
       insertAttr: db.prepare('INSERT INTO attributes(slot, name, smart_id, kind) VALUES (?,?,?,?)'),
       fileBySha: db.prepare('SELECT id, status FROM files WHERE sha256 = ?'),
@@ -96,15 +78,16 @@ export class FileImporter {
       finishFile: db.prepare(
         'UPDATE files SET status = ?, rows_accepted = ?, rows_rejected = ?, rows_duplicate = ?, finished_at = ?, error = ? WHERE id = ?',
       ),
-      applyDrive: db.prepare(
+      // The file's effect on the catalogue, one day at a time, inside SQLite: every drive
+      // with a reading of this file on that day (found through the (day, drive) index).
+      applyDay: db.prepare(
         `UPDATE drives SET
-           model      = CASE WHEN days_seen = 0 OR @maxDay >= last_day THEN @model ELSE model END,
-           capacity   = CASE WHEN days_seen = 0 OR @maxDay >= last_day THEN @capacity ELSE capacity END,
-           first_day  = CASE WHEN days_seen = 0 THEN @minDay ELSE min(first_day, @minDay) END,
-           last_day   = CASE WHEN days_seen = 0 THEN @maxDay ELSE max(last_day, @maxDay) END,
-           days_seen  = days_seen + @rows,
-           failure_day = coalesce(@failureDay, failure_day)
-         WHERE id = @id`,
+           first_day   = CASE WHEN days_seen = 0 THEN @day ELSE min(first_day, @day) END,
+           last_day    = CASE WHEN days_seen = 0 THEN @day ELSE max(last_day, @day) END,
+           days_seen   = days_seen + 1,
+           failure_day = CASE WHEN r.failure = 1 THEN @day ELSE failure_day END
+         FROM (SELECT drive_id, failure FROM readings WHERE day = @day AND file_id = @file) AS r
+         WHERE drives.id = r.drive_id`,
       ),
       applyAttr: db.prepare('UPDATE attributes SET present_rows = present_rows + ? WHERE slot = ?'),
     };
@@ -121,21 +104,17 @@ export class FileImporter {
         message: 'already imported (same sha256); nothing added',
       };
     }
-    let storedBytes = 0;
-    const stream = await source.open((n) => {
-      storedBytes += n;
-    });
-    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    // The header is checked before anything is written: a file that is not a
-    // Backblaze CSV leaves no trace.
-    let head: Buffer[] = [];
+    // The header is read and checked before anything is written: a file that is
+    // not a Backblaze CSV leaves no trace. The parse thread then reads the file itself.
     let headerLine: string;
+    const stream = await source.open(() => undefined);
     try {
-      headerLine = await readHeaderLine(chunks, head);
+      headerLine = await readHeaderLine((stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), []);
       parseHeader(headerLine);
     } catch (err) {
-      stream.destroy();
       return { ...base, status: 'refused', message: `${source.name}: ${describe(err)}` };
+    } finally {
+      stream.destroy();
     }
     const header = parseHeader(headerLine);
     const now = new Date().toISOString();
@@ -149,22 +128,13 @@ export class FileImporter {
     } else {
       fileId = Number(this.stmt.insertFile.run(source.name, source.size, sha, now).lastInsertRowid);
     }
-    const run = new FileRun(this, fileId, header, hooks, () => storedBytes);
     const parser = (this.parser ??= new ParserThread());
-    parser.beginFile(headerLine, run.numericSlots, run.nSlots);
-    // Reading feeds the parser while this thread writes what comes back.
-    const feeding = (async () => {
-      for (const c of head) await parser.push(c);
-      head = [];
-      for (let r = await chunks.next(); !r.done; r = await chunks.next()) await parser.push(r.value);
-      parser.end();
-    })().catch((err: Error) => parser.fail(err));
+    const run = new FileRun(this, fileId, header, hooks, () => parser.storedBytes);
+    parser.beginFile(source.location, headerLine, run.numericSlots, run.nSlots);
     try {
       const outcome = await run.consume(parser);
       if (outcome === 'cancelled') {
-        stream.destroy();
-        parser.fail(new Error('cancelled'));
-        await feeding;
+        parser.abort();
         await this.closeParser();
         return {
           ...base,
@@ -173,7 +143,6 @@ export class FileImporter {
           message: 'cancelled; import it again to complete it',
         };
       }
-      await feeding;
       const c = run.counts();
       const notice =
         c.rowsAccepted + c.rowsRejected + c.rowsDuplicate === 0
@@ -181,8 +150,7 @@ export class FileImporter {
           : undefined;
       return { ...base, ...c, status: 'imported', message: notice };
     } catch (err) {
-      stream.destroy();
-      await feeding;
+      parser.abort();
       // The parser may still hold this file's batches: start afresh for the next one.
       await this.closeParser();
       this.undoFile(fileId);
@@ -215,10 +183,7 @@ export class FileImporter {
       ).first_rowid;
       this.db.prepare('DELETE FROM readings WHERE rowid >= ? AND file_id = ?').run(first, fileId);
       this.db.prepare('DELETE FROM rejected_rows WHERE file_id = ?').run(fileId);
-      const gone = this.db
-        .prepare('DELETE FROM drives WHERE created_file_id = ? AND days_seen = 0 RETURNING serial')
-        .all(fileId) as { serial: string }[];
-      for (const g of gone) this.driveIds.delete(g.serial);
+      this.db.prepare('DELETE FROM drives WHERE created_file_id = ? AND days_seen = 0').run(fileId);
       this.db.prepare('DELETE FROM files WHERE id = ?').run(fileId);
     })();
   }
@@ -228,9 +193,47 @@ export class FileImporter {
     return {
       db: this.db,
       stmt: this.stmt,
-      driveIds: this.driveIds,
       slots: this.slots,
     };
+  }
+
+  private readonly insertCache = new Map<number, Statement>();
+  private readonly upsertCache = new Map<number, Statement>();
+
+  /**
+   * Adds n drives not seen before; for a known serial whose model or capacity
+   * differs on a day at least as late as its last, takes the new one (a drive
+   * renamed between eras, Hitachi -> HGST). Otherwise a no-op index probe.
+   */
+  upsertDrives(n: number): Statement {
+    let st = this.upsertCache.get(n);
+    if (!st) {
+      const rows = Array.from({ length: n }, () => '(?,?,?,?,?,0,?)').join(',');
+      st = this.db.prepare(
+        `INSERT INTO drives(serial, model, capacity, first_day, last_day, days_seen, created_file_id) VALUES ${rows}
+         ON CONFLICT(serial) DO UPDATE SET model = excluded.model, capacity = excluded.capacity
+         WHERE excluded.first_day >= drives.last_day
+           AND (drives.model IS NOT excluded.model OR drives.capacity IS NOT excluded.capacity)`,
+      );
+      this.upsertCache.set(n, st);
+    }
+    return st;
+  }
+
+  /** INSERT of n readings in one statement (prepared once per size). */
+  insertReadings(n: number): Statement {
+    let st = this.insertCache.get(n);
+    if (!st) {
+      const rows = Array.from(
+        { length: n },
+        () => '(?,(SELECT id FROM drives WHERE serial = ?),?,?,?,?)',
+      ).join(',');
+      st = this.db.prepare(
+        `INSERT INTO readings(day, drive_id, failure, file_id, vals, tags) VALUES ${rows} ON CONFLICT(day, drive_id) DO NOTHING`,
+      );
+      this.insertCache.set(n, st);
+    }
+    return st;
   }
 
   slotFor(name: string): number {
@@ -281,7 +284,8 @@ class FileRun {
   private rejected = 0;
   private duplicate = 0;
   private inBatch = 0;
-  private readonly tallies = new Map<number, DriveTally>();
+  /** Days this file has readings for. */
+  private readonly days = new Set<number>();
   private readonly present: Float64Array;
   readonly numericSlots: Int32Array;
   readonly nSlots: number;
@@ -348,9 +352,7 @@ class FileRun {
   /** The last transaction: the file's drive and attribute tallies, and its status. */
   private finish(): void {
     const { stmt } = this.owner.internals;
-    for (const [id, t] of this.tallies) {
-      stmt.applyDrive.run({ id, ...t });
-    }
+    for (const day of [...this.days].sort((a, b) => a - b)) stmt.applyDay.run({ day, file: this.fileId });
     for (let slot = 0; slot < this.nSlots; slot++) {
       if (this.present[slot] > 0) stmt.applyAttr.run(this.present[slot], slot);
     }
@@ -374,85 +376,103 @@ class FileRun {
     this.owner.internals.stmt.insertReject.run(this.fileId, line, reason, raw.slice(0, MAX_RAW_CHARS));
   }
 
-  /** Writes one parsed batch: drive ids, readings, duplicates told apart from conflicts. */
+  /**
+   * Writes one parsed batch, GROUP rows per statement (one statement per row
+   * costs more than the row). Drives are resolved inside SQLite: an upsert adds
+   * new serials (and takes a renamed model from the newest day), and each
+   * reading finds its drive by serial through the unique index. A group that
+   * inserts fewer readings than it holds had a conflict; only then is each of
+   * its rows looked at one by one.
+   */
   private apply(b: ParsedBatch): void {
-    const { stmt, driveIds } = this.owner.internals;
+    const { stmt } = this.owner.internals;
     for (const r of b.rejects) this.reject(r.line, r.reason, r.raw);
     if (b.rows === 0) return;
     const serials = b.serials.split('\n');
     const models = b.models.split('\n');
-    let tagAt = 0;
-    let blobStart = 0;
-    for (let i = 0; i < b.rows; i++) {
-      const blob = b.blobs.subarray(blobStart, b.blobEnd[i]);
-      blobStart = b.blobEnd[i];
-      let tagText: string | null = null;
-      if (tagAt < b.tags.length && b.tags[tagAt][0] === i) tagText = b.tags[tagAt++][1];
-      const serial = serials[i];
-      const model = models[i];
-      const day = b.day[i];
-      const failure = b.failure[i];
-      const capacity = b.capacity[i] === b.capacity[i] ? b.capacity[i] : null;
-      let driveId = driveIds.get(serial);
-      if (driveId === undefined) {
-        driveId = Number(
-          stmt.insertDrive.run(serial, model, capacity, day, day, this.fileId).lastInsertRowid,
-        );
-        driveIds.set(serial, driveId);
+    const tags: (string | null)[] = new Array<string | null>(b.rows).fill(null);
+    for (const [i, t] of b.tags) tags[i] = t;
+    const dp: unknown[] = [];
+    const rp: unknown[] = [];
+    for (let g = 0; g < b.rows; g += GROUP) {
+      const n = Math.min(GROUP, b.rows - g);
+      dp.length = n * 6;
+      rp.length = n * 6;
+      for (let k = 0; k < n; k++) {
+        const i = g + k;
+        const capacity = b.capacity[i] === b.capacity[i] ? b.capacity[i] : null;
+        dp[k * 6] = serials[i];
+        dp[k * 6 + 1] = models[i];
+        dp[k * 6 + 2] = capacity;
+        dp[k * 6 + 3] = b.day[i];
+        dp[k * 6 + 4] = b.day[i];
+        dp[k * 6 + 5] = this.fileId;
+        rp[k * 6] = b.day[i];
+        rp[k * 6 + 1] = serials[i];
+        rp[k * 6 + 2] = b.failure[i];
+        rp[k * 6 + 3] = this.fileId;
+        rp[k * 6 + 4] = b.blobs.subarray(i === 0 ? 0 : b.blobEnd[i - 1], b.blobEnd[i]);
+        rp[k * 6 + 5] = tags[i];
       }
-      if (stmt.insertReading.run(day, driveId, failure, this.fileId, blob, tagText).changes === 0) {
-        const old = stmt.getReading.get(day, driveId) as {
+      this.owner.upsertDrives(n).run(dp);
+      const res = this.owner.insertReadings(n).run(rp);
+      if (res.changes === n) {
+        for (let k = 0; k < n; k++) this.accept(b, g + k);
+        continue;
+      }
+      // Rows this statement wrote have the last `changes` rowids (one writer, append-only).
+      // (With no row written, lastInsertRowid still names an older statement's row.)
+      const firstNew = res.changes === 0 ? Infinity : Number(res.lastInsertRowid) - res.changes + 1;
+      const claimed = new Set<number>();
+      for (let k = 0; k < n; k++) {
+        const i = g + k;
+        const blob = rp[k * 6 + 4] as Uint8Array;
+        const old = stmt.getReading.get(b.day[i], serials[i]) as {
           rowid: number;
           failure: number;
           file_id: number;
           vals: Buffer;
           tags: string | null;
         };
-        const same = old.failure === failure && old.tags === tagText && Buffer.compare(old.vals, blob) === 0;
+        if (old.rowid >= firstNew && !claimed.has(old.rowid)) {
+          claimed.add(old.rowid);
+          this.accept(b, i);
+          continue;
+        }
+        const same =
+          old.failure === b.failure[i] && old.tags === tags[i] && Buffer.compare(old.vals, blob) === 0;
         if (!same) {
           const raw = b.rawText.slice(b.rawStart[i], b.rawEnd[i]);
-          this.reject(b.line[i], `duplicate of ${serial} on ${formatDay(day)} with different values`, raw);
-          continue;
-        }
-        if (old.file_id !== this.fileId || old.rowid >= this.attemptStart) {
+          this.reject(
+            b.line[i],
+            `duplicate of ${serials[i]} on ${formatDay(b.day[i])} with different values`,
+            raw,
+          );
+        } else if (old.file_id !== this.fileId || old.rowid >= this.attemptStart) {
           this.duplicate++;
           this.inBatch++;
-          continue;
+        } else {
+          // This file's own row, written by an earlier attempt that was cut off: accepted again.
+          claimed.add(old.rowid);
+          this.accept(b, i);
         }
-        // This file's own row, written by an earlier attempt that was cut off: accepted again.
-      }
-      this.accepted++;
-      this.inBatch++;
-      this.countPresent(blob);
-      const t = this.tallies.get(driveId);
-      if (t === undefined) {
-        this.tallies.set(driveId, {
-          minDay: day,
-          maxDay: day,
-          rows: 1,
-          failureDay: failure ? day : null,
-          model,
-          capacity,
-        });
-      } else {
-        t.rows++;
-        if (day < t.minDay) t.minDay = day;
-        if (day >= t.maxDay) {
-          t.maxDay = day;
-          t.model = model;
-          t.capacity = capacity;
-        }
-        if (failure) t.failureDay = Math.max(t.failureDay ?? day, day);
       }
     }
   }
 
+  private accept(b: ParsedBatch, i: number): void {
+    this.accepted++;
+    this.inBatch++;
+    this.countPresent(b.blobs, i === 0 ? 0 : b.blobEnd[i - 1]);
+    this.days.add(b.day[i]);
+  }
+
   /** Adds one accepted row's filled columns to the fill-rate counts (read straight off its presence bitmap). */
-  private countPresent(blob: Uint8Array): void {
-    const n = blob[0] | (blob[1] << 8);
+  private countPresent(blobs: Uint8Array, at: number): void {
+    const n = blobs[at] | (blobs[at + 1] << 8);
     const bytes = (n + 7) >> 3;
     for (let j = 0; j < bytes; j++) {
-      let bits = blob[2 + j];
+      let bits = blobs[at + 2 + j];
       while (bits !== 0) {
         const low = bits & -bits;
         this.present[j * 8 + (31 - Math.clz32(low))]++;

@@ -341,3 +341,35 @@ describe('an import killed midway', () => {
     db.close();
   });
 });
+
+describe('the drive catalogue', () => {
+  test("a drive renamed between files takes its newest day's model; an older file does not rename it", async () => {
+    const db = fresh('renamed');
+    const cols = OLD_HEADER.split(',');
+    const line = (date: string, model: string): string => {
+      const f = cols.map(() => '');
+      f[cols.indexOf('date')] = date;
+      f[cols.indexOf('serial_number')] = 'PL1331LAGXN0AH';
+      f[cols.indexOf('model')] = model;
+      f[cols.indexOf('capacity_bytes')] = '4000787030016';
+      f[cols.indexOf('failure')] = '0';
+      f[cols.indexOf('smart_9_raw')] = '100';
+      return f.join(',');
+    };
+    const write = (name: string, date: string, model: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, `${OLD_HEADER}\n${line(date, model)}\n`);
+      return path;
+    };
+    await runImport(db, [write('d1.csv', '2013-04-10', 'Hitachi HDS5C4040ALE630')]);
+    await runImport(db, [write('d3.csv', '2013-04-12', 'HGST HDS5C4040ALE630')]);
+    await runImport(db, [write('d2.csv', '2013-04-11', 'Hitachi HDS5C4040ALE630')]);
+    const d = db.prepare('SELECT model, first_day, last_day, days_seen FROM drives').get() as Record<
+      string,
+      unknown
+    >;
+    assert.equal(d.model, 'HGST HDS5C4040ALE630');
+    assert.equal(d.days_seen, 3);
+    assert.equal((d.last_day as number) - (d.first_day as number), 2);
+  });
+});

@@ -1,20 +1,23 @@
 import type { ParsedBatch } from './row-parser';
+import type { SourceLocation } from './sources';
 
 /** Writer to parser. */
 export type ToParser =
-  | { type: 'file'; headerLine: string; slots: Int32Array; nSlots: number }
-  | { type: 'chunk'; buf: Uint8Array }
-  | { type: 'end' };
+  | { type: 'file'; loc: SourceLocation; headerLine: string; slots: Int32Array; nSlots: number }
+  | { type: 'credit' }
+  | { type: 'abort' };
 
 /** Parser to writer. */
 export type FromParser =
-  | { type: 'batch'; batch: ParsedBatch }
-  | { type: 'ack' }
-  | { type: 'done' }
-  | { type: 'error'; message: string };
+  | { type: 'batch'; batch: ParsedBatch; storedBytes: number }
+  | { type: 'done'; storedBytes: number }
+  | { type: 'error'; message: string; code?: string };
 
 /** Lines per batch: large enough to amortise a message, small enough to stay responsive. */
 export const BATCH_LINES = 8192;
+
+/** Batches the parser may have handed over but the writer not yet written: bounds memory. */
+export const BATCHES_AHEAD = 6;
 
 export function transferList(b: ParsedBatch): ArrayBuffer[] {
   return [b.line, b.day, b.failure, b.capacity, b.blobEnd, b.blobs, b.rawStart, b.rawEnd].map(

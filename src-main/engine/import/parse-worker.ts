@@ -1,27 +1,38 @@
 import { parentPort } from 'node:worker_threads';
-import { ChunkParser } from './chunk-parser';
-import { transferList, type FromParser, type ToParser } from './parse-protocol';
+import { BATCHES_AHEAD, transferList, type FromParser, type ToParser } from './parse-protocol';
+import { SourceReader } from './source-reader';
 
-/** The parse thread: CSV text to checked, encoded rows, so the writer thread only writes. */
+/**
+ * The parse thread: reads a source itself (file, gzip or zip entry) and turns
+ * its CSV text into checked, encoded rows, so the writer thread only writes.
+ * It runs at most BATCHES_AHEAD batches ahead of the writer (credits).
+ */
 const port = parentPort;
 if (port) {
-  let parser: ChunkParser | null = null;
+  let reader: SourceReader | null = null;
+  let credits = 0;
+  let wake: (() => void) | null = null;
   const post = (m: FromParser, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
-  const emit = (batch: Parameters<typeof transferList>[0]): void =>
-    post({ type: 'batch', batch }, transferList(batch));
   port.on('message', (m: ToParser) => {
-    try {
-      if (m.type === 'file') parser = new ChunkParser(m.headerLine, m.slots, m.nSlots);
-      else if (m.type === 'chunk') {
-        parser?.push(m.buf, emit);
-        post({ type: 'ack' });
-      } else {
-        parser?.end(emit);
-        parser = null;
-        post({ type: 'done' });
-      }
-    } catch (err) {
-      post({ type: 'error', message: (err as Error).message });
+    if (m.type === 'credit') {
+      credits++;
+      wake?.();
+    } else if (m.type === 'abort') {
+      reader?.abort();
+      credits = Infinity;
+      wake?.();
+    } else {
+      const r = new SourceReader(m.loc, m.headerLine, m.slots, m.nSlots);
+      reader = r;
+      credits = BATCHES_AHEAD;
+      r.run(async (batch) => {
+        while (credits <= 0) await new Promise<void>((w) => (wake = w));
+        credits--;
+        post({ type: 'batch', batch, storedBytes: r.storedBytes }, transferList(batch));
+      }).then(
+        () => post({ type: 'done', storedBytes: r.storedBytes }),
+        (err: NodeJS.ErrnoException) => post({ type: 'error', message: err.message, code: err.code }),
+      );
     }
   });
 }

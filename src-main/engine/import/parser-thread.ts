@@ -1,31 +1,27 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../worker-spawn';
-import { ChunkParser } from './chunk-parser';
-import type { FromParser, ToParser } from './parse-protocol';
+import { BATCHES_AHEAD, type FromParser, type ToParser } from './parse-protocol';
 import type { ParsedBatch } from './row-parser';
+import { SourceReader } from './source-reader';
+import type { SourceLocation } from './sources';
 
 /**
- * push() waits while this many chunks are unparsed or this many batches unwritten:
- * the parser may run ahead of the writer, but only so far, whatever the file size.
- */
-const MAX_CHUNKS_IN_FLIGHT = 8;
-const MAX_BATCHES_WAITING = 8;
-
-/**
- * The writer's side of parsing: push raw chunks in, pull parsed batches out.
- * With a worker, parsing runs on the second core while this thread writes to
- * SQLite; inline, the same ChunkParser runs here.
+ * The writer's side of parsing: start a file, pull parsed batches. With a
+ * worker, reading and parsing run on the second core while this thread writes
+ * to SQLite; inline (DRIVE_TRIAGE_PARSE_THREAD=0, or no worker), the same
+ * SourceReader runs here. Either way at most BATCHES_AHEAD batches wait.
  */
 export class ParserThread {
   private worker: Worker | null = null;
-  private inline: ChunkParser | null = null;
+  private inline: SourceReader | null = null;
   private readonly batches: ParsedBatch[] = [];
   private done = false;
   private error: Error | null = null;
-  private inFlight = 0;
   private wakeReader: (() => void) | null = null;
-  private wakeWriter: (() => void) | null = null;
+  private wakeInline: (() => void) | null = null;
+  /** Stored bytes read so far in the current file, for progress. */
+  storedBytes = 0;
 
   constructor(useWorker = process.env.DRIVE_TRIAGE_PARSE_THREAD !== '0') {
     if (useWorker) {
@@ -35,45 +31,34 @@ export class ParserThread {
     }
   }
 
-  beginFile(headerLine: string, slots: Int32Array, nSlots: number): void {
+  beginFile(loc: SourceLocation, headerLine: string, slots: Int32Array, nSlots: number): void {
     this.batches.length = 0;
     this.done = false;
     this.error = null;
-    this.inFlight = 0;
-    if (this.worker) this.send({ type: 'file', headerLine, slots, nSlots });
-    else this.inline = new ChunkParser(headerLine, slots, nSlots);
-  }
-
-  async push(chunk: Uint8Array): Promise<void> {
-    if (this.error) throw this.error;
+    this.storedBytes = 0;
     if (this.worker) {
-      this.inFlight++;
-      this.send({ type: 'chunk', buf: chunk });
-    } else {
-      this.inline?.push(chunk, (b) => this.batches.push(b));
-      this.wake();
+      this.send({ type: 'file', loc, headerLine, slots, nSlots });
+      return;
     }
-    while (
-      (this.inFlight >= MAX_CHUNKS_IN_FLIGHT || this.batches.length >= MAX_BATCHES_WAITING) &&
-      !this.error
-    ) {
-      await new Promise<void>((r) => (this.wakeWriter = r));
-    }
-  }
-
-  end(): void {
-    if (this.worker) this.send({ type: 'end' });
-    else {
-      this.inline?.end((b) => this.batches.push(b));
-      this.done = true;
-      this.wake();
-    }
-  }
-
-  /** Stops the file midway (a read error, a cancel): next() rejects with err. */
-  fail(err: Error): void {
-    this.error ??= err;
-    this.wake();
+    const reader = new SourceReader(loc, headerLine, slots, nSlots);
+    this.inline = reader;
+    reader
+      .run(async (b) => {
+        this.batches.push(b);
+        this.storedBytes = reader.storedBytes;
+        this.wake();
+        while (this.batches.length >= BATCHES_AHEAD && !this.error) {
+          await new Promise<void>((r) => (this.wakeInline = r));
+        }
+      })
+      .then(
+        () => {
+          this.storedBytes = reader.storedBytes;
+          this.done = true;
+          this.wake();
+        },
+        (err: Error) => this.fail(err),
+      );
   }
 
   /** The next parsed batch, or null once the file is done. */
@@ -82,7 +67,8 @@ export class ParserThread {
       if (this.error) throw this.error;
       const b = this.batches.shift();
       if (b) {
-        this.wake();
+        if (this.worker) this.send({ type: 'credit' });
+        this.wakeInline?.();
         return b;
       }
       if (this.done) return null;
@@ -90,9 +76,22 @@ export class ParserThread {
     }
   }
 
+  /** Stops the current file (a cancel, or an error on this side). */
+  abort(): void {
+    if (this.worker) this.send({ type: 'abort' });
+    this.inline?.abort();
+    this.fail(new Error('aborted'));
+  }
+
   async close(): Promise<void> {
     await this.worker?.terminate();
     this.worker = null;
+  }
+
+  private fail(err: Error): void {
+    this.error ??= err;
+    this.wake();
+    this.wakeInline?.();
   }
 
   private send(m: ToParser): void {
@@ -100,10 +99,13 @@ export class ParserThread {
   }
 
   private onMessage(m: FromParser): void {
-    if (m.type === 'batch') this.batches.push(m.batch);
-    else if (m.type === 'ack') this.inFlight--;
-    else if (m.type === 'done') this.done = true;
-    else this.fail(new Error(m.message));
+    if (m.type === 'batch') {
+      this.batches.push(m.batch);
+      this.storedBytes = m.storedBytes;
+    } else if (m.type === 'done') {
+      this.storedBytes = m.storedBytes;
+      this.done = true;
+    } else this.fail(Object.assign(new Error(m.message), { code: m.code }));
     this.wake();
   }
 
@@ -111,8 +113,5 @@ export class ParserThread {
     const r = this.wakeReader;
     this.wakeReader = null;
     r?.();
-    const w = this.wakeWriter;
-    this.wakeWriter = null;
-    w?.();
   }
 }

@@ -10,8 +10,13 @@ import * as yauzl from 'yauzl';
  * open() yields the CSV's bytes (decompressed, streamed: never unzipped to disk);
  * onStoredBytes reports progress in bytes as stored, which is what the total counts.
  */
+/** Where a source's bytes are, in a form another thread can open on its own. */
+export type SourceLocation =
+  { kind: 'csv' | 'gz'; path: string } | { kind: 'zip-entry'; zipPath: string; entryName: string };
+
 export interface Source {
   name: string;
+  location: SourceLocation;
   /** Bytes as stored: the file size, or the compressed size of a zip entry. */
   size: number;
   kind: 'csv' | 'gz' | 'zip-entry';
@@ -38,21 +43,48 @@ function hashStream(stream: Readable): Promise<string> {
   });
 }
 
+function openFile(path: string, gz: boolean, onStoredBytes: (n: number) => void): Readable {
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
+  raw.on('data', (b: Buffer | string) => onStoredBytes(b.length));
+  if (!gz) return raw;
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
 function fileSource(path: string, size: number, gz: boolean): Source {
   return {
     name: path,
+    location: { kind: gz ? 'gz' : 'csv', path },
     size,
     kind: gz ? 'gz' : 'csv',
     sha256: () => hashStream(createReadStream(path, { highWaterMark: READ_CHUNK })),
-    open: (onStoredBytes) => {
-      const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
-      raw.on('data', (b: Buffer | string) => onStoredBytes(b.length));
-      if (!gz) return Promise.resolve(raw);
-      const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-      raw.on('error', (e) => gunzip.destroy(e));
-      return Promise.resolve(raw.pipe(gunzip));
-    },
+    open: (onStoredBytes) => Promise.resolve(openFile(path, gz, onStoredBytes)),
   };
+}
+
+function entryWithProgress(s: Readable, entry: yauzl.Entry, onStoredBytes: (n: number) => void): Readable {
+  // Progress in stored bytes, scaled from the decompressed bytes read.
+  const ratio = entry.uncompressedSize > 0 ? entry.compressedSize / entry.uncompressedSize : 1;
+  s.on('data', (b: Buffer) => onStoredBytes(b.length * ratio));
+  return s;
+}
+
+/** Opens a source's CSV bytes from its location alone (the parse worker's way in). */
+export async function openLocation(
+  loc: SourceLocation,
+  onStoredBytes: (n: number) => void,
+): Promise<Readable> {
+  if (loc.kind !== 'zip-entry') return openFile(loc.path, loc.kind === 'gz', onStoredBytes);
+  const zip = await openZip(loc.zipPath);
+  const entry = (await zipEntries(zip)).find((e) => e.fileName === loc.entryName);
+  if (!entry) {
+    zip.close();
+    throw new Error(`${loc.zipPath}: no entry named ${loc.entryName}`);
+  }
+  const s = entryWithProgress(await entryStream(zip, entry, true), entry, onStoredBytes);
+  s.once('close', () => zip.close());
+  return s;
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
@@ -103,16 +135,12 @@ async function zipSources(path: string, skipped: SkippedInput[]): Promise<Source
     }
     out.push({
       name,
+      location: { kind: 'zip-entry', zipPath: path, entryName },
       size: entry.compressedSize,
       kind: 'zip-entry',
       sha256: async () => hashStream(await entryStream(zip, entry, false)),
-      open: async (onStoredBytes) => {
-        const s = await entryStream(zip, entry, true);
-        // Progress in stored bytes, scaled from the decompressed bytes read.
-        const ratio = entry.uncompressedSize > 0 ? entry.compressedSize / entry.uncompressedSize : 1;
-        s.on('data', (b: Buffer) => onStoredBytes(b.length * ratio));
-        return s;
-      },
+      open: async (onStoredBytes) =>
+        entryWithProgress(await entryStream(zip, entry, true), entry, onStoredBytes),
     });
   }
   return out;

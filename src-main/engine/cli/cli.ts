@@ -47,7 +47,9 @@ async function runImportCommand(engine: Engine, paths: string[], json: boolean):
   if (job.state === 'failed') throw new Error(job.error ?? 'the import failed');
   const r = job.result as ImportResult;
   if (json) {
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    // Peak memory of the whole import (every thread of this process), for benchmarks and capacity planning.
+    const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    process.stdout.write(`${JSON.stringify({ ...r, peakRssMB }, null, 2)}\n`);
   } else {
     for (const f of r.files) {
       const counts = `${f.rowsAccepted} accepted, ${f.rowsRejected} rejected, ${f.rowsDuplicate} duplicate`;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * Starts one of the engine's worker entry points. Compiled, `name`.js sits in
@@ -8,11 +8,16 @@ import { Worker } from 'node:worker_threads';
  * checkout (tests, development) the TypeScript file runs through tsx, registered
  * inside the worker because Node 20 ignores --import in a worker's execArgv.
  */
-export function spawnWorker(name: string, sourceFile: string, workerData: unknown): Worker {
+export function spawnWorker(
+  name: string,
+  sourceFile: string,
+  workerData: unknown,
+  resourceLimits?: ResourceLimits,
+): Worker {
   const built = [join(__dirname, `${name}.js`), join(__dirname, '..', `${name}.js`)].find((f) =>
     existsSync(f),
   );
-  if (built) return new Worker(built, { workerData });
+  if (built) return new Worker(built, { workerData, resourceLimits });
   const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(sourceFile)});`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, resourceLimits });
 }

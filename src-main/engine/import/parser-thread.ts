@@ -25,7 +25,12 @@ export class ParserThread {
 
   constructor(useWorker = process.env.DRIVE_TRIAGE_PARSE_THREAD !== '0') {
     if (useWorker) {
-      this.worker = spawnWorker('parse-worker', join(__dirname, 'parse-worker.ts'), null);
+      // Its live data is a few batches; a small young generation keeps garbage from piling
+      // up between collections, which is what holds the import's peak memory down.
+      this.worker = spawnWorker('parse-worker', join(__dirname, 'parse-worker.ts'), null, {
+        maxYoungGenerationSizeMb: 16,
+        maxOldGenerationSizeMb: 256,
+      });
       this.worker.on('message', (m: FromParser) => this.onMessage(m));
       this.worker.on('error', (e) => this.fail(e));
     }

@@ -104,10 +104,13 @@ export class JobManager {
     const job = this.queue.shift() as Running;
     this.active = job;
     job.info.state = 'running';
-    const worker = spawnWorker('job-worker', join(__dirname, 'job-worker.ts'), {
-      ...job.order,
-      cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer,
-    } satisfies JobOrder);
+    // A small young generation: the import's garbage is collected before it adds up (peak RSS budget).
+    const worker = spawnWorker(
+      'job-worker',
+      join(__dirname, 'job-worker.ts'),
+      { ...job.order, cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer } satisfies JobOrder,
+      { maxYoungGenerationSizeMb: 16 },
+    );
     job.worker = worker;
     let ended = false;
     worker.on('message', (m: JobMessage) => {

@@ -29,3 +29,16 @@ test('decodeSlots and decodeSlot read chosen columns only', () => {
   assert.equal(decodeSlot(blob, 4), null);
   assert.equal(decodeSlot(blob, 40), null);
 });
+
+test('blobs are self-delimiting: a run of them is walked by the offsets decodeSlots returns', () => {
+  const enc = new ReadingEncoder();
+  const a = Buffer.from(enc.encode(new Float64Array([1, NaN, 2.5, 4294967296]), 4));
+  const b = Buffer.from(enc.encode(new Float64Array([NaN, 7, NaN, NaN, NaN, NaN, NaN, NaN, NaN, 9]), 10));
+  const run = Buffer.concat([a, b]);
+  const out = new Float32Array(2);
+  const next = decodeSlots(run, Int32Array.from([0, 3]), out, 0, 0);
+  assert.equal(next, a.length);
+  assert.deepEqual([...out], [1, 4294967296]);
+  assert.equal(decodeSlots(run, Int32Array.from([1, 9]), out, 0, next), run.length);
+  assert.deepEqual([...out], [7, 9]);
+});

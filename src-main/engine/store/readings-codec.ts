@@ -68,29 +68,71 @@ export function decodeInto(blob: Uint8Array, out: Float64Array): void {
   }
 }
 
+/** Set bits in each byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x; x &= x - 1) n++;
+  return n;
+});
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+function u32At(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+function f64At(b: Uint8Array, p: number): number {
+  for (let k = 0; k < 8; k++) f64Bytes[k] = b[p + k];
+  return f64[0];
+}
+
 /**
- * Reads chosen slots of one blob into out[outAt + k] for k in slots, NaN where
- * missing. Walks the bitmaps once, so asking for 5 of 190 columns stays cheap.
+ * Reads chosen slots of the blob starting at blob[at] into out[outAt + k] for k
+ * in slots (sorted ascending), NaN where missing, and returns the offset just
+ * past that blob (blobs are self-delimiting, so a run of them can be walked).
+ * Skips whole bytes of the bitmaps with a popcount table: asking for 5 of 190
+ * columns costs a few dozen steps, not 190.
  */
-export function decodeSlots(blob: Uint8Array, slots: Int32Array, out: Float32Array, outAt: number): void {
-  const dv = view(blob);
-  const n = dv.getUint16(0, true);
+export function decodeSlots(
+  blob: Uint8Array,
+  slots: Int32Array,
+  out: Float32Array,
+  outAt: number,
+  at = 0,
+): number {
+  const n = blob[at] | (blob[at + 1] << 8);
   const mapBytes = (n + 7) >> 3;
-  const wideAt = 2 + mapBytes;
-  let pos = 2 + 2 * mapBytes;
-  let slotIdx = 0;
-  // slots are sorted ascending by the caller (see sortedSlots) so one pass suffices.
-  for (let k = 0; k < slots.length; k++) out[outAt + k] = NaN;
-  for (let i = 0; i < n && slotIdx < slots.length; i++) {
-    const present = (blob[2 + (i >> 3)] & (1 << (i & 7))) !== 0;
-    const wide = present && (blob[wideAt + (i >> 3)] & (1 << (i & 7))) !== 0;
-    while (slotIdx < slots.length && slots[slotIdx] < i) slotIdx++;
-    if (present && slotIdx < slots.length && slots[slotIdx] === i) {
-      out[outAt + slotIdx] = wide ? dv.getFloat64(pos, true) : dv.getUint32(pos, true);
-      slotIdx++;
+  const presentAt = at + 2;
+  const wideAt = presentAt + mapBytes;
+  let pos = wideAt + mapBytes; // value offset of the first slot of byte `byte`
+  let byte = 0;
+  for (let k = 0; k < slots.length; k++) {
+    const slot = slots[k];
+    if (slot >= n) {
+      out[outAt + k] = NaN;
+      continue;
     }
-    if (present) pos += wide ? 8 : 4;
+    const target = slot >> 3;
+    for (; byte < target; byte++) {
+      const pres = blob[presentAt + byte];
+      pos += 4 * POPCOUNT[pres] + 4 * POPCOUNT[pres & blob[wideAt + byte]];
+    }
+    const pres = blob[presentAt + target];
+    const bit = 1 << (slot & 7);
+    if ((pres & bit) === 0) {
+      out[outAt + k] = NaN;
+      continue;
+    }
+    const below = pres & (bit - 1);
+    const p = pos + 4 * POPCOUNT[below] + 4 * POPCOUNT[below & blob[wideAt + target]];
+    out[outAt + k] = blob[wideAt + target] & bit ? f64At(blob, p) : u32At(blob, p);
   }
+  for (; byte < mapBytes; byte++) {
+    const pres = blob[presentAt + byte];
+    pos += 4 * POPCOUNT[pres] + 4 * POPCOUNT[pres & blob[wideAt + byte]];
+  }
+  return pos;
 }
 
 /** One slot, or null when missing (used by the SQL function smart(vals, slot)). */

@@ -1,41 +1,3 @@
-/**
- * Splits bytes into text lines: LF or CRLF, a BOM on the first line dropped, a
- * last line without a newline still delivered. Lines are decoded as latin1,
- * which is lossless for bytes and fast; Backblaze files are ASCII.
- */
-export class LineSplitter {
-  private carry: Buffer | null = null;
-  private first = true;
-
-  push(chunk: Uint8Array): string[] {
-    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.carry) buf = Buffer.concat([this.carry, buf]);
-    this.carry = null;
-    if (this.first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
-      buf = buf.subarray(3);
-    if (buf.length > 0) this.first = false;
-    const lines: string[] = [];
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      lines.push(buf.toString('latin1', start, end));
-      start = nl + 1;
-    }
-    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start));
-    return lines;
-  }
-
-  end(): string[] {
-    const c = this.carry;
-    this.carry = null;
-    if (!c || c.length === 0) return [];
-    const end = c[c.length - 1] === 13 ? c.length - 1 : c.length;
-    return end > 0 ? [c.toString('latin1', 0, end)] : [];
-  }
-}
-
 /** The lines of one chunk as byte ranges of `buf` (line endings excluded). */
 export interface LineRanges {
   buf: Buffer;
@@ -43,7 +5,11 @@ export interface LineRanges {
   ends: number[];
 }
 
-/** The same splitting as LineSplitter, yielding byte ranges instead of strings. */
+/**
+ * Splits bytes into lines, as byte ranges (no strings are made here): LF or
+ * CRLF, a BOM on the first line dropped, a last line without a newline still
+ * delivered. A line cut between two chunks is carried over.
+ */
 export class ByteLineSplitter {
   private carry: Buffer | null = null;
   private first = true;
@@ -74,14 +40,4 @@ export class ByteLineSplitter {
     if (c.length === 0) return { buf: c, starts: [], ends: [] };
     return { buf: c, starts: [0], ends: [c[c.length - 1] === 13 ? c.length - 1 : c.length] };
   }
-}
-
-export async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
-  const splitter = new LineSplitter();
-  for await (const chunk of chunks) {
-    const lines = splitter.push(chunk);
-    if (lines.length) yield lines;
-  }
-  const last = splitter.end();
-  if (last.length) yield last;
 }

@@ -125,6 +125,7 @@ export function* windowBatches(
   let endDay = new Int32Array(batch);
   let n = 0;
   for (let row = 0; row < cube.driveIds.length; row++) {
+    if (!includeRow(row)) continue;
     const base = row * cube.days;
     let run = 0; // consecutive reported days ending at d
     for (let d = 0; d < cube.days; d++) {

@@ -117,6 +117,7 @@ export function* windowBatches(
   S: number,
   batch: number,
   stride = 1,
+  includeRow: (row: number) => boolean = () => true,
 ): Generator<WindowBatch> {
   const F = cube.features.length;
   const size = S * F;

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { SeriesCube } from '../catalogue/windows';
+import { runImport } from '../import/import-run';
+import { openDb, type Db } from '../store/db';
+import { buildDataset, DEFAULT_DATASET, fillGaps, fitScaler, labelledWindows } from './dataset';
+import { splitDrives } from './split';
+
+const SAMPLE = resolve(__dirname, '../../../resources/sample');
+
+function tinyCube(present: number[], values: number[]): SeriesCube {
+  return {
+    features: ['smart_5_raw'],
+    driveIds: Int32Array.from([1]),
+    firstDay: 100,
+    days: present.length,
+    values: Float32Array.from(values),
+    present: Uint8Array.from(present),
+  };
+}
+
+describe('gaps, scaling and splits', () => {
+  test('a gap of at most maxGapDays is filled with the last reported values; a longer one is not', () => {
+    const cube = tinyCube([1, 0, 0, 1, 0, 0, 0, 1], [5, NaN, NaN, 7, NaN, NaN, NaN, 9]);
+    assert.equal(fillGaps(cube, 2), 2);
+    assert.deepEqual([...cube.present], [1, 1, 1, 1, 0, 0, 0, 1]);
+    assert.deepEqual([...cube.values.subarray(0, 4)], [5, 5, 5, 7]);
+  });
+
+  test('raw counters are log1p-compressed then standardised on training rows; constant columns are dropped', () => {
+    const cube: SeriesCube = {
+      features: ['smart_5_raw', 'smart_194_normalized', 'smart_9_raw'],
+      driveIds: Int32Array.from([1, 2]),
+      firstDay: 0,
+      days: 2,
+      values: Float32Array.from([0, 100, 7, Math.E - 1, 120, 7, 1e6, 50, 7, 1e6, 50, 7]),
+      present: Uint8Array.from([1, 1, 1, 1]),
+    };
+    const { scaler, dropped } = fitScaler(cube, [true, false]);
+    assert.deepEqual(scaler.features, ['smart_5_raw', 'smart_194_normalized']);
+    assert.deepEqual(dropped, ['smart_9_raw: constant in the training drives']);
+    assert.ok(Math.abs(scaler.mean[0] - 0.5) < 1e-6, 'mean of log1p(0) and log1p(e - 1)');
+    assert.ok(Math.abs(scaler.std[0] - 0.5) < 1e-6);
+    assert.equal(scaler.mean[1], 110, 'normalized values are not compressed; drive 2 is not training data');
+  });
+
+  test('splits are by drive, seeded, and stratified by failure', () => {
+    const failed = Array.from({ length: 1000 }, (_, i) => i % 20 === 0);
+    const a = splitDrives(failed, { valFraction: 0.2, testFraction: 0.2, seed: 7 });
+    assert.deepEqual(a, splitDrives(failed, { valFraction: 0.2, testFraction: 0.2, seed: 7 }));
+    assert.notDeepEqual(a, splitDrives(failed, { valFraction: 0.2, testFraction: 0.2, seed: 8 }));
+    const count = (name: string, f: boolean): number =>
+      a.filter((s, i) => s === name && failed[i] === f).length;
+    assert.deepEqual([count('train', true), count('val', true), count('test', true)], [30, 10, 10]);
+    assert.deepEqual([count('train', false), count('val', false), count('test', false)], [570, 190, 190]);
+  });
+});
+
+describe('windows of the real sample', () => {
+  let dir: string;
+  let db: Db;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-dataset-'));
+    db = openDb(join(dir, 'w.sqlite'));
+    await runImport(db, [SAMPLE]);
+  });
+  after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('labels mark windows ending within H days before a failure; healthy-only excludes failed drives', () => {
+    const ds = buildDataset(db, {
+      ...DEFAULT_DATASET,
+      attributes: ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw'],
+    });
+    assert.equal(ds.scaler.features.length, 5);
+    let positives = 0;
+    let total = 0;
+    const failedDrives = new Set<number>();
+    for (const b of labelledWindows(ds, {
+      splits: ['train', 'val', 'test'],
+      healthyOnly: false,
+      batchSize: 2048,
+    })) {
+      assert.equal(b.x.length, b.count * 16 * 5);
+      for (let i = 0; i < b.count; i++) {
+        const fail = ds.failureDay[b.drive[i]];
+        const expected = fail >= 0 && fail - b.endDay[i] <= 14 && fail >= b.endDay[i];
+        assert.equal(b.y[i], expected ? 1 : 0);
+        if (b.y[i]) failedDrives.add(b.drive[i]);
+        positives += b.y[i];
+      }
+      total += b.count;
+    }
+    assert.ok(positives > 0 && positives < total);
+    // 32 of the 57 failing drives have at least 16 days of history (README of the sample).
+    assert.ok(
+      failedDrives.size >= 30 && failedDrives.size <= 34,
+      `${failedDrives.size} failed drives have a window`,
+    );
+    for (const b of labelledWindows(ds, { splits: ['train'], healthyOnly: true, batchSize: 4096 })) {
+      for (let i = 0; i < b.count; i++) {
+        assert.equal(ds.failureDay[b.drive[i]], -1);
+        assert.equal(ds.split[b.drive[i]], 'train');
+      }
+    }
+  });
+
+  test('scaled training values have mean 0 and spread 1 for each kept feature', () => {
+    const ds = buildDataset(db, { ...DEFAULT_DATASET, attributes: ['smart_9_raw', 'smart_194_raw'] });
+    const F = 2;
+    const sum = [0, 0];
+    const sq = [0, 0];
+    let n = 0;
+    for (let row = 0; row < ds.cube.driveIds.length; row++) {
+      if (ds.split[row] !== 'train') continue;
+      for (let d = 0; d < ds.cube.days; d++) {
+        const cell = row * ds.cube.days + d;
+        if (!ds.cube.present[cell]) continue;
+        n++;
+        for (let k = 0; k < F; k++) {
+          sum[k] += ds.cube.values[cell * F + k];
+          sq[k] += ds.cube.values[cell * F + k] ** 2;
+        }
+      }
+    }
+    for (let k = 0; k < F; k++) {
+      assert.ok(Math.abs(sum[k] / n) < 0.02, `mean ${sum[k] / n}`);
+      assert.ok(Math.abs(sq[k] / n - 1) < 0.05, `variance ${sq[k] / n}`);
+    }
+  });
+});

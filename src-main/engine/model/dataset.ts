@@ -1,0 +1,215 @@
+import { ApiError } from '../api-types';
+import { loadCube, windowBatches, type SeriesCube } from '../catalogue/windows';
+import type { Db } from '../store/db';
+import { splitDrives, type SplitName } from './split';
+
+export interface DatasetConfig {
+  /** Columns to learn from, e.g. smart_5_raw. */
+  attributes: string[];
+  /** S: consecutive days per window. */
+  windowDays: number;
+  /** H: a window is positive when its drive fails within H days after its last day. */
+  horizonDays: number;
+  stride: number;
+  /**
+   * Gap rule: a run of at most this many unreported days between two reported
+   * ones is filled with the last reported values; a longer gap breaks the series,
+   * so no window ever joins days further apart.
+   */
+  maxGapDays: number;
+  valFraction: number;
+  testFraction: number;
+  seed: number;
+}
+
+export const DEFAULT_DATASET: Omit<DatasetConfig, 'attributes'> = {
+  windowDays: 16,
+  horizonDays: 14,
+  stride: 1,
+  maxGapDays: 2,
+  valFraction: 0.15,
+  testFraction: 0.15,
+  seed: 1,
+};
+
+/** Fitted on training drives only and saved with a model, so scoring transforms data the same way. */
+export interface Scaler {
+  features: string[];
+  /** Raw counters are compressed with sign(x) * log1p(|x|) before standardising. */
+  log1p: boolean[];
+  mean: number[];
+  std: number[];
+}
+
+export interface Dataset {
+  config: DatasetConfig;
+  scaler: Scaler;
+  /** Transformed values of the kept features; missing values are 0 (the training mean). */
+  cube: SeriesCube;
+  split: SplitName[];
+  /** Failure day of each cube row's drive, or -1. */
+  failureDay: Int32Array;
+  /** Things the analyst should know: features dropped and why, gaps filled. */
+  notices: string[];
+}
+
+/** Fills short gaps in place (see DatasetConfig.maxGapDays); returns how many days were filled. */
+export function fillGaps(cube: SeriesCube, maxGapDays: number): number {
+  const F = cube.features.length;
+  let filled = 0;
+  for (let row = 0; row < cube.driveIds.length; row++) {
+    const base = row * cube.days;
+    let last = -1;
+    for (let d = 0; d < cube.days; d++) {
+      if (!cube.present[base + d]) continue;
+      const gap = last < 0 ? 0 : d - last - 1;
+      if (gap > 0 && gap <= maxGapDays) {
+        for (let g = last + 1; g < d; g++) {
+          cube.present[base + g] = 1;
+          cube.values.copyWithin((base + g) * F, (base + last) * F, (base + last + 1) * F);
+          filled++;
+        }
+      }
+      last = d;
+    }
+  }
+  return filled;
+}
+
+const compress = (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v));
+
+/** Fits the scaler on the training rows; drops constant and all-missing features. */
+export function fitScaler(cube: SeriesCube, rows: boolean[]): { scaler: Scaler; dropped: string[] } {
+  const F = cube.features.length;
+  const log1p = cube.features.map((f) => f.endsWith('_raw'));
+  const sum = new Float64Array(F);
+  const sq = new Float64Array(F);
+  const n = new Float64Array(F);
+  for (let row = 0; row < cube.driveIds.length; row++) {
+    if (!rows[row]) continue;
+    for (let d = 0; d < cube.days; d++) {
+      const cell = row * cube.days + d;
+      if (!cube.present[cell]) continue;
+      for (let k = 0; k < F; k++) {
+        const raw = cube.values[cell * F + k];
+        if (raw !== raw) continue;
+        const v = log1p[k] ? compress(raw) : raw;
+        sum[k] += v;
+        sq[k] += v * v;
+        n[k]++;
+      }
+    }
+  }
+  const kept: number[] = [];
+  const dropped: string[] = [];
+  for (let k = 0; k < F; k++) {
+    const mean = n[k] ? sum[k] / n[k] : 0;
+    const variance = n[k] ? sq[k] / n[k] - mean * mean : 0;
+    if (n[k] === 0) dropped.push(`${cube.features[k]}: no value in the training drives`);
+    else if (variance <= 1e-12 * Math.max(1, mean * mean))
+      dropped.push(`${cube.features[k]}: constant in the training drives`);
+    else kept.push(k);
+  }
+  const scaler: Scaler = {
+    features: kept.map((k) => cube.features[k]),
+    log1p: kept.map((k) => log1p[k]),
+    mean: kept.map((k) => sum[k] / n[k]),
+    std: kept.map((k) => Math.sqrt(Math.max(sq[k] / n[k] - (sum[k] / n[k]) ** 2, 0))),
+  };
+  return { scaler, dropped };
+}
+
+/** Applies a fitted scaler to a cube whose features include the scaler's: a new cube of the scaler's features. */
+export function applyScaler(cube: SeriesCube, scaler: Scaler): SeriesCube {
+  const F = cube.features.length;
+  const G = scaler.features.length;
+  const src = scaler.features.map((f) => {
+    const k = cube.features.indexOf(f);
+    if (k < 0) throw new ApiError('not-found', `the model needs ${f}, which this dataset lacks`);
+    return k;
+  });
+  const cells = cube.driveIds.length * cube.days;
+  const values = new Float32Array(cells * G);
+  for (let cell = 0; cell < cells; cell++) {
+    if (!cube.present[cell]) continue;
+    for (let g = 0; g < G; g++) {
+      const raw = cube.values[cell * F + src[g]];
+      // A feature missing on a reported day becomes the training mean: 0 after scaling.
+      if (raw !== raw) continue;
+      const v = scaler.log1p[g] ? compress(raw) : raw;
+      values[cell * G + g] = (v - scaler.mean[g]) / scaler.std[g];
+    }
+  }
+  return { ...cube, features: scaler.features, values };
+}
+
+/**
+ * Everything the trainers need: the cube of every drive over the chosen
+ * attributes, gaps filled by the rule, split by drive, scaled with statistics
+ * of the training drives only.
+ */
+export function buildDataset(db: Db, config: DatasetConfig): Dataset {
+  if (config.attributes.length === 0) throw new ApiError('bad-request', 'choose at least one attribute');
+  if (config.windowDays < 1 || config.horizonDays < 0 || config.stride < 1) {
+    throw new ApiError('bad-request', 'window length and stride must be at least 1, the horizon at least 0');
+  }
+  const raw = loadCube(db, config.attributes);
+  const notices: string[] = [];
+  const filled = fillGaps(raw, config.maxGapDays);
+  if (filled)
+    notices.push(`${filled} unreported days inside gaps of at most ${config.maxGapDays} days were filled`);
+  const failureOf = new Map(
+    (
+      db.prepare('SELECT id, failure_day FROM drives WHERE failure_day IS NOT NULL').raw().all() as [
+        number,
+        number,
+      ][]
+    ).map(([id, day]) => [id, day]),
+  );
+  const failureDay = Int32Array.from(raw.driveIds, (id) => failureOf.get(id) ?? -1);
+  const split = splitDrives(
+    [...failureDay].map((d) => d >= 0),
+    config,
+  );
+  const { scaler, dropped } = fitScaler(
+    raw,
+    split.map((s) => s === 'train'),
+  );
+  for (const d of dropped) notices.push(`dropped ${d}`);
+  if (scaler.features.length === 0)
+    throw new ApiError('bad-request', 'no attribute varies in the training drives');
+  return { config, scaler, cube: applyScaler(raw, scaler), split, failureDay, notices };
+}
+
+export interface WindowQuery {
+  splits: SplitName[];
+  /** Autoencoders learn from drives that never failed. */
+  healthyOnly: boolean;
+  batchSize: number;
+}
+
+export interface LabelledBatch {
+  /** count x S x F */
+  x: Float32Array;
+  /** 1 when the drive fails within the horizon after the window's last day. */
+  y: Uint8Array;
+  drive: Int32Array;
+  endDay: Int32Array;
+  count: number;
+}
+
+/** Streams labelled windows in batches; never more than one batch in memory. */
+export function* labelledWindows(ds: Dataset, q: WindowQuery): Generator<LabelledBatch> {
+  const wanted = new Set(q.splits);
+  const include = (row: number): boolean =>
+    wanted.has(ds.split[row]) && !(q.healthyOnly && ds.failureDay[row] >= 0);
+  const H = ds.config.horizonDays;
+  for (const b of windowBatches(ds.cube, ds.config.windowDays, q.batchSize, ds.config.stride, include)) {
+    const y = new Uint8Array(b.count);
+    for (let i = 0; i < b.count; i++) {
+      const fail = ds.failureDay[b.drive[i]];
+      y[i] = fail >= 0 && fail - b.endDay[i] >= 0 && fail - b.endDay[i] <= H ? 1 : 0;
+    }
+    yield { x: b.data, y, drive: b.drive, endDay: b.endDay, count: b.count };
+  }
+}

@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The three model families, as TensorFlow.js layers models (saved in the tfjs
+ * layers format, which Keras can convert). Shapes: input [batch, S days, F features].
+ *
+ * Initialisers are chosen on purpose: tfjs's default recurrent initialiser is
+ * orthogonal, which builds the reference LSTM autoencoder in ~31 s on the cpu
+ * backend (TFJS-NOTES.md); glorotUniform builds it in ~40 ms and trains as well
+ * at these sizes. Pass recurrentInitializer: 'orthogonal' for Keras parity.
+ */
+
+export interface LstmAeConfig {
+  windowDays: number;
+  features: number;
+  /** Width of the encoder and decoder LSTMs (128 in the reference model). */
+  units: number;
+  /** Extra LSTM layers of `units` in encoder and decoder beyond the first. */
+  depth?: number;
+  dropout?: number;
+  recurrentInitializer?: 'glorotUniform' | 'orthogonal';
+  seed?: number;
+}
+
+/**
+ * LSTM sequence-to-sequence autoencoder: LSTM(units) -> RepeatVector(S) ->
+ * LSTM(units, sequences) -> LSTM(F, sequences). With S = 16, F = 21 and
+ * units = 128 it is the reference model: 220,984 parameters.
+ */
+export function lstmAutoencoder(c: LstmAeConfig): tf.LayersModel {
+  const init = initializers(c.seed ?? 1, c.recurrentInitializer);
+  const input = tf.input({ shape: [c.windowDays, c.features] });
+  let h: tf.SymbolicTensor = input;
+  for (let i = 0; i < (c.depth ?? 0); i++) {
+    h = tf.layers
+      .lstm({ units: c.units, returnSequences: true, dropout: c.dropout ?? 0, ...init() })
+      .apply(h) as tf.SymbolicTensor;
+  }
+  h = tf.layers.lstm({ units: c.units, dropout: c.dropout ?? 0, ...init() }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.repeatVector({ n: c.windowDays }).apply(h) as tf.SymbolicTensor;
+  for (let i = 0; i < 1 + (c.depth ?? 0); i++) {
+    h = tf.layers
+      .lstm({ units: c.units, returnSequences: true, dropout: c.dropout ?? 0, ...init() })
+      .apply(h) as tf.SymbolicTensor;
+  }
+  const out = tf.layers
+    .lstm({ units: c.features, returnSequences: true, ...init() })
+    .apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'lstm_ae' });
+}
+
+export interface ConvAeConfig {
+  windowDays: number;
+  features: number;
+  /** Filters of the first convolution; the second has half. */
+  filters: number;
+  kernelSize?: number;
+  dropout?: number;
+  seed?: number;
+}
+
+/**
+ * 1D-convolution autoencoder: two strided convolutions down, two transposed
+ * (upsample + convolution) back up, a linear convolution to F channels.
+ * S must be divisible by 4.
+ */
+export function convAutoencoder(c: ConvAeConfig): tf.LayersModel {
+  if (c.windowDays % 4 !== 0)
+    throw new Error('the convolution autoencoder needs a window length divisible by 4');
+  const k = c.kernelSize ?? 3;
+  const seed = c.seed ?? 1;
+  const kernel = (i: number): ReturnType<typeof tf.initializers.glorotUniform> =>
+    tf.initializers.glorotUniform({ seed: seed + i });
+  const input = tf.input({ shape: [c.windowDays, c.features] });
+  let h = tf.layers
+    .conv1d({
+      filters: c.filters,
+      kernelSize: k,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: kernel(1),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  if (c.dropout) h = tf.layers.dropout({ rate: c.dropout, seed }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv1d({
+      filters: Math.max(1, c.filters >> 1),
+      kernelSize: k,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: kernel(2),
+    })
+    .apply(h) as tf.SymbolicTensor;
+  h = upsample1d(h);
+  h = tf.layers
+    .conv1d({
+      filters: Math.max(1, c.filters >> 1),
+      kernelSize: k,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: kernel(3),
+    })
+    .apply(h) as tf.SymbolicTensor;
+  h = upsample1d(h);
+  h = tf.layers
+    .conv1d({
+      filters: c.filters,
+      kernelSize: k,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: kernel(4),
+    })
+    .apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .conv1d({ filters: c.features, kernelSize: k, padding: 'same', kernelInitializer: kernel(5) })
+    .apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'conv_ae' });
+}
+
+export interface LstmClassifierConfig {
+  windowDays: number;
+  features: number;
+  /** Widths of the stacked LSTMs ([64, 64] by default). */
+  units?: number[];
+  dropout?: number;
+  /** A probability per day ([batch, S, 1]) instead of per window ([batch, 1]). */
+  perDay?: boolean;
+  recurrentInitializer?: 'glorotUniform' | 'orthogonal';
+  seed?: number;
+}
+
+/** Supervised LSTM classifier: stacked LSTMs and a sigmoid output per window, or per day. */
+export function lstmClassifier(c: LstmClassifierConfig): tf.LayersModel {
+  const init = initializers(c.seed ?? 1, c.recurrentInitializer);
+  const units = c.units ?? [64, 64];
+  const input = tf.input({ shape: [c.windowDays, c.features] });
+  let h: tf.SymbolicTensor = input;
+  units.forEach((u, i) => {
+    const last = i === units.length - 1;
+    h = tf.layers
+      .lstm({ units: u, returnSequences: !last || !!c.perDay, dropout: c.dropout ?? 0, ...init() })
+      .apply(h) as tf.SymbolicTensor;
+  });
+  const dense = tf.layers.dense({
+    units: 1,
+    activation: 'sigmoid',
+    kernelInitializer: tf.initializers.glorotUniform({ seed: (c.seed ?? 1) + 999 }),
+  });
+  const out = (c.perDay ? tf.layers.timeDistributed({ layer: dense }) : dense).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'lstm_clf' });
+}
+
+/** Doubles the time axis ([L, C] -> [2L, C]); tfjs has no upSampling1d, so it goes through 2-D. */
+function upsample1d(h: tf.SymbolicTensor): tf.SymbolicTensor {
+  const [, length, channels] = h.shape as number[];
+  let x = tf.layers.reshape({ targetShape: [length, 1, channels] }).apply(h) as tf.SymbolicTensor;
+  x = tf.layers.upSampling2d({ size: [2, 1] }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.reshape({ targetShape: [length * 2, channels] }).apply(x) as tf.SymbolicTensor;
+}
+
+/** Seeded initialisers, a different seed per layer so layers do not start identical. */
+function initializers(seed: number, recurrent: 'glorotUniform' | 'orthogonal' = 'glorotUniform') {
+  let n = 0;
+  return () => {
+    n++;
+    return {
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + n }),
+      recurrentInitializer:
+        recurrent === 'orthogonal'
+          ? tf.initializers.orthogonal({ seed: seed * 1000 + 500 + n })
+          : tf.initializers.glorotUniform({ seed: seed * 1000 + 500 + n }),
+    };
+  };
+}

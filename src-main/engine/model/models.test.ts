@@ -84,3 +84,24 @@ test('a training step leaks no tensors', () => {
   m.dispose();
   opt.dispose();
 });
+
+test('two training runs with the same seed give bit-identical losses on the cpu backend', () => {
+  const run = (): number[] => {
+    const m = lstmAutoencoder({ windowDays: 8, features: 3, units: 8, seed: 9 });
+    const opt = tf.train.adam(1e-2);
+    const x = tf.randomNormal([16, 8, 3], 0, 1, 'float32', 3);
+    const losses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const l = opt.minimize(() => mse(x, m.apply(x) as tf.Tensor), true) as tf.Scalar;
+      losses.push(l.dataSync()[0]);
+      l.dispose();
+    }
+    tf.dispose([x]);
+    m.dispose();
+    opt.dispose();
+    return losses;
+  };
+  const a = run();
+  assert.ok(a[3] < a[0], 'it learns');
+  assert.deepEqual(run(), a);
+});

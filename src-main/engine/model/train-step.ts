@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import { focalLoss, hardNegativeBce, mse, weightedBce } from './losses';
+
+export type LossSpec =
+  | { kind: 'mse' }
+  | { kind: 'weighted-bce'; positiveWeight: number }
+  | { kind: 'focal'; gamma: number; alpha: number }
+  | { kind: 'hard-negative'; ratio: number };
+
+export interface StepResult {
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+/**
+ * The one interface between training and the engine that computes it: a batch
+ * in, a loss and a gradient norm out, weights updated. The loop (train.ts),
+ * datasets, jobs and the UI only ever see this, so a faster engine for the same
+ * models can slot in behind it.
+ */
+export interface TrainStep {
+  /** Forward and backward on n windows; applies the (clipped) update only when `apply`. */
+  compute(x: Float32Array, y: Uint8Array, n: number): StepResult;
+  /** Applies the update computed by the last compute(), at this learning rate. */
+  apply(learningRate: number): void;
+  /** Drops the last computed update (a skipped spike). */
+  discard(): void;
+  /** Loss without updating (validation). */
+  evaluate(x: Float32Array, y: Uint8Array, n: number): number;
+  snapshot(): Float32Array[];
+  restore(weights: Float32Array[]): void;
+  readonly model: tf.LayersModel;
+  dispose(): void;
+}
+
+export interface TfjsStepOptions {
+  loss: LossSpec;
+  /** Autoencoders learn to give back their input; classifiers predict y. */
+  target: 'input' | 'label';
+  /** Global gradient-norm clipping; 0 turns it off. */
+  clipNorm: number;
+  /** Per-day classifier outputs repeat the window's label on every day. */
+  perDay?: boolean;
+}
+
+function lossOf(spec: LossSpec, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  switch (spec.kind) {
+    case 'mse':
+      return mse(yTrue, yPred);
+    case 'weighted-bce':
+      return weightedBce(yTrue, yPred, spec.positiveWeight);
+    case 'focal':
+      return focalLoss(yTrue, yPred, spec.gamma, spec.alpha);
+    default:
+      return hardNegativeBce(yTrue, yPred, spec.ratio);
+  }
+}
+
+/** The TensorFlow.js implementation (whatever backend is active): Adam, global-norm clipping. */
+export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
+  const optimizer = tf.train.adam(1e-3);
+  const [S, F] = (model.inputs[0].shape as number[]).slice(1);
+  let pending: tf.NamedTensorMap | null = null;
+  const tensors = (x: Float32Array, y: Uint8Array, n: number): [tf.Tensor, tf.Tensor] => {
+    const xs = tf.tensor3d(x.subarray(0, n * S * F), [n, S, F]);
+    if (o.target === 'input') return [xs, xs];
+    const labels = Float32Array.from(y.subarray(0, n));
+    const ys = o.perDay ? tf.tile(tf.tensor3d(labels, [n, 1, 1]), [1, S, 1]) : tf.tensor2d(labels, [n, 1]);
+    return [xs, ys];
+  };
+  const discard = (): void => {
+    if (pending) tf.dispose(Object.values(pending));
+    pending = null;
+  };
+  return {
+    model,
+    compute(x, y, n) {
+      discard();
+      const result = tf.tidy(() => {
+        const [xs, ys] = tensors(x, y, n);
+        const { value, grads } = tf.variableGrads(
+          () => lossOf(o.loss, ys, model.apply(xs, { training: true }) as tf.Tensor),
+          model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+        );
+        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+        const gradNorm = norm.dataSync()[0];
+        const scale = o.clipNorm > 0 && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
+        const kept: tf.NamedTensorMap = {};
+        for (const [k, g] of Object.entries(grads)) kept[k] = tf.keep(scale === 1 ? g : tf.mul(g, scale));
+        return { loss: value.dataSync()[0], gradNorm, kept };
+      });
+      pending = result.kept;
+      return { loss: result.loss, gradNorm: result.gradNorm };
+    },
+    apply(learningRate) {
+      if (!pending) return;
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      optimizer.applyGradients(Object.entries(pending).map(([name, tensor]) => ({ name, tensor })));
+      discard();
+    },
+    discard,
+    evaluate(x, y, n) {
+      return tf.tidy(() => {
+        const [xs, ys] = tensors(x, y, n);
+        return lossOf(o.loss, ys, model.predict(xs) as tf.Tensor).dataSync()[0];
+      });
+    },
+    snapshot: () => model.getWeights().map((w) => w.dataSync().slice() as Float32Array),
+    restore(weights) {
+      const shapes = model.getWeights().map((w) => w.shape);
+      const ts = weights.map((w, i) => tf.tensor(w, shapes[i]));
+      model.setWeights(ts);
+      tf.dispose(ts);
+    },
+    dispose() {
+      discard();
+      optimizer.dispose();
+    },
+  };
+}

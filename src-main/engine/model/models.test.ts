@@ -21,6 +21,10 @@ test('the convolution autoencoder reconstructs its input shape; the classifier g
   const conv = convAutoencoder({ windowDays: 16, features: 7, filters: 32 });
   assert.deepEqual(conv.outputs[0].shape, [null, 16, 7]);
   assert.throws(() => convAutoencoder({ windowDays: 15, features: 7, filters: 8 }), /divisible by 4/);
+  // Without downsampling it is the PyTorch peer's layout: 2,048 + 1,552 + 1,568 + 2,037 parameters.
+  const flat = convAutoencoder({ windowDays: 16, features: 21, filters: 32, downsample: false });
+  assert.equal(flat.countParams(), 7_205);
+  flat.dispose();
   const clf = lstmClassifier({ windowDays: 16, features: 21 });
   // LSTM(64) on 21 inputs, LSTM(64) on 64, Dense(1): 22,016 + 33,024 + 65.
   assert.equal(clf.countParams(), 55_105);

@@ -52,70 +52,49 @@ export function lstmAutoencoder(c: LstmAeConfig): tf.LayersModel {
 export interface ConvAeConfig {
   windowDays: number;
   features: number;
-  /** Filters of the first convolution; the second has half. */
+  /** Filters of the outer convolutions; the bottleneck has half. */
   filters: number;
   kernelSize?: number;
   dropout?: number;
+  /**
+   * true (default): the bottleneck is 4x shorter in time (strided convolutions
+   * down, upsampling back up). false: every layer keeps the full length, the
+   * layout of the PyTorch peer in ../shared/peers/torch_ae.py (for like-for-like speed).
+   */
+  downsample?: boolean;
   seed?: number;
 }
 
 /**
- * 1D-convolution autoencoder: two strided convolutions down, two transposed
- * (upsample + convolution) back up, a linear convolution to F channels.
- * S must be divisible by 4.
+ * 1D-convolution autoencoder: conv(F -> filters) -> conv(-> filters/2) ->
+ * conv(-> filters) -> linear conv(-> F), ReLU between. With downsampling the two
+ * first are strided and the two last are preceded by upsampling, so S must be
+ * divisible by 4.
  */
 export function convAutoencoder(c: ConvAeConfig): tf.LayersModel {
-  if (c.windowDays % 4 !== 0)
+  const down = c.downsample ?? true;
+  if (down && c.windowDays % 4 !== 0) {
     throw new Error('the convolution autoencoder needs a window length divisible by 4');
+  }
   const k = c.kernelSize ?? 3;
   const seed = c.seed ?? 1;
-  const kernel = (i: number): ReturnType<typeof tf.initializers.glorotUniform> =>
-    tf.initializers.glorotUniform({ seed: seed + i });
+  const conv = (filters: number, i: number, strides: number, relu = true): tf.layers.Layer =>
+    tf.layers.conv1d({
+      filters,
+      kernelSize: k,
+      strides,
+      padding: 'same',
+      activation: relu ? 'relu' : 'linear',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+    });
   const input = tf.input({ shape: [c.windowDays, c.features] });
-  let h = tf.layers
-    .conv1d({
-      filters: c.filters,
-      kernelSize: k,
-      strides: 2,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: kernel(1),
-    })
-    .apply(input) as tf.SymbolicTensor;
+  let h = conv(c.filters, 1, down ? 2 : 1).apply(input) as tf.SymbolicTensor;
   if (c.dropout) h = tf.layers.dropout({ rate: c.dropout, seed }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers
-    .conv1d({
-      filters: Math.max(1, c.filters >> 1),
-      kernelSize: k,
-      strides: 2,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: kernel(2),
-    })
-    .apply(h) as tf.SymbolicTensor;
-  h = upsample1d(h);
-  h = tf.layers
-    .conv1d({
-      filters: Math.max(1, c.filters >> 1),
-      kernelSize: k,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: kernel(3),
-    })
-    .apply(h) as tf.SymbolicTensor;
-  h = upsample1d(h);
-  h = tf.layers
-    .conv1d({
-      filters: c.filters,
-      kernelSize: k,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: kernel(4),
-    })
-    .apply(h) as tf.SymbolicTensor;
-  const out = tf.layers
-    .conv1d({ filters: c.features, kernelSize: k, padding: 'same', kernelInitializer: kernel(5) })
-    .apply(h) as tf.SymbolicTensor;
+  h = conv(Math.max(1, c.filters >> 1), 2, down ? 2 : 1).apply(h) as tf.SymbolicTensor;
+  if (down) h = upsample1d(h);
+  h = conv(c.filters, 3, 1).apply(h) as tf.SymbolicTensor;
+  if (down) h = upsample1d(h);
+  const out = conv(c.features, 4, 1, false).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'conv_ae' });
 }
 

@@ -14,6 +14,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           'engine-host': resolve(__dirname, 'src-main/electron/engine-host.ts'),
           'job-worker': resolve(__dirname, 'src-main/engine/jobs/job-worker.ts'),
+          'train-worker': resolve(__dirname, 'src-main/engine/jobs/train-worker.ts'),
           'parse-worker': resolve(__dirname, 'src-main/engine/import/parse-worker.ts'),
           cli: resolve(__dirname, 'src-main/engine/cli/cli.ts'),
         },

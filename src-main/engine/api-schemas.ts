@@ -1,8 +1,60 @@
 import { z } from 'zod';
-import type { ApiKey, ApiRequest } from './api-types';
+import type { ApiKey, ApiRequest, TrainConfig } from './api-types';
 
 const empty = z.object({}).strict();
 const text = z.string().max(4096);
+
+const positiveInt = z.number().int().min(1);
+const fraction = z.number().min(0).max(0.9);
+
+/** A training run's settings (TrainConfig): bounds a typo or a wild value cannot pass. */
+export const trainConfig: z.ZodType<TrainConfig> = z
+  .object({
+    model: z.enum(['lstm-ae', 'conv-ae', 'lstm-clf']),
+    attributes: z.array(text).min(1).max(200).optional(),
+    windowDays: positiveInt.max(365).optional(),
+    horizonDays: z.number().int().min(0).max(365).optional(),
+    stride: positiveInt.max(365).optional(),
+    maxGapDays: z.number().int().min(0).max(30).optional(),
+    valFraction: fraction.optional(),
+    testFraction: fraction.optional(),
+    units: positiveInt.max(2048).optional(),
+    depth: z.number().int().min(0).max(4).optional(),
+    filters: positiveInt.max(1024).optional(),
+    dropout: z.number().min(0).max(0.9).optional(),
+    perDay: z.boolean().optional(),
+    loss: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('mse') }).strict(),
+        z.object({ kind: z.literal('weighted-bce'), positiveWeight: z.number().positive() }).strict(),
+        z
+          .object({ kind: z.literal('focal'), gamma: z.number().min(0), alpha: z.number().min(0).max(1) })
+          .strict(),
+        z.object({ kind: z.literal('hard-negative'), ratio: positiveInt }).strict(),
+      ])
+      .optional(),
+    epochs: positiveInt.max(10_000).optional(),
+    batchSize: positiveInt.max(65_536).optional(),
+    learningRate: z.number().positive().max(10).optional(),
+    warmupSteps: z.number().int().min(0).optional(),
+    decay: z.enum(['none', 'cosine']).optional(),
+    oversample: z.number().min(1).max(1000).optional(),
+    maxWindowsPerEpoch: z.number().int().min(0).optional(),
+    maxValWindows: z.number().int().min(0).optional(),
+    clipNorm: z.number().min(0).optional(),
+    spike: z
+      .object({
+        factor: z.number().gt(1),
+        window: positiveInt.max(10_000),
+        action: z.enum(['record', 'skip', 'rollback']),
+      })
+      .strict()
+      .optional(),
+    earlyStopPatience: z.number().int().min(0).optional(),
+    seed: z.number().int().optional(),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  })
+  .strict();
 
 /** Every request is validated here before a handler sees it. */
 export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
@@ -33,6 +85,10 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       limit: z.number().int().min(1).max(5000).optional(),
     })
     .strict(),
+  'train/start': z.object({ config: trainConfig }).strict(),
+  'runs/list': empty,
+  'runs/get': z.object({ id: z.number().int() }).strict(),
+  'runs/delete': z.object({ id: z.number().int() }).strict(),
   'jobs/list': empty,
   'jobs/get': z.object({ id: text }).strict(),
   'jobs/cancel': z.object({ id: text }).strict(),

@@ -97,7 +97,115 @@ export interface ImportProgress {
   filesTotal: number;
 }
 
-export type JobKind = 'import';
+export type ModelKind = 'lstm-ae' | 'conv-ae' | 'lstm-clf';
+
+export type LossSpec =
+  | { kind: 'mse' }
+  | { kind: 'weighted-bce'; positiveWeight: number }
+  | { kind: 'focal'; gamma: number; alpha: number }
+  | { kind: 'hard-negative'; ratio: number };
+
+/**
+ * Everything one training run can be told; every field but `model` has a
+ * default (see model/run-training.ts). Also the JSON of `train --config`.
+ */
+export interface TrainConfig {
+  model: ModelKind;
+  /** Default: the raw SMART attributes filled in at least half of the readings, at most 21. */
+  attributes?: string[];
+  windowDays?: number;
+  horizonDays?: number;
+  stride?: number;
+  maxGapDays?: number;
+  valFraction?: number;
+  testFraction?: number;
+  /** LSTM width (autoencoder: 128 in the reference model; classifier: one width per layer). */
+  units?: number;
+  depth?: number;
+  filters?: number;
+  dropout?: number;
+  perDay?: boolean;
+  loss?: LossSpec;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  warmupSteps?: number;
+  decay?: 'none' | 'cosine';
+  oversample?: number;
+  maxWindowsPerEpoch?: number;
+  maxValWindows?: number;
+  clipNorm?: number;
+  spike?: { factor: number; window: number; action: 'record' | 'skip' | 'rollback' };
+  earlyStopPatience?: number;
+  seed?: number;
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+}
+
+export interface TrainProgress {
+  fraction: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  seqPerSec: number;
+  etaSec: number | null;
+}
+
+export interface TrainResult {
+  runId: number;
+  status: 'done' | 'failed' | 'cancelled';
+  backend: string;
+  device: string;
+  epochs: number;
+  finalLoss: number | null;
+  valLoss: number | null;
+  seconds: number;
+  notices: string[];
+  error?: string;
+}
+
+export interface RunInfo {
+  id: number;
+  kind: ModelKind;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  config: TrainConfig;
+  datasetFingerprint: string;
+  backend: string;
+  backendVersion: string;
+  device: string;
+  startedAt: string;
+  finishedAt: string | null;
+  seconds: number | null;
+  epochsDone: number;
+  finalLoss: number | null;
+  valLoss: number | null;
+  notices: string[];
+  error: string | null;
+  weightsDir: string | null;
+}
+
+export interface RunDetail extends RunInfo {
+  epochs: { epoch: number; trainLoss: number | null; valLoss: number | null; seconds: number | null }[];
+  batches: {
+    epoch: number;
+    batch: number;
+    loss: number;
+    gradNorm: number;
+    learningRate: number;
+    spike: boolean;
+  }[];
+}
+
+export type JobKind = 'import' | 'train';
+
+export function isImportProgress(p: ImportProgress | TrainProgress): p is ImportProgress {
+  return 'bytesDone' in p;
+}
+
+export function isImportResult(r: ImportResult | TrainResult): r is ImportResult {
+  return 'files' in r;
+}
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {
@@ -105,8 +213,8 @@ export interface JobInfo {
   kind: JobKind;
   state: JobState;
   label: string;
-  progress: ImportProgress | null;
-  result: ImportResult | null;
+  progress: ImportProgress | TrainProgress | null;
+  result: ImportResult | TrainResult | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -145,6 +253,10 @@ export interface ApiTable {
     req: { fileId?: number; offset?: number; limit?: number };
     res: { total: number; rows: RejectedRow[] };
   };
+  'train/start': { req: { config: TrainConfig }; res: { jobId: string } };
+  'runs/list': { req: Record<string, never>; res: RunInfo[] };
+  'runs/get': { req: { id: number }; res: RunDetail };
+  'runs/delete': { req: { id: number }; res: { deleted: number } };
   'jobs/list': { req: Record<string, never>; res: JobInfo[] };
   'jobs/get': { req: { id: string }; res: JobInfo };
   'jobs/cancel': { req: { id: string }; res: JobInfo };
@@ -156,7 +268,7 @@ export type ApiResponse<K extends ApiKey> = ApiTable[K]['res'];
 
 /** Everything the engine pushes. */
 export interface Events {
-  'job/progress': { jobId: string; kind: JobKind; progress: ImportProgress };
+  'job/progress': { jobId: string; kind: JobKind; progress: ImportProgress | TrainProgress };
   'job/finished': JobInfo;
   'data/changed': { reason: string };
 }
@@ -172,6 +284,10 @@ export const API_KEYS = [
   'import/sample',
   'import/files',
   'import/rejects',
+  'train/start',
+  'runs/list',
+  'runs/get',
+  'runs/delete',
   'jobs/list',
   'jobs/get',
   'jobs/cancel',

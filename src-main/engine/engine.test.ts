@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiError, type ImportProgress, type JobInfo } from './api-types';
+import {
+  ApiError,
+  isImportProgress,
+  type ImportProgress,
+  type ImportResult,
+  type JobInfo,
+} from './api-types';
 import { Engine } from './engine';
 import { writeModernDay } from './testing/modern-generator';
 
@@ -41,12 +47,14 @@ describe('the engine behind the Api table', () => {
 
   test('the sample imports as a job in a worker, with progress events, then the catalogue answers', async () => {
     const progress: ImportProgress[] = [];
-    const off = engine.on('job/progress', (e) => progress.push(e.progress));
+    const off = engine.on('job/progress', (e) => {
+      if (isImportProgress(e.progress)) progress.push(e.progress);
+    });
     const { jobId } = await engine.call('import/sample', {});
     const job = await engine.jobs.wait(jobId);
     off();
     assert.equal(job.state, 'done');
-    assert.equal(job.result?.rowsAccepted, 191_398);
+    assert.equal((job.result as ImportResult | null)?.rowsAccepted, 191_398);
     assert.ok(progress.length > 0, 'progress was reported');
     assert.ok(progress.some((p) => p.rowsDone > 0 && p.fraction > 0 && p.currentFile.endsWith('.csv.gz')));
 
@@ -92,7 +100,7 @@ describe('the engine behind the Api table', () => {
     const { jobId } = await engine.call('import/start', { paths: [big] });
     await new Promise<void>((r) => {
       const off = engine.on('job/progress', (e) => {
-        if (e.jobId === jobId && e.progress.rowsDone > 0) {
+        if (e.jobId === jobId && isImportProgress(e.progress) && e.progress.rowsDone > 0) {
           off();
           r();
         }
@@ -109,7 +117,7 @@ describe('the engine behind the Api table', () => {
     const again = await engine.call('import/start', { paths: [big] });
     const done = await engine.jobs.wait(again.jobId);
     assert.equal(done.state, 'done');
-    assert.equal(done.result?.rowsAccepted, 200_000);
+    assert.equal((done.result as ImportResult | null)?.rowsAccepted, 200_000);
     const summary = await engine.call('dataset/summary', {});
     assert.equal(summary.rows, 191_398 + 200_000);
   });

@@ -15,7 +15,9 @@ import {
 } from './api-types';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
+import { getRun, listRuns } from './catalogue/runs';
 import { JobManager } from './jobs/job-manager';
+import { deleteRun } from './model/run-training';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
 
@@ -55,6 +57,11 @@ export class Engine implements ApiClient {
     this.db = openDb(opts.dbPath);
     // No import runs as the engine starts, so a file still marked running was cut off.
     this.db.prepare("UPDATE files SET status = 'interrupted' WHERE status = 'running'").run();
+    this.db
+      .prepare(
+        "UPDATE runs SET status = 'failed', error = 'the process stopped during training' WHERE status = 'running'",
+      )
+      .run();
     this.samplePath = opts.samplePath ?? defaultSamplePath();
     this.events.setMaxListeners(100);
     this.jobs = new JobManager((event, data) => this.events.emit(event, data));
@@ -95,6 +102,19 @@ export class Engine implements ApiClient {
       },
       'import/files': () => importedFiles(db),
       'import/rejects': (q) => rejectedRows(db, q),
+      'train/start': (q) => ({
+        jobId: this.jobs.start(
+          { kind: 'train', dbPath: this.opts.dbPath, config: q.config },
+          `Train ${q.config.model}`,
+        ).id,
+      }),
+      'runs/list': () => listRuns(db),
+      'runs/get': (q) => getRun(db, q.id),
+      'runs/delete': (q) => {
+        if (deleteRun(db, this.opts.dbPath, q.id) === 0)
+          throw new ApiError('not-found', `no training run with id ${q.id}`);
+        return { deleted: q.id };
+      },
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),

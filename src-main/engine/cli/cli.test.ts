@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -66,4 +66,41 @@ test('errors exit non-zero with a clear message', () => {
   const unknown = cli('frobnicate', '--db', join(dir, 'x.sqlite'));
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown command/);
+});
+
+test('train --json prints the run, runs lists it, export writes the tfjs folder', () => {
+  const db = join(dir, 't.sqlite');
+  assert.equal(cli('import', join(ROOT, 'resources/sample'), '--db', db).code, 0);
+  const config = join(dir, 'tiny.json');
+  writeFileSync(config, JSON.stringify({ units: 8, maxWindowsPerEpoch: 256, maxValWindows: 128 }));
+  const t = cli(
+    'train',
+    '--db',
+    db,
+    '--model',
+    'lstm-ae',
+    '--config',
+    config,
+    '--epochs',
+    '1',
+    '--seed',
+    '2',
+    '--json',
+  );
+  assert.equal(t.code, 0, t.err);
+  const r = JSON.parse(t.out) as Record<string, unknown>;
+  for (const k of ['runId', 'status', 'backend', 'epochs', 'finalLoss', 'valLoss']) assert.ok(k in r, k);
+  assert.equal(r.status, 'done');
+  assert.equal(r.epochs, 1);
+  const runs = JSON.parse(cli('runs', '--db', db, '--json').out) as { id: number }[];
+  assert.deepEqual(
+    runs.map((x) => x.id),
+    [r.runId],
+  );
+  const out = join(dir, 'export');
+  assert.equal(cli('runs', 'export', String(r.runId), '--db', db, '--out', out).code, 0);
+  assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'weights.bin')));
+  const bad = cli('train', '--db', db, '--model', 'lstm-ae', '--epochs', 'many');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /epochs/);
 });

@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ApiError, type DriveStatus, type ImportResult } from '../api-types';
+import { readFileSync } from 'node:fs';
+import {
+  ApiError,
+  isImportProgress,
+  type DriveStatus,
+  type ImportResult,
+  type TrainConfig,
+  type TrainResult,
+} from '../api-types';
+import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
 import { parseArgs } from './args';
@@ -13,10 +22,26 @@ Usage:
   drive-triage summary --db <file> [--json]             days, drives, failures, models, attribute fill rates
   drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]
   drive-triage serve --db <file> [--port N] [--sample]  web mode: the app's UI on 127.0.0.1
+  drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
+                     [--backend tensorflow|wasm|cpu] [--json]       train a model (settings: TrainConfig, ARCHITECTURE.md)
+  drive-triage runs --db <file> [--json]                list training runs
+  drive-triage runs show|export|delete <id> --db <file> [--out <dir>] [--json]
 
 --db may also come from the DRIVE_TRIAGE_DB environment variable.`;
 
-const VALUED = new Set(['db', 'model', 'search', 'limit', 'port', 'offset']);
+const VALUED = new Set([
+  'db',
+  'model',
+  'search',
+  'limit',
+  'port',
+  'offset',
+  'config',
+  'epochs',
+  'seed',
+  'backend',
+  'out',
+]);
 
 class UsageError extends Error {}
 
@@ -35,7 +60,7 @@ async function runImportCommand(engine: Engine, paths: string[], json: boolean):
   if (paths.length === 0) throw new UsageError('import needs at least one path');
   const tty = process.stderr.isTTY && !json;
   const off = engine.on('job/progress', (e) => {
-    if (tty) process.stderr.write(`\r${progressLine(e.progress)}\x1b[K`);
+    if (tty && isImportProgress(e.progress)) process.stderr.write(`\r${progressLine(e.progress)}\x1b[K`);
   });
   const { jobId } = await engine.call('import/start', { paths });
   const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
@@ -128,6 +153,109 @@ async function runServe(engine: Engine, flags: Map<string, string | true>, dbPat
   return 0;
 }
 
+async function runTrain(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
+  const str = (k: string): string | undefined =>
+    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
+  let base: Record<string, unknown> = {};
+  const file = str('config');
+  if (file) {
+    try {
+      base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`${file}: not a readable JSON file (${(err as Error).message})`);
+    }
+  }
+  const num = (k: string): number | undefined => (str(k) === undefined ? undefined : Number(str(k)));
+  const merged = {
+    ...base,
+    ...(str('model') ? { model: str('model') } : {}),
+    ...(num('epochs') !== undefined ? { epochs: num('epochs') } : {}),
+    ...(num('seed') !== undefined ? { seed: num('seed') } : {}),
+    ...(str('backend') ? { backend: str('backend') } : {}),
+  };
+  const parsed = trainConfig.safeParse(merged);
+  if (!parsed.success) {
+    throw new UsageError(
+      `bad training settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const tty = process.stderr.isTTY && !json;
+  const off = engine.on('job/progress', (e) => {
+    const p = e.progress;
+    if (tty && !isImportProgress(p)) {
+      process.stderr.write(
+        `\repoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toPrecision(4)} ${Math.round(p.seqPerSec)} seq/s ETA ${p.etaSec === null ? '--' : `${Math.round(p.etaSec)}s`}\x1b[K`,
+      );
+    }
+  });
+  const { jobId } = await engine.call('train/start', { config: parsed.data as TrainConfig });
+  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
+  process.once('SIGINT', cancel);
+  const job = await engine.jobs.wait(jobId);
+  process.off('SIGINT', cancel);
+  off();
+  if (tty) process.stderr.write('\n');
+  const r = job.result as TrainResult | null;
+  if (!r) throw new Error(job.error ?? `training ${job.state}`);
+  if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      `run ${r.runId}: ${r.status} on ${r.backend} (${r.device}), ${r.epochs} epochs, loss ${r.finalLoss ?? '-'}, validation ${r.valLoss ?? '-'}, ${r.seconds.toFixed(1)} s\n`,
+    );
+    for (const n of r.notices) process.stdout.write(`  note: ${n}\n`);
+    if (r.error) process.stderr.write(`drive-triage: ${r.error}\n`);
+  }
+  return r.status === 'done' ? 0 : 1;
+}
+
+async function runRuns(
+  engine: Engine,
+  args: string[],
+  flags: Map<string, string | true>,
+  json: boolean,
+): Promise<number> {
+  const [verb, idText] = args;
+  if (!verb) {
+    const runs = await engine.call('runs/list', {});
+    if (json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    else
+      for (const r of runs)
+        process.stdout.write(
+          `${String(r.id).padStart(4)} ${r.kind.padEnd(9)} ${r.status.padEnd(9)} ${r.backend.padEnd(10)} epochs ${r.epochsDone} loss ${r.finalLoss ?? '-'} val ${r.valLoss ?? '-'}  ${r.startedAt}\n`,
+        );
+    return 0;
+  }
+  const id = Number(idText);
+  if (!Number.isInteger(id)) throw new UsageError(`runs ${verb} needs a run id`);
+  if (verb === 'show') {
+    const r = await engine.call('runs/get', { id });
+    process.stdout.write(
+      `${JSON.stringify(json ? r : { ...r, batches: `${r.batches.length} batches` }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  if (verb === 'delete') {
+    const r = await engine.call('runs/delete', { id });
+    process.stdout.write(json ? `${JSON.stringify(r)}\n` : `deleted run ${r.deleted}\n`);
+    return 0;
+  }
+  if (verb === 'export') {
+    const out = typeof flags.get('out') === 'string' ? (flags.get('out') as string) : undefined;
+    if (!out) throw new UsageError('runs export needs --out <dir>');
+    const r = await engine.call('runs/get', { id });
+    if (!r.weightsDir) throw new Error(`run ${id} has no saved weights (${r.status})`);
+    const { cpSync } = await import('node:fs');
+    cpSync(r.weightsDir, out, { recursive: true });
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ out })}\n`
+        : `run ${id} exported to ${out} (tfjs layers format: model.json, weights.bin, scaler.json, config.json)\n`,
+    );
+    return 0;
+  }
+  throw new UsageError(`unknown runs command "${verb}"`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -144,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const dbFlag = args.flags.get('db');
   const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
-  if (!['import', 'summary', 'drives', 'serve'].includes(command)) {
+  if (!['import', 'summary', 'drives', 'serve', 'train', 'runs'].includes(command)) {
     process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
@@ -162,6 +290,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runSummary(engine, json);
       case 'drives':
         return await runDrives(engine, args.flags, json);
+      case 'train':
+        return await runTrain(engine, args.flags, json);
+      case 'runs':
+        return await runRuns(engine, args.positionals, args.flags, json);
       default:
         return await runServe(engine, args.flags, resolve(dbPath));
     }

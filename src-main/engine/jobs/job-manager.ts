@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { ApiError, type Events, type JobInfo } from '../api-types';
 import { spawnWorker } from '../worker-spawn';
-import type { JobMessage, JobOrder } from './job-protocol';
+import type { JobMessage, JobOrder, JobSpec } from './job-protocol';
 
 type Emit = <E extends keyof Events>(event: E, data: Events[E]) => void;
 
@@ -14,7 +14,7 @@ interface Running {
   info: JobInfo;
   cancelFlag: Int32Array;
   worker: Worker | null;
-  order: Omit<JobOrder, 'cancelFlag'>;
+  order: JobSpec;
   finished: Promise<JobInfo>;
   settle: (j: JobInfo) => void;
 }
@@ -30,7 +30,7 @@ export class JobManager {
 
   constructor(private readonly emit: Emit) {}
 
-  start(order: Omit<JobOrder, 'cancelFlag'>, label: string): JobInfo {
+  start(order: JobSpec, label: string): JobInfo {
     let settle!: (j: JobInfo) => void;
     const finished = new Promise<JobInfo>((r) => (settle = r));
     const job: Running = {
@@ -105,9 +105,10 @@ export class JobManager {
     this.active = job;
     job.info.state = 'running';
     // A small young generation: the import's garbage is collected before it adds up (peak RSS budget).
+    const entry = job.order.kind === 'import' ? 'job-worker' : 'train-worker';
     const worker = spawnWorker(
-      'job-worker',
-      join(__dirname, 'job-worker.ts'),
+      entry,
+      join(__dirname, `${entry}.ts`),
       { ...job.order, cancelFlag: job.cancelFlag.buffer as SharedArrayBuffer } satisfies JobOrder,
       { maxYoungGenerationSizeMb: 16 },
     );
@@ -119,7 +120,9 @@ export class JobManager {
         this.emit('job/progress', { jobId: job.info.id, kind: job.info.kind, progress: m.progress });
       } else if (m.type === 'done') {
         ended = true;
-        this.finish(job, m.result.cancelled ? 'cancelled' : 'done', m.result, null);
+        const r = m.result;
+        const state = 'cancelled' in r ? (r.cancelled ? 'cancelled' : 'done') : r.status;
+        this.finish(job, state, r, 'error' in r ? (r.error ?? null) : null);
       } else {
         ended = true;
         this.finish(job, 'failed', null, m.message);
@@ -156,7 +159,7 @@ export class JobManager {
     job.info.error = error;
     job.info.finishedAt = new Date().toISOString();
     this.emit('job/finished', { ...job.info });
-    if (result) this.emit('data/changed', { reason: 'import' });
+    if (result) this.emit('data/changed', { reason: job.info.kind });
     job.settle({ ...job.info });
   }
 }

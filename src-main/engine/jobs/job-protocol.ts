@@ -1,7 +1,12 @@
-import type { ImportProgress, ImportResult } from '../api-types';
+import type { ImportProgress, ImportResult, TrainConfig, TrainProgress, TrainResult } from '../api-types';
 
 /** What the engine asks a job worker to do. */
-export interface JobOrder {
+export type JobOrder = ImportOrder | TrainOrder;
+
+/** A job as asked for, before the manager adds its cancel flag. */
+export type JobSpec = Omit<ImportOrder, 'cancelFlag'> | Omit<TrainOrder, 'cancelFlag'>;
+
+interface ImportOrder {
   kind: 'import';
   dbPath: string;
   paths: string[];
@@ -9,8 +14,16 @@ export interface JobOrder {
   cancelFlag: SharedArrayBuffer;
 }
 
+interface TrainOrder {
+  kind: 'train';
+  dbPath: string;
+  config: TrainConfig;
+  /** Int32 flag: the engine sets [0] to 1 to cancel; the worker checks it between chunks. */
+  cancelFlag: SharedArrayBuffer;
+}
+
 /** What a job worker reports back. */
 export type JobMessage =
-  | { type: 'progress'; progress: ImportProgress }
-  | { type: 'done'; result: ImportResult }
+  | { type: 'progress'; progress: ImportProgress | TrainProgress }
+  | { type: 'done'; result: ImportResult | TrainResult }
   | { type: 'error'; message: string };

@@ -68,6 +68,37 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rejected_rows_file ON rejected_rows(file_id, line);
   `,
+  // 2: training runs, their per-epoch and per-batch telemetry.
+  `
+  CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT    NOT NULL,     -- 'lstm-ae' | 'conv-ae' | 'lstm-clf'
+    status        TEXT    NOT NULL,     -- 'running' | 'done' | 'failed' | 'cancelled'
+    config        TEXT    NOT NULL,     -- JSON: model, dataset and loop settings
+    dataset_fingerprint TEXT NOT NULL,  -- sha256 over the imported files and the dataset settings
+    backend       TEXT    NOT NULL,
+    backend_version TEXT  NOT NULL,
+    device        TEXT    NOT NULL,
+    started_at    TEXT    NOT NULL,
+    finished_at   TEXT,
+    seconds       REAL,
+    epochs_done   INTEGER NOT NULL DEFAULT 0,
+    final_loss    REAL,
+    val_loss      REAL,
+    notices       TEXT,                 -- JSON array of sentences for the analyst
+    error         TEXT,
+    weights_dir   TEXT                  -- tfjs layers format: model.json + weights.bin + scaler.json
+  );
+  CREATE TABLE run_epochs (
+    run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, train_loss REAL, val_loss REAL, seconds REAL,
+    PRIMARY KEY (run_id, epoch)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_batches (
+    run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, batch INTEGER NOT NULL,
+    loss REAL, grad_norm REAL, learning_rate REAL, spike INTEGER NOT NULL,
+    PRIMARY KEY (run_id, epoch, batch)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

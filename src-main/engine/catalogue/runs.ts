@@ -1,0 +1,85 @@
+import { ApiError, type RunDetail, type RunInfo } from '../api-types';
+import type { Db } from '../store/db';
+
+interface RunRow {
+  id: number;
+  kind: RunInfo['kind'];
+  status: RunInfo['status'];
+  config: string;
+  dataset_fingerprint: string;
+  backend: string;
+  backend_version: string;
+  device: string;
+  started_at: string;
+  finished_at: string | null;
+  seconds: number | null;
+  epochs_done: number;
+  final_loss: number | null;
+  val_loss: number | null;
+  notices: string | null;
+  error: string | null;
+  weights_dir: string | null;
+}
+
+function toInfo(r: RunRow): RunInfo {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    config: JSON.parse(r.config) as RunInfo['config'],
+    datasetFingerprint: r.dataset_fingerprint,
+    backend: r.backend,
+    backendVersion: r.backend_version,
+    device: r.device,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    seconds: r.seconds,
+    epochsDone: r.epochs_done,
+    finalLoss: r.final_loss,
+    valLoss: r.val_loss,
+    notices: r.notices ? (JSON.parse(r.notices) as string[]) : [],
+    error: r.error,
+    weightsDir: r.weights_dir,
+  };
+}
+
+export function listRuns(db: Db): RunInfo[] {
+  return (db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toInfo);
+}
+
+export function getRun(db: Db, id: number): RunDetail {
+  const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  if (!r) throw new ApiError('not-found', `no training run with id ${id}`);
+  const epochs = (
+    db
+      .prepare('SELECT epoch, train_loss, val_loss, seconds FROM run_epochs WHERE run_id = ? ORDER BY epoch')
+      .all(id) as {
+      epoch: number;
+      train_loss: number | null;
+      val_loss: number | null;
+      seconds: number | null;
+    }[]
+  ).map((e) => ({ epoch: e.epoch, trainLoss: e.train_loss, valLoss: e.val_loss, seconds: e.seconds }));
+  const batches = (
+    db
+      .prepare(
+        'SELECT epoch, batch, loss, grad_norm, learning_rate, spike FROM run_batches WHERE run_id = ? ORDER BY epoch, batch',
+      )
+      .all(id) as {
+      epoch: number;
+      batch: number;
+      loss: number;
+      grad_norm: number;
+      learning_rate: number;
+      spike: number;
+    }[]
+  ).map((b) => ({
+    epoch: b.epoch,
+    batch: b.batch,
+    loss: b.loss,
+    gradNorm: b.grad_norm,
+    learningRate: b.learning_rate,
+    spike: b.spike === 1,
+  }));
+  return { ...toInfo(r), epochs, batches };
+}

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { TrainConfig, TrainProgress, TrainResult } from '../api-types';
+import type { Db } from '../store/db';
+import { selectBackend } from './backend';
+import { buildDataset, DEFAULT_DATASET, type DatasetConfig } from './dataset';
+import { convAutoencoder, lstmAutoencoder, lstmClassifier } from './models';
+import { DEFAULT_LOOP, trainLoop, type BatchRecord, type LoopConfig } from './train';
+import { tfjsStep } from './train-step';
+import { indexWindows } from './window-index';
+import { saveModel } from './weights-io';
+
+/** Every setting of a run, defaults filled in: what is stored with the run and its weights. */
+export type ResolvedTrainConfig = Required<Omit<TrainConfig, 'backend'>> & Pick<TrainConfig, 'backend'>;
+
+export interface TrainHooks {
+  onProgress?(p: TrainProgress): void;
+  isCancelled?(): boolean;
+}
+
+/** The columns a model reads by default: raw SMART values filled in at least half of the readings. */
+export function defaultAttributes(db: Db): string[] {
+  const rows = db.prepare('SELECT sum(days_seen) FROM drives').pluck().get() as number | null;
+  const names = db
+    .prepare(
+      "SELECT name FROM attributes WHERE kind = 'raw' AND present_rows >= ? ORDER BY present_rows DESC, slot LIMIT 21",
+    )
+    .pluck()
+    .all(Math.max(1, (rows ?? 0) / 2)) as string[];
+  if (names.length === 0)
+    throw new Error('no SMART attribute is filled often enough to learn from; import data first');
+  return names;
+}
+
+export function resolveConfig(db: Db, c: TrainConfig): ResolvedTrainConfig {
+  const ae = c.model !== 'lstm-clf';
+  return {
+    model: c.model,
+    attributes: c.attributes ?? defaultAttributes(db),
+    windowDays: c.windowDays ?? DEFAULT_DATASET.windowDays,
+    horizonDays: c.horizonDays ?? DEFAULT_DATASET.horizonDays,
+    stride: c.stride ?? DEFAULT_DATASET.stride,
+    maxGapDays: c.maxGapDays ?? DEFAULT_DATASET.maxGapDays,
+    valFraction: c.valFraction ?? DEFAULT_DATASET.valFraction,
+    testFraction: c.testFraction ?? DEFAULT_DATASET.testFraction,
+    units: c.units ?? (c.model === 'lstm-ae' ? 128 : 64),
+    depth: c.depth ?? 0,
+    filters: c.filters ?? 32,
+    dropout: c.dropout ?? 0,
+    perDay: c.perDay ?? false,
+    loss: c.loss ?? (ae ? { kind: 'mse' } : { kind: 'weighted-bce', positiveWeight: 100 }),
+    epochs: c.epochs ?? DEFAULT_LOOP.epochs,
+    batchSize: c.batchSize ?? DEFAULT_LOOP.batchSize,
+    learningRate: c.learningRate ?? DEFAULT_LOOP.learningRate,
+    warmupSteps: c.warmupSteps ?? DEFAULT_LOOP.warmupSteps,
+    decay: c.decay ?? DEFAULT_LOOP.decay,
+    oversample: c.oversample ?? DEFAULT_LOOP.oversample,
+    maxWindowsPerEpoch: c.maxWindowsPerEpoch ?? DEFAULT_LOOP.maxWindowsPerEpoch,
+    maxValWindows: c.maxValWindows ?? DEFAULT_LOOP.maxValWindows,
+    clipNorm: c.clipNorm ?? 1,
+    spike: c.spike ?? DEFAULT_LOOP.spike,
+    earlyStopPatience: c.earlyStopPatience ?? DEFAULT_LOOP.earlyStopPatience,
+    seed: c.seed ?? DEFAULT_LOOP.seed,
+    backend: c.backend,
+  };
+}
+
+/** Where a run's weights live: beside the workspace database, one folder per run. */
+export function runDir(dbPath: string, runId: number): string {
+  return join(dirname(dbPath), `${basename(dbPath)}.runs`, String(runId));
+}
+
+/** sha256 over the imported files (by content) and the dataset settings: equal fingerprints, equal data. */
+function fingerprint(db: Db, d: DatasetConfig): string {
+  const files = db
+    .prepare("SELECT sha256 FROM files WHERE status = 'done' ORDER BY sha256")
+    .pluck()
+    .all() as string[];
+  return createHash('sha256').update(JSON.stringify({ files, d })).digest('hex');
+}
+
+/**
+ * One training run from start to stored result: backend, dataset, model, the
+ * loop, telemetry into run_epochs / run_batches, the best weights saved in the
+ * tfjs layers format with the scaler and the settings. Runs in a job worker.
+ */
+export async function runTraining(
+  db: Db,
+  dbPath: string,
+  config: TrainConfig,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  const c = resolveConfig(db, config);
+  const needsConvGradient = c.model === 'conv-ae';
+  const backend = await selectBackend(c.backend, needsConvGradient);
+  const dsConfig: DatasetConfig = {
+    attributes: c.attributes,
+    windowDays: c.windowDays,
+    horizonDays: c.horizonDays,
+    stride: c.stride,
+    maxGapDays: c.maxGapDays,
+    valFraction: c.valFraction,
+    testFraction: c.testFraction,
+    seed: c.seed,
+  };
+  const started = new Date().toISOString();
+  const runId = Number(
+    db
+      .prepare(
+        `INSERT INTO runs(kind, status, config, dataset_fingerprint, backend, backend_version, device, started_at)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.model,
+        JSON.stringify(c),
+        fingerprint(db, dsConfig),
+        backend.name,
+        backend.version,
+        backend.device,
+        started,
+      ).lastInsertRowid,
+  );
+  const t0 = performance.now();
+  const notices = [...backend.notices];
+  const finish = (status: TrainResult['status'], extra: Partial<TrainResult>): TrainResult => {
+    const seconds = (performance.now() - t0) / 1000;
+    const r: TrainResult = {
+      runId,
+      status,
+      backend: backend.name,
+      device: backend.device,
+      epochs: extra.epochs ?? 0,
+      finalLoss: extra.finalLoss ?? null,
+      valLoss: extra.valLoss ?? null,
+      seconds,
+      notices,
+      error: extra.error,
+    };
+    db.prepare(
+      `UPDATE runs SET status = ?, finished_at = ?, seconds = ?, epochs_done = ?, final_loss = ?, val_loss = ?,
+       notices = ?, error = ?, weights_dir = ? WHERE id = ?`,
+    ).run(
+      status,
+      new Date().toISOString(),
+      seconds,
+      r.epochs,
+      r.finalLoss,
+      r.valLoss,
+      JSON.stringify(notices),
+      r.error ?? null,
+      extra.error ? null : runDir(dbPath, runId),
+      runId,
+    );
+    return r;
+  };
+  let ds;
+  try {
+    ds = buildDataset(db, dsConfig);
+  } catch (err) {
+    return finish('failed', { error: (err as Error).message });
+  }
+  notices.push(...ds.notices);
+  const F = ds.scaler.features.length;
+  const model =
+    c.model === 'lstm-ae'
+      ? lstmAutoencoder({
+          windowDays: c.windowDays,
+          features: F,
+          units: c.units,
+          depth: c.depth,
+          dropout: c.dropout,
+          seed: c.seed,
+        })
+      : c.model === 'conv-ae'
+        ? convAutoencoder({
+            windowDays: c.windowDays,
+            features: F,
+            filters: c.filters,
+            dropout: c.dropout,
+            seed: c.seed,
+          })
+        : lstmClassifier({
+            windowDays: c.windowDays,
+            features: F,
+            units: [c.units, c.units],
+            dropout: c.dropout,
+            perDay: c.perDay,
+            seed: c.seed,
+          });
+  const step = tfjsStep(model, {
+    loss: c.loss,
+    target: c.model === 'lstm-clf' ? 'label' : 'input',
+    clipNorm: c.clipNorm,
+    perDay: c.perDay,
+  });
+  const loop: LoopConfig = { ...c, healthyOnly: c.model !== 'lstm-clf' };
+  const trainCount = indexWindows(ds, { splits: ['train'], healthyOnly: loop.healthyOnly }).count;
+  const perEpoch = c.maxWindowsPerEpoch > 0 ? Math.min(c.maxWindowsPerEpoch, trainCount) : trainCount;
+  const batches = Math.max(1, Math.ceil(perEpoch / c.batchSize));
+  const insertBatch = db.prepare(
+    'INSERT INTO run_batches(run_id, epoch, batch, loss, grad_norm, learning_rate, spike) VALUES (?,?,?,?,?,?,?)',
+  );
+  const insertEpoch = db.prepare(
+    'INSERT INTO run_epochs(run_id, epoch, train_loss, val_loss, seconds) VALUES (?,?,?,?,?)',
+  );
+  const pending: BatchRecord[] = [];
+  const flush = db.transaction(() => {
+    for (const b of pending)
+      insertBatch.run(runId, b.epoch, b.batch, b.loss, b.gradNorm, b.learningRate, b.spike ? 1 : 0);
+    pending.length = 0;
+  });
+  let lastReport = 0;
+  let done = 0;
+  try {
+    const result = trainLoop(step, ds, loop, {
+      isCancelled: hooks.isCancelled,
+      onBatch: (b) => {
+        pending.push(b);
+        done++;
+        const now = performance.now();
+        if (hooks.onProgress && now - lastReport > 250) {
+          lastReport = now;
+          const secs = (now - t0) / 1000;
+          const rate = (done * c.batchSize) / secs;
+          const left = c.epochs * batches - done;
+          hooks.onProgress({
+            fraction: done / (c.epochs * batches),
+            epoch: b.epoch + 1,
+            epochs: c.epochs,
+            batch: b.batch + 1,
+            batches,
+            loss: b.loss,
+            seqPerSec: rate,
+            etaSec: rate > 0 ? (left * c.batchSize) / rate : null,
+          });
+        }
+      },
+      onEpoch: (e) => {
+        flush();
+        insertEpoch.run(runId, e.epoch, e.trainLoss, e.valLoss, e.seconds);
+        db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(e.epoch + 1, runId);
+      },
+    });
+    flush();
+    const last = result.epochs.at(-1);
+    if (result.epochs.length > 0) {
+      step.restore(result.bestWeights);
+      const dir = runDir(dbPath, runId);
+      await saveModel(model, dir);
+      writeFileSync(join(dir, 'scaler.json'), JSON.stringify(ds.scaler));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
+    }
+    if (result.stoppedBy === 'early-stop')
+      notices.push(`stopped early after ${result.epochs.length} epochs: validation loss stopped improving`);
+    return finish(result.stoppedBy === 'cancelled' ? 'cancelled' : 'done', {
+      epochs: result.epochs.length,
+      finalLoss: last?.trainLoss ?? null,
+      valLoss: result.bestValLoss,
+    });
+  } catch (err) {
+    flush();
+    rmSync(runDir(dbPath, runId), { recursive: true, force: true });
+    return finish('failed', { error: (err as Error).message });
+  } finally {
+    step.dispose();
+    model.dispose();
+  }
+}
+
+/** Deletes a run: its row, its telemetry and its weights folder. */
+export function deleteRun(db: Db, dbPath: string, runId: number): number {
+  const n = db.transaction(() => {
+    db.prepare('DELETE FROM run_batches WHERE run_id = ?').run(runId);
+    db.prepare('DELETE FROM run_epochs WHERE run_id = ?').run(runId);
+    return db.prepare('DELETE FROM runs WHERE id = ?').run(runId).changes;
+  })();
+  rmSync(runDir(dbPath, runId), { recursive: true, force: true });
+  return n;
+}

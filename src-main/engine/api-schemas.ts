@@ -89,6 +89,14 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'runs/list': empty,
   'runs/get': z.object({ id: z.number().int() }).strict(),
   'runs/delete': z.object({ id: z.number().int() }).strict(),
+  'runs/score': z.object({ id: z.number().int() }).strict(),
+  'scores/top': z
+    .object({
+      runId: z.number().int(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
   'jobs/list': empty,
   'jobs/get': z.object({ id: text }).strict(),
   'jobs/cancel': z.object({ id: text }).strict(),

@@ -197,13 +197,39 @@ export interface RunDetail extends RunInfo {
   }[];
 }
 
-export type JobKind = 'import' | 'train';
+export interface ScoreProgress {
+  fraction: number;
+  drives: number;
+  windows: number;
+}
 
-export function isImportProgress(p: ImportProgress | TrainProgress): p is ImportProgress {
+export interface ScoreResult {
+  runId: number;
+  status: 'done' | 'cancelled';
+  backend: string;
+  drives: number;
+  windows: number;
+  seconds: number;
+}
+
+export interface DriveScore {
+  serial: string;
+  model: string;
+  failureDay: string | null;
+  windows: number;
+  /** The drive's score: its worst window (reconstruction error, or probability). */
+  score: number;
+  /** Last day of that window. */
+  scoreDay: string;
+}
+
+export type JobKind = 'import' | 'train' | 'score';
+
+export function isImportProgress(p: ImportProgress | TrainProgress | ScoreProgress): p is ImportProgress {
   return 'bytesDone' in p;
 }
 
-export function isImportResult(r: ImportResult | TrainResult): r is ImportResult {
+export function isImportResult(r: ImportResult | TrainResult | ScoreResult): r is ImportResult {
   return 'files' in r;
 }
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -213,8 +239,8 @@ export interface JobInfo {
   kind: JobKind;
   state: JobState;
   label: string;
-  progress: ImportProgress | TrainProgress | null;
-  result: ImportResult | TrainResult | null;
+  progress: ImportProgress | TrainProgress | ScoreProgress | null;
+  result: ImportResult | TrainResult | ScoreResult | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -257,6 +283,11 @@ export interface ApiTable {
   'runs/list': { req: Record<string, never>; res: RunInfo[] };
   'runs/get': { req: { id: number }; res: RunDetail };
   'runs/delete': { req: { id: number }; res: { deleted: number } };
+  'runs/score': { req: { id: number }; res: { jobId: string } };
+  'scores/top': {
+    req: { runId: number; offset?: number; limit?: number };
+    res: { total: number; rows: DriveScore[] };
+  };
   'jobs/list': { req: Record<string, never>; res: JobInfo[] };
   'jobs/get': { req: { id: string }; res: JobInfo };
   'jobs/cancel': { req: { id: string }; res: JobInfo };
@@ -268,7 +299,7 @@ export type ApiResponse<K extends ApiKey> = ApiTable[K]['res'];
 
 /** Everything the engine pushes. */
 export interface Events {
-  'job/progress': { jobId: string; kind: JobKind; progress: ImportProgress | TrainProgress };
+  'job/progress': { jobId: string; kind: JobKind; progress: ImportProgress | TrainProgress | ScoreProgress };
   'job/finished': JobInfo;
   'data/changed': { reason: string };
 }
@@ -288,6 +319,8 @@ export const API_KEYS = [
   'runs/list',
   'runs/get',
   'runs/delete',
+  'runs/score',
+  'scores/top',
   'jobs/list',
   'jobs/get',
   'jobs/cancel',

@@ -15,7 +15,7 @@ import {
 } from './api-types';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
-import { getRun, listRuns } from './catalogue/runs';
+import { getRun, listRuns, topScores } from './catalogue/runs';
 import { JobManager } from './jobs/job-manager';
 import { deleteRun } from './model/run-training';
 import { openDb, type Db } from './store/db';
@@ -115,6 +115,18 @@ export class Engine implements ApiClient {
           throw new ApiError('not-found', `no training run with id ${q.id}`);
         return { deleted: q.id };
       },
+      'runs/score': (q) => {
+        const run = getRun(db, q.id);
+        if (!run.weightsDir)
+          throw new ApiError('conflict', `run ${q.id} has no saved weights (${run.status})`);
+        return {
+          jobId: this.jobs.start(
+            { kind: 'score', dbPath: this.opts.dbPath, runId: q.id },
+            `Score run ${q.id}`,
+          ).id,
+        };
+      },
+      'scores/top': (q) => topScores(db, q.runId, q.offset ?? 0, q.limit ?? 100),
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),

@@ -1,4 +1,5 @@
-import { ApiError, type RunDetail, type RunInfo } from '../api-types';
+import { ApiError, type DriveScore, type RunDetail, type RunInfo } from '../api-types';
+import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
 
 interface RunRow {
@@ -82,4 +83,38 @@ export function getRun(db: Db, id: number): RunDetail {
     spike: b.spike === 1,
   }));
   return { ...toInfo(r), epochs, batches };
+}
+
+/** The drives of a scored run, worst first. */
+export function topScores(
+  db: Db,
+  runId: number,
+  offset: number,
+  limit: number,
+): { total: number; rows: DriveScore[] } {
+  const total = db.prepare('SELECT count(*) FROM scores WHERE run_id = ?').pluck().get(runId) as number;
+  const rows = db
+    .prepare(
+      `SELECT d.serial, d.model, d.failure_day, s.windows, s.max_score, s.max_day FROM scores s
+       JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ? ORDER BY s.max_score DESC LIMIT ? OFFSET ?`,
+    )
+    .all(runId, limit, offset) as {
+    serial: string;
+    model: string;
+    failure_day: number | null;
+    windows: number;
+    max_score: number;
+    max_day: number;
+  }[];
+  return {
+    total,
+    rows: rows.map((r) => ({
+      serial: r.serial,
+      model: r.model,
+      failureDay: r.failure_day === null ? null : formatDay(r.failure_day),
+      windows: r.windows,
+      score: r.max_score,
+      scoreDay: formatDay(r.max_day),
+    })),
+  };
 }

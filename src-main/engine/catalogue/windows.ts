@@ -21,7 +21,11 @@ export interface SeriesCube {
   present: Uint8Array;
 }
 
-export function loadCube(db: Db, features: string[]): SeriesCube {
+/**
+ * `drives`: only drives with id in [lo, hi) (scoring goes through the fleet a
+ * slice at a time, so memory holds one slice, not every drive).
+ */
+export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: number }): SeriesCube {
   const attrs = db.prepare('SELECT slot, name FROM attributes').all() as { slot: number; name: string }[];
   const slotOf = new Map(attrs.map((a) => [a.name, a.slot]));
   const wanted = features.map((f) => {
@@ -40,7 +44,14 @@ export function loadCube(db: Db, features: string[]): SeriesCube {
     hi: number | null;
     maxId: number | null;
   };
-  const ids = db.prepare('SELECT id FROM drives WHERE days_seen > 0 ORDER BY id').pluck().all() as number[];
+  const ids = (
+    drives
+      ? db
+          .prepare('SELECT id FROM drives WHERE days_seen > 0 AND id >= ? AND id < ? ORDER BY id')
+          .pluck()
+          .all(drives.lo, drives.hi)
+      : db.prepare('SELECT id FROM drives WHERE days_seen > 0 ORDER BY id').pluck().all()
+  ) as number[];
   const driveIds = Int32Array.from(ids);
   if (span.lo === null || span.hi === null || ids.length === 0) {
     return {

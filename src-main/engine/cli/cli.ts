@@ -6,6 +6,7 @@ import {
   isImportProgress,
   type DriveStatus,
   type ImportResult,
+  type ScoreResult,
   type TrainConfig,
   type TrainResult,
 } from '../api-types';
@@ -24,6 +25,7 @@ Usage:
   drive-triage serve --db <file> [--port N] [--sample]  web mode: the app's UI on 127.0.0.1
   drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
                      [--backend tensorflow|wasm|cpu] [--json]       train a model (settings: TrainConfig, ARCHITECTURE.md)
+  drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
   drive-triage runs --db <file> [--json]                list training runs
   drive-triage runs show|export|delete <id> --db <file> [--out <dir>] [--json]
 
@@ -182,7 +184,7 @@ async function runTrain(engine: Engine, flags: Map<string, string | true>, json:
   const tty = process.stderr.isTTY && !json;
   const off = engine.on('job/progress', (e) => {
     const p = e.progress;
-    if (tty && !isImportProgress(p)) {
+    if (tty && 'epoch' in p) {
       process.stderr.write(
         `\repoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toPrecision(4)} ${Math.round(p.seqPerSec)} seq/s ETA ${p.etaSec === null ? '--' : `${Math.round(p.etaSec)}s`}\x1b[K`,
       );
@@ -204,6 +206,28 @@ async function runTrain(engine: Engine, flags: Map<string, string | true>, json:
     );
     for (const n of r.notices) process.stdout.write(`  note: ${n}\n`);
     if (r.error) process.stderr.write(`drive-triage: ${r.error}\n`);
+  }
+  return r.status === 'done' ? 0 : 1;
+}
+
+async function runScore(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
+  const id = Number(flags.get('run'));
+  if (!Number.isInteger(id)) throw new UsageError('score needs --run <id>');
+  const { jobId } = await engine.call('runs/score', { id });
+  const job = await engine.jobs.wait(jobId);
+  if (job.state === 'failed' || !job.result) throw new Error(job.error ?? `scoring ${job.state}`);
+  const r = job.result as ScoreResult;
+  if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      `run ${id}: scored ${r.windows} windows of ${r.drives} drives in ${r.seconds.toFixed(1)} s\n`,
+    );
+    const top = await engine.call('scores/top', { runId: id, limit: 10 });
+    for (const d of top.rows) {
+      process.stdout.write(
+        `  ${d.serial.padEnd(22)} ${d.model.padEnd(26)} ${d.score.toPrecision(4).padStart(10)} on ${d.scoreDay}${d.failureDay ? `  failed ${d.failureDay}` : ''}\n`,
+      );
+    }
   }
   return r.status === 'done' ? 0 : 1;
 }
@@ -272,7 +296,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const dbFlag = args.flags.get('db');
   const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
-  if (!['import', 'summary', 'drives', 'serve', 'train', 'runs'].includes(command)) {
+  if (!['import', 'summary', 'drives', 'serve', 'train', 'score', 'runs'].includes(command)) {
     process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
@@ -292,6 +316,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runDrives(engine, args.flags, json);
       case 'train':
         return await runTrain(engine, args.flags, json);
+      case 'score':
+        return await runScore(engine, args.flags, json);
       case 'runs':
         return await runRuns(engine, args.positionals, args.flags, json);
       default:

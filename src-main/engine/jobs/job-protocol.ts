@@ -1,10 +1,19 @@
-import type { ImportProgress, ImportResult, TrainConfig, TrainProgress, TrainResult } from '../api-types';
+import type {
+  ImportProgress,
+  ImportResult,
+  ScoreProgress,
+  ScoreResult,
+  TrainConfig,
+  TrainProgress,
+  TrainResult,
+} from '../api-types';
 
 /** What the engine asks a job worker to do. */
-export type JobOrder = ImportOrder | TrainOrder;
+export type JobOrder = ImportOrder | TrainOrder | ScoreOrder;
 
 /** A job as asked for, before the manager adds its cancel flag. */
-export type JobSpec = Omit<ImportOrder, 'cancelFlag'> | Omit<TrainOrder, 'cancelFlag'>;
+export type JobSpec =
+  Omit<ImportOrder, 'cancelFlag'> | Omit<TrainOrder, 'cancelFlag'> | Omit<ScoreOrder, 'cancelFlag'>;
 
 interface ImportOrder {
   kind: 'import';
@@ -22,8 +31,15 @@ interface TrainOrder {
   cancelFlag: SharedArrayBuffer;
 }
 
+interface ScoreOrder {
+  kind: 'score';
+  dbPath: string;
+  runId: number;
+  cancelFlag: SharedArrayBuffer;
+}
+
 /** What a job worker reports back. */
 export type JobMessage =
-  | { type: 'progress'; progress: ImportProgress | TrainProgress }
-  | { type: 'done'; result: ImportResult | TrainResult }
+  | { type: 'progress'; progress: ImportProgress | TrainProgress | ScoreProgress }
+  | { type: 'done'; result: ImportResult | TrainResult | ScoreResult }
   | { type: 'error'; message: string };

@@ -68,6 +68,42 @@ describe('training as a job, the runs registry', () => {
     assert.deepEqual(model.outputs[0].shape, [null, 16, 5]);
     assert.equal(model.countParams(), 4 * (8 * (5 + 8) + 8) + 4 * (8 * 16 + 8) + 4 * (5 * (8 + 5) + 5));
     model.dispose();
+
+    // Scoring: every window of every drive, stored per drive, worst first.
+    const { jobId } = await engine.call('runs/score', { id: r.runId });
+    const job = await engine.jobs.wait(jobId);
+    assert.equal(job.state, 'done', job.error ?? '');
+    const scored = job.result as { drives: number; windows: number };
+    const eligible = engine.db
+      .prepare('SELECT count(*) FROM drives WHERE days_seen >= 16')
+      .pluck()
+      .get() as number;
+    assert.ok(scored.drives >= eligible, `${scored.drives} scored, ${eligible} drives have 16 reported days`);
+    const top = await engine.call('scores/top', { runId: r.runId, limit: 5000 });
+    assert.equal(top.total, scored.drives);
+    assert.ok(
+      top.rows.every((d, i) => i === 0 || d.score <= top.rows[i - 1].score),
+      'worst first',
+    );
+    assert.equal(
+      top.rows.reduce((n, d) => n + d.windows, 0),
+      scored.windows,
+    );
+    const row = engine.db
+      .prepare('SELECT windows, end_days, window_scores, day_errors FROM scores WHERE run_id = ? LIMIT 1')
+      .get(r.runId) as {
+      windows: number;
+      end_days: Buffer;
+      window_scores: Buffer;
+      day_errors: Buffer;
+    };
+    assert.equal(row.end_days.length, 4 * row.windows);
+    assert.equal(row.window_scores.length, 4 * row.windows);
+    assert.equal(row.day_errors.length, 4 * row.windows * 5);
+    const med = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+    const failed = top.rows.filter((d) => d.failureDay).map((d) => d.score);
+    const healthy = top.rows.filter((d) => !d.failureDay).map((d) => d.score);
+    assert.ok(med(failed) > med(healthy), `failed ${med(failed)} vs healthy ${med(healthy)}`);
   });
 
   test('a convolution autoencoder falls back to cpu and says why; a classifier trains with focal loss', async () => {

@@ -271,6 +271,7 @@ export async function runTraining(
 /** Deletes a run: its row, its telemetry and its weights folder. */
 export function deleteRun(db: Db, dbPath: string, runId: number): number {
   const n = db.transaction(() => {
+    db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
     db.prepare('DELETE FROM run_batches WHERE run_id = ?').run(runId);
     db.prepare('DELETE FROM run_epochs WHERE run_id = ?').run(runId);
     return db.prepare('DELETE FROM runs WHERE id = ?').run(runId).changes;

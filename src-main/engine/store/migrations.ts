@@ -99,6 +99,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, epoch, batch)
   ) WITHOUT ROWID;
   `,
+  // 3: scores of a run, one row per drive, the arrays as little-endian typed-array blobs.
+  `
+  CREATE TABLE scores (
+    run_id        INTEGER NOT NULL,
+    drive_id      INTEGER NOT NULL,
+    windows       INTEGER NOT NULL,
+    max_score     REAL    NOT NULL,     -- the drive's score: its worst window
+    max_day       INTEGER NOT NULL,     -- last day of that window
+    end_days      BLOB    NOT NULL,     -- Int32 per window: its last day
+    window_scores BLOB    NOT NULL,     -- Float32 per window: reconstruction error, or probability
+    day_errors    BLOB,                 -- Float32 [window][feature]: error on each window's last day (autoencoders)
+    PRIMARY KEY (run_id, drive_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX scores_rank ON scores(run_id, max_score DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

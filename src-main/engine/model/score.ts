@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
+import { loadCube, windowBatches } from '../catalogue/windows';
+import type { Db } from '../store/db';
+import { selectBackend } from './backend';
+import { applyScaler, fillGaps, type Scaler } from './dataset';
+import type { ResolvedTrainConfig } from './run-training';
+import { loadModel } from './weights-io';
+
+/** Drives per slice: the cube of one slice is what scoring holds in memory. */
+const DRIVES_PER_SLICE = 20_000;
+const BATCH = 1024;
+
+export interface ScoreHooks {
+  onProgress?(p: ScoreProgress): void;
+  isCancelled?(): boolean;
+}
+
+const blob = (a: Float32Array | Int32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * Scores every window of every drive with a trained run, a slice of drives at a
+ * time: autoencoders give the mean squared reconstruction error per window and
+ * the error of each feature on each window's last day (the heatmaps' cells);
+ * classifiers give the probability per window. Stored per drive as typed-array
+ * blobs, with the drive's score (its worst window) indexed for ranking.
+ */
+export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): Promise<ScoreResult> {
+  const run = db.prepare('SELECT kind, status, config, weights_dir FROM runs WHERE id = ?').get(runId) as
+    { kind: string; status: string; config: string; weights_dir: string | null } | undefined;
+  if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
+  if (!run.weights_dir) throw new ApiError('conflict', `run ${runId} has no saved weights (${run.status})`);
+  const t0 = performance.now();
+  const config = JSON.parse(run.config) as ResolvedTrainConfig;
+  const scaler = JSON.parse(readFileSync(join(run.weights_dir, 'scaler.json'), 'utf8')) as Scaler;
+  const backend = await selectBackend(config.backend);
+  const model = await loadModel(run.weights_dir);
+  const autoencoder = run.kind !== 'lstm-clf';
+  const S = config.windowDays;
+  const F = scaler.features.length;
+  const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
+  const insert = db.prepare(
+    'INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors) VALUES (?,?,?,?,?,?,?,?)',
+  );
+  db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
+  let drivesScored = 0;
+  let windows = 0;
+  let cancelled = false;
+  try {
+    for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
+      const raw = loadCube(db, scaler.features, { lo, hi: lo + DRIVES_PER_SLICE });
+      if (raw.driveIds.length === 0) continue;
+      fillGaps(raw, config.maxGapDays);
+      const cube = applyScaler(raw, scaler);
+      // Per cube row: its windows' end days, scores and last-day errors, in order.
+      const ends: number[][] = raw.driveIds.length
+        ? Array.from({ length: raw.driveIds.length }, () => [])
+        : [];
+      const scores: number[][] = ends.map(() => []);
+      const dayErr: number[][] = ends.map(() => []);
+      for (const b of windowBatches(cube, S, BATCH, config.stride)) {
+        if (hooks.isCancelled?.()) {
+          cancelled = true;
+          break;
+        }
+        // Reads the numbers out inside tidy, so no tensor outlives the batch.
+        let score: Float32Array = new Float32Array(0);
+        let last: Float32Array | null = null;
+        tf.tidy(() => {
+          const x = tf.tensor3d(b.data, [b.count, S, F]);
+          const y = model.predict(x) as tf.Tensor;
+          if (!autoencoder) {
+            score = y.reshape([b.count, -1]).max(1).dataSync() as Float32Array;
+            return;
+          }
+          const sq = tf.squaredDifference(x, y);
+          score = sq.mean([1, 2]).dataSync() as Float32Array;
+          last = sq.slice([0, S - 1, 0], [b.count, 1, F]).dataSync() as Float32Array;
+        });
+        const out = { score, last: last as Float32Array | null };
+        for (let i = 0; i < b.count; i++) {
+          const row = b.drive[i];
+          ends[row].push(b.endDay[i]);
+          scores[row].push(out.score[i]);
+          if (out.last) for (let k = 0; k < F; k++) dayErr[row].push(out.last[i * F + k]);
+        }
+        windows += b.count;
+      }
+      db.transaction(() => {
+        for (let row = 0; row < ends.length; row++) {
+          const n = ends[row].length;
+          if (n === 0) continue;
+          let best = 0;
+          for (let w = 1; w < n; w++) if (scores[row][w] > scores[row][best]) best = w;
+          insert.run(
+            runId,
+            raw.driveIds[row],
+            n,
+            scores[row][best],
+            ends[row][best],
+            blob(Int32Array.from(ends[row])),
+            blob(Float32Array.from(scores[row])),
+            autoencoder ? blob(Float32Array.from(dayErr[row])) : null,
+          );
+          drivesScored++;
+        }
+      })();
+      hooks.onProgress?.({
+        fraction: Math.min(1, (lo + DRIVES_PER_SLICE) / maxId),
+        drives: drivesScored,
+        windows,
+      });
+    }
+  } finally {
+    model.dispose();
+  }
+  return {
+    runId,
+    status: cancelled ? 'cancelled' : 'done',
+    backend: backend.name,
+    drives: drivesScored,
+    windows,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The first window's last day whose score reaches `threshold`, or null: the day a drive would first have alerted. */
+export function firstCrossing(endDays: Int32Array, scores: Float32Array, threshold: number): number | null {
+  for (let w = 0; w < scores.length; w++) if (scores[w] >= threshold) return endDays[w];
+  return null;
+}

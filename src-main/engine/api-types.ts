@@ -106,6 +106,17 @@ export type LossSpec =
   | { kind: 'hard-negative'; ratio: number };
 
 /**
+ * A loss spike: a batch loss above `factor` times the median of the last
+ * `window` batch losses. DOMAIN.md: 0.005 then 3.6.
+ */
+export interface SpikeRule {
+  factor: number;
+  window: number;
+  /** record: note it; skip: drop that update; rollback: restore the last good weights and halve the learning rate. */
+  action: 'record' | 'skip' | 'rollback';
+}
+
+/**
  * Everything one training run can be told; every field but `model` has a
  * default (see model/run-training.ts). Also the JSON of `train --config`.
  */
@@ -135,7 +146,7 @@ export interface TrainConfig {
   maxWindowsPerEpoch?: number;
   maxValWindows?: number;
   clipNorm?: number;
-  spike?: { factor: number; window: number; action: 'record' | 'skip' | 'rollback' };
+  spike?: SpikeRule;
   earlyStopPatience?: number;
   seed?: number;
   backend?: 'tensorflow' | 'wasm' | 'cpu';

@@ -6,6 +6,7 @@ import {
   isImportProgress,
   type DriveStatus,
   type ImportResult,
+  type JobInfo,
   type ScoreResult,
   type TrainConfig,
   type TrainResult,
@@ -58,6 +59,17 @@ function rendererDir(): string {
   return found;
 }
 
+/** Waits for a job; Ctrl-C cancels it (the job winds down cleanly) instead of killing the process. */
+async function waitWithCtrlC(engine: Engine, jobId: string): Promise<JobInfo> {
+  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
+  process.once('SIGINT', cancel);
+  try {
+    return await engine.jobs.wait(jobId);
+  } finally {
+    process.off('SIGINT', cancel);
+  }
+}
+
 async function runImportCommand(engine: Engine, paths: string[], json: boolean): Promise<number> {
   if (paths.length === 0) throw new UsageError('import needs at least one path');
   const tty = process.stderr.isTTY && !json;
@@ -65,10 +77,7 @@ async function runImportCommand(engine: Engine, paths: string[], json: boolean):
     if (tty && isImportProgress(e.progress)) process.stderr.write(`\r${progressLine(e.progress)}\x1b[K`);
   });
   const { jobId } = await engine.call('import/start', { paths });
-  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
-  process.once('SIGINT', cancel);
-  const job = await engine.jobs.wait(jobId);
-  process.off('SIGINT', cancel);
+  const job = await waitWithCtrlC(engine, jobId);
   off();
   if (tty) process.stderr.write('\n');
   if (job.state === 'failed') throw new Error(job.error ?? 'the import failed');
@@ -191,10 +200,7 @@ async function runTrain(engine: Engine, flags: Map<string, string | true>, json:
     }
   });
   const { jobId } = await engine.call('train/start', { config: parsed.data as TrainConfig });
-  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
-  process.once('SIGINT', cancel);
-  const job = await engine.jobs.wait(jobId);
-  process.off('SIGINT', cancel);
+  const job = await waitWithCtrlC(engine, jobId);
   off();
   if (tty) process.stderr.write('\n');
   const r = job.result as TrainResult | null;

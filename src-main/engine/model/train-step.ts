@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LossSpec } from '../api-types';
 import { focalLoss, hardNegativeBce, mse, weightedBce } from './losses';
 
-export type LossSpec =
-  | { kind: 'mse' }
-  | { kind: 'weighted-bce'; positiveWeight: number }
-  | { kind: 'focal'; gamma: number; alpha: number }
-  | { kind: 'hard-negative'; ratio: number };
+export type { LossSpec };
 
 export interface StepResult {
   loss: number;

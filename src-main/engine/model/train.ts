@@ -1,3 +1,4 @@
+import type { SpikeRule } from '../api-types';
 import type { Dataset } from './dataset';
 import { rng, shuffle } from './rng';
 import type { TrainStep } from './train-step';
@@ -24,17 +25,6 @@ export interface LoopConfig {
   /** Stop when validation loss has not improved for this many epochs; 0 = never. */
   earlyStopPatience: number;
   seed: number;
-}
-
-/**
- * A loss spike: a batch loss above `factor` times the median of the last
- * `window` batch losses (once at least 10 are known). DOMAIN.md: 0.005 then 3.6.
- */
-export interface SpikeRule {
-  factor: number;
-  window: number;
-  /** record: note it; skip: drop that update; rollback: restore the last good weights and halve the learning rate. */
-  action: 'record' | 'skip' | 'rollback';
 }
 
 export const DEFAULT_LOOP: LoopConfig = {

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { rng } from '../model/rng';
 
 /**
  * Writes Backblaze-style daily CSVs in the 2023 Q3+ layout (193 columns:
@@ -21,18 +22,6 @@ export function modernHeader(smartIds: readonly number[] = MODERN_SMART_IDS): st
   const location = ['datacenter', 'cluster_id', 'vault_id', 'pod_id', 'pod_slot_num', 'is_legacy_format'];
   const smart = smartIds.flatMap((id) => [`smart_${id}_normalized`, `smart_${id}_raw`]);
   return [...fixed, ...location, ...smart].join(',');
-}
-
-/** Small, fast, seedable PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FAMILIES = [

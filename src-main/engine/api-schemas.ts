@@ -90,6 +90,7 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'runs/get': z.object({ id: z.number().int() }).strict(),
   'runs/delete': z.object({ id: z.number().int() }).strict(),
   'runs/score': z.object({ id: z.number().int() }).strict(),
+  'runs/resume': z.object({ id: z.number().int() }).strict(),
   'scores/top': z
     .object({
       runId: z.number().int(),

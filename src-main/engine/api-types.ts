@@ -295,6 +295,7 @@ export interface ApiTable {
   'runs/get': { req: { id: number }; res: RunDetail };
   'runs/delete': { req: { id: number }; res: { deleted: number } };
   'runs/score': { req: { id: number }; res: { jobId: string } };
+  'runs/resume': { req: { id: number }; res: { jobId: string } };
   'scores/top': {
     req: { runId: number; offset?: number; limit?: number };
     res: { total: number; rows: DriveScore[] };
@@ -331,6 +332,7 @@ export const API_KEYS = [
   'runs/get',
   'runs/delete',
   'runs/score',
+  'runs/resume',
   'scores/top',
   'jobs/list',
   'jobs/get',

@@ -126,6 +126,21 @@ export class Engine implements ApiClient {
           ).id,
         };
       },
+      'runs/resume': (q) => {
+        const run = getRun(db, q.id);
+        if (run.status === 'running' || run.status === 'done') {
+          throw new ApiError(
+            'conflict',
+            `run ${q.id} is ${run.status}; only a cancelled or failed run can be resumed`,
+          );
+        }
+        return {
+          jobId: this.jobs.start(
+            { kind: 'train', dbPath: this.opts.dbPath, config: run.config, resumeRunId: q.id },
+            `Resume run ${q.id}`,
+          ).id,
+        };
+      },
       'scores/top': (q) => topScores(db, q.runId, q.offset ?? 0, q.limit ?? 100),
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),

@@ -28,7 +28,7 @@ Usage:
                      [--backend tensorflow|wasm|cpu] [--json]       train a model (settings: TrainConfig, ARCHITECTURE.md)
   drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
   drive-triage runs --db <file> [--json]                list training runs
-  drive-triage runs show|export|delete <id> --db <file> [--out <dir>] [--json]
+  drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]
 
 --db may also come from the DRIVE_TRIAGE_DB environment variable.`;
 
@@ -263,6 +263,18 @@ async function runRuns(
       `${JSON.stringify(json ? r : { ...r, batches: `${r.batches.length} batches` }, null, 2)}\n`,
     );
     return 0;
+  }
+  if (verb === 'resume') {
+    const { jobId } = await engine.call('runs/resume', { id });
+    const job = await waitWithCtrlC(engine, jobId);
+    const r = job.result as TrainResult | null;
+    if (!r) throw new Error(job.error ?? `resuming ${job.state}`);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(r, null, 2)}\n`
+        : `run ${id}: ${r.status}, ${r.epochs} epochs in all, validation ${r.valLoss ?? '-'}\n`,
+    );
+    return r.status === 'done' ? 0 : 1;
   }
   if (verb === 'delete') {
     const r = await engine.call('runs/delete', { id });

@@ -27,6 +27,8 @@ interface TrainOrder {
   kind: 'train';
   dbPath: string;
   config: TrainConfig;
+  /** Continue this run from its checkpoint instead of starting a new one. */
+  resumeRunId?: number;
   /** Int32 flag: the engine sets [0] to 1 to cancel; the worker checks it between chunks. */
   cancelFlag: SharedArrayBuffer;
 }

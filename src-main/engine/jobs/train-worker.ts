@@ -6,7 +6,7 @@ import { runJob } from './run-job';
 
 /** The model jobs' thread (training, scoring): TensorFlow.js and its backend live here, off the engine's thread. */
 void runJob(workerData as JobOrder, (db, order, hooks) => {
-  if (order.kind === 'train') return runTraining(db, order.dbPath, order.config, hooks);
+  if (order.kind === 'train') return runTraining(db, order.dbPath, order.config, hooks, order.resumeRunId);
   if (order.kind === 'score') return scoreRun(db, order.runId, hooks);
   throw new Error(`the model worker cannot run a ${order.kind} job`);
 });

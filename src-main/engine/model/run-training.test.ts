@@ -126,6 +126,42 @@ describe('training as a job, the runs registry', () => {
     );
   });
 
+  test('a cancelled run stops within a second, keeps its checkpoint, and resumes to the end', async () => {
+    const { jobId } = await engine.call('train/start', {
+      config: { model: 'lstm-ae', ...tiny, epochs: 4, maxWindowsPerEpoch: 640 },
+    });
+    await new Promise<void>((resolveWait) => {
+      const off = engine.on('job/progress', (e) => {
+        if (e.jobId === jobId && 'epoch' in e.progress && e.progress.epoch >= 2) {
+          off();
+          resolveWait();
+        }
+      });
+    });
+    const t0 = Date.now();
+    await engine.call('jobs/cancel', { id: jobId });
+    const job = await engine.jobs.wait(jobId);
+    assert.ok(Date.now() - t0 < 1000, `cancelled in ${Date.now() - t0} ms`);
+    const r = job.result as TrainResult;
+    assert.equal(r.status, 'cancelled');
+    const partial = await engine.call('runs/get', { id: r.runId });
+    assert.ok(partial.epochs.length >= 1 && partial.epochs.length < 4);
+    await assert.rejects(engine.call('runs/resume', { id: 1 }), /only a cancelled or failed run/);
+
+    const again = await engine.call('runs/resume', { id: r.runId });
+    const done = (await engine.jobs.wait(again.jobId)).result as TrainResult;
+    assert.equal(done.status, 'done', done.error);
+    assert.equal(done.runId, r.runId);
+    assert.equal(done.epochs, 4);
+    const full = await engine.call('runs/get', { id: r.runId });
+    assert.deepEqual(
+      full.epochs.map((e) => e.epoch),
+      [0, 1, 2, 3],
+    );
+    assert.equal(full.batches.length, 4 * 10, 'each epoch recorded once, no duplicates from the cut');
+    assert.equal(full.status, 'done');
+  });
+
   test('bad settings are refused at the door; a deleted run leaves nothing behind', async () => {
     await assert.rejects(engine.call('train/start', { config: { model: 'lstm-ae', epochs: 0 } }), /epochs/);
     await assert.rejects(engine.call('train/start', { config: { model: 'gru' } as never }), /model/);

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { TrainConfig, TrainProgress, TrainResult } from '../api-types';
+import { ApiError, type TrainConfig, type TrainProgress, type TrainResult } from '../api-types';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
 import { buildDataset, DEFAULT_DATASET, type DatasetConfig } from './dataset';
 import { convAutoencoder, lstmAutoencoder, lstmClassifier } from './models';
-import { DEFAULT_LOOP, trainLoop, type BatchRecord, type LoopConfig } from './train';
+import { DEFAULT_LOOP, trainLoop, type BatchRecord, type Checkpoint, type LoopConfig } from './train';
 import { tfjsStep } from './train-step';
 import { indexWindows } from './window-index';
 import { saveModel } from './weights-io';
@@ -90,8 +91,11 @@ export async function runTraining(
   dbPath: string,
   config: TrainConfig,
   hooks: TrainHooks = {},
+  resumeRunId?: number,
 ): Promise<TrainResult> {
-  const c = resolveConfig(db, config);
+  // A resumed run keeps its own settings and row; its checkpoint says where it stopped.
+  const resumed = resumeRunId === undefined ? null : openForResume(db, dbPath, resumeRunId);
+  const c = resumed ? resumed.config : resolveConfig(db, config);
   const needsConvGradient = c.model === 'conv-ae';
   const backend = await selectBackend(c.backend, needsConvGradient);
   const dsConfig: DatasetConfig = {
@@ -105,22 +109,24 @@ export async function runTraining(
     seed: c.seed,
   };
   const started = new Date().toISOString();
-  const runId = Number(
-    db
-      .prepare(
-        `INSERT INTO runs(kind, status, config, dataset_fingerprint, backend, backend_version, device, started_at)
+  const runId = resumed
+    ? resumed.runId
+    : Number(
+        db
+          .prepare(
+            `INSERT INTO runs(kind, status, config, dataset_fingerprint, backend, backend_version, device, started_at)
          VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        c.model,
-        JSON.stringify(c),
-        fingerprint(db, dsConfig),
-        backend.name,
-        backend.version,
-        backend.device,
-        started,
-      ).lastInsertRowid,
-  );
+          )
+          .run(
+            c.model,
+            JSON.stringify(c),
+            fingerprint(db, dsConfig),
+            backend.name,
+            backend.version,
+            backend.device,
+            started,
+          ).lastInsertRowid,
+      );
   const t0 = performance.now();
   const notices = [...backend.notices];
   const finish = (status: TrainResult['status'], extra: Partial<TrainResult>): TrainResult => {
@@ -236,15 +242,20 @@ export async function runTraining(
           });
         }
       },
-      onEpoch: (e) => {
+      resume: resumed?.checkpoint,
+      onEpoch: (e, _step, checkpoint) => {
         flush();
         insertEpoch.run(runId, e.epoch, e.trainLoss, e.valLoss, e.seconds);
         db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(e.epoch + 1, runId);
+        const dir = runDir(dbPath, runId);
+        mkdirSync(dir, { recursive: true });
+        saveCheckpoint(dir, checkpoint);
       },
     });
     flush();
     const last = result.epochs.at(-1);
-    if (result.epochs.length > 0) {
+    const epochsDone = (resumed?.checkpoint.epoch ?? 0) + result.epochs.length;
+    if (epochsDone > 0) {
       step.restore(result.bestWeights);
       const dir = runDir(dbPath, runId);
       await saveModel(model, dir);
@@ -254,18 +265,49 @@ export async function runTraining(
     if (result.stoppedBy === 'early-stop')
       notices.push(`stopped early after ${result.epochs.length} epochs: validation loss stopped improving`);
     return finish(result.stoppedBy === 'cancelled' ? 'cancelled' : 'done', {
-      epochs: result.epochs.length,
+      epochs: epochsDone,
       finalLoss: last?.trainLoss ?? null,
       valLoss: result.bestValLoss,
     });
   } catch (err) {
     flush();
-    rmSync(runDir(dbPath, runId), { recursive: true, force: true });
+    // The checkpoint of the last whole epoch stays: the run can be resumed from it (say, after lowering the learning rate).
     return finish('failed', { error: (err as Error).message });
   } finally {
     step.dispose();
     model.dispose();
   }
+}
+
+/** Checks that a run can be resumed and prepares its row: telemetry after the checkpoint is dropped. */
+function openForResume(
+  db: Db,
+  dbPath: string,
+  runId: number,
+): { runId: number; config: ResolvedTrainConfig; checkpoint: Checkpoint } {
+  const row = db.prepare('SELECT status, config FROM runs WHERE id = ?').get(runId) as
+    { status: string; config: string } | undefined;
+  if (!row) throw new ApiError('not-found', `no training run with id ${runId}`);
+  if (row.status === 'running' || row.status === 'done') {
+    throw new ApiError(
+      'conflict',
+      `run ${runId} is ${row.status}; only a cancelled or failed run can be resumed`,
+    );
+  }
+  const checkpoint = loadCheckpoint(runDir(dbPath, runId));
+  if (!checkpoint)
+    throw new ApiError(
+      'conflict',
+      `run ${runId} stopped before its first epoch ended: there is no checkpoint to resume from`,
+    );
+  db.transaction(() => {
+    db.prepare('DELETE FROM run_batches WHERE run_id = ? AND epoch >= ?').run(runId, checkpoint.epoch);
+    db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch >= ?').run(runId, checkpoint.epoch);
+    db.prepare(
+      "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, epochs_done = ? WHERE id = ?",
+    ).run(checkpoint.epoch, runId);
+  })();
+  return { runId, config: JSON.parse(row.config) as ResolvedTrainConfig, checkpoint };
 }
 
 /** Deletes a run: its row, its telemetry and its weights folder. */

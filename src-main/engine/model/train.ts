@@ -57,12 +57,28 @@ export interface EpochRecord {
   valLoss: number | null;
   seconds: number;
   windowsPerSec: number;
+  /** The learning-rate multiplier after this epoch (halved by each rollback). */
+  learningRateScale: number;
+}
+
+/** Where an interrupted run picks up: the state saved at the end of its last whole epoch. */
+export interface Checkpoint {
+  /** The next epoch to run (0-based). */
+  epoch: number;
+  weights: Float32Array[];
+  learningRateScale: number;
+  bestLoss: number;
+  bestEpoch: number;
+  bestWeights: Float32Array[];
 }
 
 export interface LoopHooks {
   onBatch?(b: BatchRecord): void;
-  onEpoch?(e: EpochRecord, step: TrainStep): void;
+  /** After each whole epoch, with the checkpoint to resume from after it. */
+  onEpoch?(e: EpochRecord, step: TrainStep, checkpoint: Checkpoint): void;
   isCancelled?(): boolean;
+  /** Continue from a checkpoint instead of from the model's initial weights. */
+  resume?: Checkpoint;
   /** Lets a test inject a fault: the loss the loop sees for this batch. */
   lossOverride?(epoch: number, batch: number, loss: number): number;
 }
@@ -162,11 +178,22 @@ export function trainLoop(step: TrainStep, ds: Dataset, c: LoopConfig, hooks: Lo
   const epochs: EpochRecord[] = [];
   const recent: number[] = [];
   let lrScale = 1;
+  let best = { loss: Infinity, weights: [] as Float32Array[], epoch: -1 };
+  let first = 0;
+  const r0 = hooks.resume;
+  if (r0) {
+    step.restore(r0.weights);
+    lrScale = r0.learningRateScale;
+    best = { loss: r0.bestLoss, weights: r0.bestWeights, epoch: r0.bestEpoch };
+    first = r0.epoch;
+    // Replay the finished epochs' shuffles so the resumed run sees the order an unbroken one would.
+    for (let e = 0; e < first; e++) shuffle([...base], random);
+  }
   let good = step.snapshot();
-  let best = { loss: Infinity, weights: good, epoch: -1 };
+  if (!r0) best.weights = good;
   let stoppedBy: LoopResult['stoppedBy'] = 'epochs';
-  let globalStep = 0;
-  outer: for (let epoch = 0; epoch < c.epochs; epoch++) {
+  let globalStep = first * batchesPerEpoch;
+  outer: for (let epoch = first; epoch < c.epochs; epoch++) {
     const t0 = performance.now();
     const order = Int32Array.from(shuffle([...base], random).slice(0, perEpoch));
     let sum = 0;
@@ -212,11 +239,25 @@ export function trainLoop(step: TrainStep, ds: Dataset, c: LoopConfig, hooks: Lo
     const trainLoss = seen ? sum / seen : NaN;
     const valLoss = val.count ? evaluateLoss(step, ds, val, Math.max(c.batchSize, 256)) : null;
     const seconds = (performance.now() - t0) / 1000;
-    const rec = { epoch, trainLoss, valLoss, seconds, windowsPerSec: perEpoch / seconds };
+    const rec = {
+      epoch,
+      trainLoss,
+      valLoss,
+      seconds,
+      windowsPerSec: perEpoch / seconds,
+      learningRateScale: lrScale,
+    };
     epochs.push(rec);
-    hooks.onEpoch?.(rec, step);
     const score = valLoss ?? trainLoss;
     if (score < best.loss) best = { loss: score, weights: step.snapshot(), epoch };
+    hooks.onEpoch?.(rec, step, {
+      epoch: epoch + 1,
+      weights: step.snapshot(),
+      learningRateScale: lrScale,
+      bestLoss: best.loss,
+      bestEpoch: best.epoch,
+      bestWeights: best.weights,
+    });
     if (c.earlyStopPatience > 0 && valLoss !== null && epoch - best.epoch >= c.earlyStopPatience) {
       stoppedBy = 'early-stop';
       break;

@@ -196,16 +196,19 @@ export interface RunInfo {
   weightsDir: string | null;
 }
 
+/** One training batch as recorded: what the loss and gradient-norm charts plot. */
+export interface BatchRecord {
+  epoch: number;
+  batch: number;
+  loss: number;
+  gradNorm: number;
+  learningRate: number;
+  spike: boolean;
+}
+
 export interface RunDetail extends RunInfo {
   epochs: { epoch: number; trainLoss: number | null; valLoss: number | null; seconds: number | null }[];
-  batches: {
-    epoch: number;
-    batch: number;
-    loss: number;
-    gradNorm: number;
-    learningRate: number;
-    spike: boolean;
-  }[];
+  batches: BatchRecord[];
 }
 
 export interface ScoreProgress {

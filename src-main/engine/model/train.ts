@@ -1,4 +1,4 @@
-import type { SpikeRule } from '../api-types';
+import type { BatchRecord, SpikeRule } from '../api-types';
 import type { Dataset } from './dataset';
 import { rng, shuffle } from './rng';
 import type { TrainStep } from './train-step';
@@ -42,14 +42,7 @@ export const DEFAULT_LOOP: LoopConfig = {
   seed: 1,
 };
 
-export interface BatchRecord {
-  epoch: number;
-  batch: number;
-  loss: number;
-  gradNorm: number;
-  learningRate: number;
-  spike: boolean;
-}
+export type { BatchRecord };
 
 export interface EpochRecord {
   epoch: number;

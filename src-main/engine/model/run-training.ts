@@ -35,35 +35,21 @@ export function defaultAttributes(db: Db): string[] {
 }
 
 export function resolveConfig(db: Db, c: TrainConfig): ResolvedTrainConfig {
-  const ae = c.model !== 'lstm-clf';
+  const given = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as TrainConfig;
+  const { healthyOnly: _byModel, ...loop } = DEFAULT_LOOP;
+  const classifier = c.model === 'lstm-clf';
   return {
-    model: c.model,
+    ...DEFAULT_DATASET,
+    ...loop,
+    units: c.model === 'lstm-ae' ? 128 : 64,
+    depth: 0,
+    filters: 32,
+    dropout: 0,
+    perDay: false,
+    loss: classifier ? { kind: 'weighted-bce', positiveWeight: 100 } : { kind: 'mse' },
+    clipNorm: 1,
+    ...given,
     attributes: c.attributes ?? defaultAttributes(db),
-    windowDays: c.windowDays ?? DEFAULT_DATASET.windowDays,
-    horizonDays: c.horizonDays ?? DEFAULT_DATASET.horizonDays,
-    stride: c.stride ?? DEFAULT_DATASET.stride,
-    maxGapDays: c.maxGapDays ?? DEFAULT_DATASET.maxGapDays,
-    valFraction: c.valFraction ?? DEFAULT_DATASET.valFraction,
-    testFraction: c.testFraction ?? DEFAULT_DATASET.testFraction,
-    units: c.units ?? (c.model === 'lstm-ae' ? 128 : 64),
-    depth: c.depth ?? 0,
-    filters: c.filters ?? 32,
-    dropout: c.dropout ?? 0,
-    perDay: c.perDay ?? false,
-    loss: c.loss ?? (ae ? { kind: 'mse' } : { kind: 'weighted-bce', positiveWeight: 100 }),
-    epochs: c.epochs ?? DEFAULT_LOOP.epochs,
-    batchSize: c.batchSize ?? DEFAULT_LOOP.batchSize,
-    learningRate: c.learningRate ?? DEFAULT_LOOP.learningRate,
-    warmupSteps: c.warmupSteps ?? DEFAULT_LOOP.warmupSteps,
-    decay: c.decay ?? DEFAULT_LOOP.decay,
-    oversample: c.oversample ?? DEFAULT_LOOP.oversample,
-    maxWindowsPerEpoch: c.maxWindowsPerEpoch ?? DEFAULT_LOOP.maxWindowsPerEpoch,
-    maxValWindows: c.maxValWindows ?? DEFAULT_LOOP.maxValWindows,
-    clipNorm: c.clipNorm ?? 1,
-    spike: c.spike ?? DEFAULT_LOOP.spike,
-    earlyStopPatience: c.earlyStopPatience ?? DEFAULT_LOOP.earlyStopPatience,
-    seed: c.seed ?? DEFAULT_LOOP.seed,
-    backend: c.backend,
   };
 }
 

@@ -18,6 +18,11 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     maxGapDays: z.number().int().min(0).max(30).optional(),
     valFraction: fraction.optional(),
     testFraction: fraction.optional(),
+    testFromDay: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD')
+      .nullable()
+      .optional(),
     units: positiveInt.max(2048).optional(),
     depth: z.number().int().min(0).max(4).optional(),
     filters: positiveInt.max(1024).optional(),

@@ -130,6 +130,8 @@ export interface TrainConfig {
   maxGapDays?: number;
   valFraction?: number;
   testFraction?: number;
+  /** Time split: windows ending on or after this day ('YYYY-MM-DD') are the test set. */
+  testFromDay?: string | null;
   /** LSTM width (autoencoder: 128 in the reference model; classifier: one width per layer). */
   units?: number;
   depth?: number;

@@ -4,13 +4,12 @@ import type { Checkpoint } from './train';
 
 /**
  * A run's checkpoint on disk: checkpoint.json (epoch, learning-rate scale, best
- * loss, tensor lengths) and checkpoint.bin (current then best weights, float32).
- * Written to temporary names and renamed, so a crash mid-write leaves the last
- * whole checkpoint. Adam's moment estimates are not kept: a resumed run
- * restarts them, which costs a few batches of warm-up, not correctness.
+ * loss, Adam's step, tensor lengths) and checkpoint.bin (current weights, best
+ * weights, then Adam's first and second moments, float32). Written to temporary
+ * names and renamed, so a crash mid-write leaves the last whole checkpoint.
  */
 export function saveCheckpoint(dir: string, c: Checkpoint): void {
-  const all = [...c.weights, ...c.bestWeights];
+  const all = [...c.weights, ...c.bestWeights, ...(c.optimizer ? [...c.optimizer.m, ...c.optimizer.v] : [])];
   const bytes = Buffer.alloc(all.reduce((n, w) => n + w.byteLength, 0));
   let at = 0;
   for (const w of all) {
@@ -22,6 +21,7 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
     learningRateScale: c.learningRateScale,
     bestLoss: Number.isFinite(c.bestLoss) ? c.bestLoss : null,
     bestEpoch: c.bestEpoch,
+    adamStep: c.optimizer?.step ?? null,
     lengths: c.weights.map((w) => w.length),
   };
   writeFileSync(join(dir, 'checkpoint.bin.tmp'), bytes);
@@ -37,6 +37,7 @@ export function loadCheckpoint(dir: string): Checkpoint | null {
     learningRateScale: number;
     bestLoss: number | null;
     bestEpoch: number;
+    adamStep?: number | null;
     lengths: number[];
   };
   const bin = readFileSync(join(dir, 'checkpoint.bin'));
@@ -50,7 +51,10 @@ export function loadCheckpoint(dir: string): Checkpoint | null {
     });
   const weights = take();
   const bestWeights = take();
+  const optimizer =
+    typeof meta.adamStep === 'number' ? { step: meta.adamStep, m: take(), v: take() } : undefined;
   return {
+    optimizer,
     epoch: meta.epoch,
     weights,
     bestWeights,

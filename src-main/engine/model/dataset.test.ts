@@ -6,8 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import type { SeriesCube } from '../catalogue/windows';
 import { runImport } from '../import/import-run';
 import { openDb, type Db } from '../store/db';
+import { parseDay } from '../import/row-fields';
 import { buildDataset, DEFAULT_DATASET, fillGaps, fitScaler, labelledWindows } from './dataset';
 import { splitDrives } from './split';
+import { indexWindows } from './window-index';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 
@@ -132,5 +134,34 @@ describe('windows of the real sample', () => {
       assert.ok(Math.abs(sum[k] / n) < 0.02, `mean ${sum[k] / n}`);
       assert.ok(Math.abs(sq[k] / n - 1) < 0.05, `variance ${sq[k] / n}`);
     }
+  });
+
+  test('a time split tests on every window from the cut on and trains on windows whose labels close before it', () => {
+    const attributes = ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw'];
+    const cut = parseDay('2013-05-10');
+    const ds = buildDataset(db, { ...DEFAULT_DATASET, attributes, testFromDay: '2013-05-10' });
+    assert.equal(ds.testFrom, cut);
+    assert.ok(ds.notices.some((n) => n.includes('time split')));
+    assert.ok(!ds.split.includes('test'), 'no drive is held out by the drive split');
+    const day = (idx: ReturnType<typeof indexWindows>, w: number): number => ds.cube.firstDay + idx.end[w];
+    const test = indexWindows(ds, { splits: ['test'], healthyOnly: false });
+    const train = indexWindows(ds, { splits: ['train'], healthyOnly: false });
+    const val = indexWindows(ds, { splits: ['val'], healthyOnly: false });
+    assert.ok(test.count > 0 && train.count > 0 && val.count > 0);
+    for (let w = 0; w < test.count; w++) assert.ok(day(test, w) >= cut);
+    for (const idx of [train, val]) for (let w = 0; w < idx.count; w++) assert.ok(day(idx, w) + 14 < cut);
+    // The same drive appears on both sides of the cut: a time split is by day, not by drive.
+    const trainRows = new Set(train.row);
+    assert.ok(test.row.some((r) => trainRows.has(r)));
+    let streamed = 0;
+    for (const b of labelledWindows(ds, { splits: ['test'], healthyOnly: false, batchSize: 4096 })) {
+      for (let i = 0; i < b.count; i++) assert.ok(b.endDay[i] >= cut);
+      streamed += b.count;
+    }
+    assert.equal(streamed, test.count);
+    assert.throws(
+      () => buildDataset(db, { ...DEFAULT_DATASET, attributes, testFromDay: '2014-01-01' }),
+      /must fall inside the data/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { ApiError } from '../api-types';
 import { loadCube, windowBatches, type SeriesCube } from '../catalogue/windows';
 import type { Db } from '../store/db';
+import { formatDay, parseDay } from '../import/row-fields';
 import { splitDrives, type SplitName } from './split';
 
 export interface DatasetConfig {
@@ -19,6 +20,12 @@ export interface DatasetConfig {
   maxGapDays: number;
   valFraction: number;
   testFraction: number;
+  /**
+   * Optional time split ('YYYY-MM-DD'): every window ending on or after this day
+   * is test data; training and validation (split by drive) keep the windows whose
+   * label horizon closes before it, so no label peeks past the cut. null: split by drive only.
+   */
+  testFromDay: string | null;
   seed: number;
 }
 
@@ -29,6 +36,7 @@ export const DEFAULT_DATASET: Omit<DatasetConfig, 'attributes'> = {
   maxGapDays: 2,
   valFraction: 0.15,
   testFraction: 0.15,
+  testFromDay: null,
   seed: 1,
 };
 
@@ -47,6 +55,8 @@ export interface Dataset {
   /** Transformed values of the kept features; missing values are 0 (the training mean). */
   cube: SeriesCube;
   split: SplitName[];
+  /** The time split's first test day (days since 1970-01-01), or null. */
+  testFrom: number | null;
   /** Failure day of each cube row's drive, or -1. */
   failureDay: Int32Array;
   /** Things the analyst should know: features dropped and why, gaps filled. */
@@ -78,8 +88,15 @@ export function fillGaps(cube: SeriesCube, maxGapDays: number): number {
 
 const compress = (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v));
 
-/** Fits the scaler on the training rows; drops constant and all-missing features. */
-export function fitScaler(cube: SeriesCube, rows: boolean[]): { scaler: Scaler; dropped: string[] } {
+/**
+ * Fits the scaler on the training rows (and, with a time split, their days before
+ * `beforeDay`, a cube day index); drops constant and all-missing features.
+ */
+export function fitScaler(
+  cube: SeriesCube,
+  rows: boolean[],
+  beforeDay = cube.days,
+): { scaler: Scaler; dropped: string[] } {
   const F = cube.features.length;
   const log1p = cube.features.map((f) => f.endsWith('_raw'));
   const sum = new Float64Array(F);
@@ -87,7 +104,7 @@ export function fitScaler(cube: SeriesCube, rows: boolean[]): { scaler: Scaler; 
   const n = new Float64Array(F);
   for (let row = 0; row < cube.driveIds.length; row++) {
     if (!rows[row]) continue;
-    for (let d = 0; d < cube.days; d++) {
+    for (let d = 0; d < Math.min(beforeDay, cube.days); d++) {
       const cell = row * cube.days + d;
       if (!cube.present[cell]) continue;
       for (let k = 0; k < F; k++) {
@@ -167,18 +184,47 @@ export function buildDataset(db: Db, config: DatasetConfig): Dataset {
     ).map(([id, day]) => [id, day]),
   );
   const failureDay = Int32Array.from(raw.driveIds, (id) => failureOf.get(id) ?? -1);
+  const testFrom = config.testFromDay ? timeSplitDay(config.testFromDay, raw) : null;
+  if (testFrom !== null && config.testFraction > 0)
+    notices.push(
+      `time split: the test set is every window ending on or after ${config.testFromDay}; the test fraction is not used`,
+    );
   const split = splitDrives(
     [...failureDay].map((d) => d >= 0),
-    config,
+    testFrom === null ? config : { ...config, testFraction: 0 },
   );
   const { scaler, dropped } = fitScaler(
     raw,
     split.map((s) => s === 'train'),
+    testFrom === null ? raw.days : testFrom - raw.firstDay,
   );
   for (const d of dropped) notices.push(`dropped ${d}`);
   if (scaler.features.length === 0)
     throw new ApiError('bad-request', 'no attribute varies in the training drives');
-  return { config, scaler, cube: applyScaler(raw, scaler), split, failureDay, notices };
+  return { config, scaler, cube: applyScaler(raw, scaler), split, testFrom, failureDay, notices };
+}
+
+function timeSplitDay(iso: string, cube: SeriesCube): number {
+  const day = parseDay(iso);
+  if (Number.isNaN(day))
+    throw new ApiError('bad-request', `the time split day ${iso} is not a date (YYYY-MM-DD)`);
+  if (day <= cube.firstDay || day >= cube.firstDay + cube.days)
+    throw new ApiError(
+      'bad-request',
+      `the time split day ${iso} must fall inside the data (${formatDay(cube.firstDay)} to ${formatDay(cube.firstDay + cube.days - 1)}), after its first day`,
+    );
+  return day;
+}
+
+/**
+ * The split a window belongs to, by its drive's cube row and its last day (days
+ * since 1970-01-01): the drive's split, or with a time split 'test' from the cut
+ * on, and null for a window whose label horizon straddles the cut.
+ */
+export function splitOfWindow(ds: Dataset, row: number, endDay: number): SplitName | null {
+  if (ds.testFrom === null) return ds.split[row];
+  if (endDay >= ds.testFrom) return 'test';
+  return endDay + ds.config.horizonDays < ds.testFrom ? ds.split[row] : null;
 }
 
 export interface WindowQuery {
@@ -200,16 +246,26 @@ export interface LabelledBatch {
 
 /** Streams labelled windows in batches; never more than one batch in memory. */
 export function* labelledWindows(ds: Dataset, q: WindowQuery): Generator<LabelledBatch> {
-  const wanted = new Set(q.splits);
+  const wanted = new Set<SplitName | null>(q.splits);
+  // Without a time split a drive's windows share its split, so whole drives are skipped early.
   const include = (row: number): boolean =>
-    wanted.has(ds.split[row]) && !(q.healthyOnly && ds.failureDay[row] >= 0);
+    (ds.testFrom !== null || wanted.has(ds.split[row])) && !(q.healthyOnly && ds.failureDay[row] >= 0);
   const H = ds.config.horizonDays;
+  const size = ds.config.windowDays * ds.cube.features.length;
   for (const b of windowBatches(ds.cube, ds.config.windowDays, q.batchSize, ds.config.stride, include)) {
     const y = new Uint8Array(b.count);
+    let kept = 0;
     for (let i = 0; i < b.count; i++) {
+      if (!wanted.has(splitOfWindow(ds, b.drive[i], b.endDay[i]))) continue;
       const fail = ds.failureDay[b.drive[i]];
-      y[i] = fail >= 0 && fail - b.endDay[i] >= 0 && fail - b.endDay[i] <= H ? 1 : 0;
+      if (kept !== i) {
+        b.data.copyWithin(kept * size, i * size, (i + 1) * size);
+        b.drive[kept] = b.drive[i];
+        b.endDay[kept] = b.endDay[i];
+      }
+      y[kept++] = fail >= 0 && fail - b.endDay[i] >= 0 && fail - b.endDay[i] <= H ? 1 : 0;
     }
-    yield { x: b.data, y, drive: b.drive, endDay: b.endDay, count: b.count };
+    if (kept === 0) continue;
+    yield { x: b.data, y, drive: b.drive, endDay: b.endDay, count: kept };
   }
 }

@@ -145,6 +145,8 @@ function initializers(seed: number, recurrent: 'glorotUniform' | 'orthogonal' = 
   return () => {
     n++;
     return {
+      // Keras's (and PyTorch's) gate activation; tfjs would default to hardSigmoid.
+      recurrentActivation: 'sigmoid' as const,
       kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + n }),
       recurrentInitializer:
         recurrent === 'orthogonal'

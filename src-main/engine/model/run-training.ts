@@ -92,6 +92,7 @@ export async function runTraining(
     maxGapDays: c.maxGapDays,
     valFraction: c.valFraction,
     testFraction: c.testFraction,
+    testFromDay: c.testFromDay ?? null,
     seed: c.seed,
   };
   const started = new Date().toISOString();

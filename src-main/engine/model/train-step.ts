@@ -4,6 +4,16 @@ import { focalLoss, hardNegativeBce, mse, weightedBce } from './losses';
 
 export type { LossSpec };
 
+/** Adam's state: the steps taken and the moment estimates, one per weight tensor. */
+export interface OptimizerState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+/** Adam's constants, shared by every engine so they update the same way (tfjs's defaults). */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
 export interface StepResult {
   loss: number;
   /** Global gradient norm before clipping. */
@@ -27,6 +37,9 @@ export interface TrainStep {
   evaluate(x: Float32Array, y: Uint8Array, n: number): number;
   snapshot(): Float32Array[];
   restore(weights: Float32Array[]): void;
+  optimizerState(): OptimizerState;
+  setOptimizerState(s: OptimizerState): void;
+  /** The layers model whose weights this step trains (kept current by restore()). */
   readonly model: tf.LayersModel;
   dispose(): void;
 }
@@ -54,11 +67,19 @@ function lossOf(spec: LossSpec, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   }
 }
 
-/** The TensorFlow.js implementation (whatever backend is active): Adam, global-norm clipping. */
+/**
+ * The TensorFlow.js implementation (whatever backend is active): global-norm
+ * clipping and Adam. Adam is written out here rather than taken from
+ * tf.train.adam so its state can be read and restored synchronously for
+ * checkpoints, and so it is the same update the native engine makes.
+ */
 export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
-  const optimizer = tf.train.adam(1e-3);
   const [S, F] = (model.inputs[0].shape as number[]).slice(1);
-  let pending: tf.NamedTensorMap | null = null;
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const m = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+  const v2 = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+  let t = 0;
+  let pending: tf.Tensor[] | null = null;
   const tensors = (x: Float32Array, y: Uint8Array, n: number): [tf.Tensor, tf.Tensor] => {
     const xs = tf.tensor3d(x.subarray(0, n * S * F), [n, S, F]);
     if (o.target === 'input') return [xs, xs];
@@ -67,7 +88,7 @@ export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
     return [xs, ys];
   };
   const discard = (): void => {
-    if (pending) tf.dispose(Object.values(pending));
+    if (pending) tf.dispose(pending);
     pending = null;
   };
   return {
@@ -78,13 +99,13 @@ export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
         const [xs, ys] = tensors(x, y, n);
         const { value, grads } = tf.variableGrads(
           () => lossOf(o.loss, ys, model.apply(xs, { training: true }) as tf.Tensor),
-          model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+          vars,
         );
-        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+        const ordered = vars.map((v) => grads[v.name]);
+        const norm = tf.sqrt(tf.addN(ordered.map((g) => tf.sum(tf.square(g)))));
         const gradNorm = norm.dataSync()[0];
         const scale = o.clipNorm > 0 && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
-        const kept: tf.NamedTensorMap = {};
-        for (const [k, g] of Object.entries(grads)) kept[k] = tf.keep(scale === 1 ? g : tf.mul(g, scale));
+        const kept = ordered.map((g) => tf.keep(scale === 1 ? g : tf.mul(g, scale)));
         return { loss: value.dataSync()[0], gradNorm, kept };
       });
       pending = result.kept;
@@ -92,8 +113,19 @@ export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
     },
     apply(learningRate) {
       if (!pending) return;
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-      optimizer.applyGradients(Object.entries(pending).map(([name, tensor]) => ({ name, tensor })));
+      const grads = pending;
+      t++;
+      const c1 = 1 - ADAM.beta1 ** t;
+      const c2 = 1 - ADAM.beta2 ** t;
+      tf.tidy(() => {
+        vars.forEach((w, i) => {
+          const g = grads[i];
+          m[i].assign(tf.add(tf.mul(m[i], ADAM.beta1), tf.mul(g, 1 - ADAM.beta1)));
+          v2[i].assign(tf.add(tf.mul(v2[i], ADAM.beta2), tf.mul(tf.square(g), 1 - ADAM.beta2)));
+          const update = tf.div(tf.div(m[i], c1), tf.add(tf.sqrt(tf.div(v2[i], c2)), ADAM.epsilon));
+          w.assign(tf.sub(w, tf.mul(update, learningRate)));
+        });
+      });
       discard();
     },
     discard,
@@ -110,9 +142,21 @@ export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
       model.setWeights(ts);
       tf.dispose(ts);
     },
+    optimizerState: () => ({
+      step: t,
+      m: m.map((x) => x.dataSync().slice() as Float32Array),
+      v: v2.map((x) => x.dataSync().slice() as Float32Array),
+    }),
+    setOptimizerState(state) {
+      t = state.step;
+      tf.tidy(() => {
+        state.m.forEach((x, i) => m[i].assign(tf.tensor(x, m[i].shape)));
+        state.v.forEach((x, i) => v2[i].assign(tf.tensor(x, v2[i].shape)));
+      });
+    },
     dispose() {
       discard();
-      optimizer.dispose();
+      tf.dispose([...m, ...v2]);
     },
   };
 }

@@ -8,7 +8,7 @@ import { runImport } from '../import/import-run';
 import { openDb, type Db } from '../store/db';
 import { buildDataset, DEFAULT_DATASET, type Dataset } from './dataset';
 import { lstmAutoencoder } from './models';
-import { DEFAULT_LOOP, NonFiniteError, trainLoop, type LoopConfig } from './train';
+import { DEFAULT_LOOP, NonFiniteError, trainLoop, type Checkpoint, type LoopConfig } from './train';
 import { tfjsStep, type TrainStep } from './train-step';
 import { fillBatch, indexWindows } from './window-index';
 
@@ -57,6 +57,28 @@ describe('stable training', () => {
     const a = run();
     assert.equal(a.length, 5);
     assert.deepEqual(run(), a);
+  });
+
+  test('resuming from an epoch checkpoint (weights and Adam state) repeats the unbroken run exactly', () => {
+    const cfg = { ...quick, epochs: 2, maxWindowsPerEpoch: 192 };
+    const whole = smallAe(6);
+    let saved: Checkpoint | undefined;
+    const full = trainLoop(whole, ds, cfg, {
+      onEpoch: (_e, _s, c) => {
+        if (c.epoch === 1) saved = c;
+      },
+    });
+    whole.model.dispose();
+    whole.dispose();
+    assert.ok(saved?.optimizer && saved.optimizer.step === 3, 'Adam state is in the checkpoint');
+    const again = smallAe(99); // other initial weights: the checkpoint must replace them
+    const rest = trainLoop(again, ds, cfg, { resume: saved });
+    again.model.dispose();
+    again.dispose();
+    assert.deepEqual(
+      rest.batches.map((b) => b.loss),
+      full.batches.filter((b) => b.epoch === 1).map((b) => b.loss),
+    );
   });
 
   test('clipping bounds the update: the applied gradient norm never exceeds clipNorm', () => {

@@ -1,7 +1,7 @@
 import type { BatchRecord, SpikeRule } from '../api-types';
 import type { Dataset } from './dataset';
 import { rng, shuffle } from './rng';
-import type { TrainStep } from './train-step';
+import type { OptimizerState, TrainStep } from './train-step';
 import { fillBatch, indexWindows, type WindowIndex } from './window-index';
 
 /** What the analyst sets for one training run, besides the model and the data. */
@@ -63,6 +63,8 @@ export interface Checkpoint {
   bestLoss: number;
   bestEpoch: number;
   bestWeights: Float32Array[];
+  /** Adam's state; absent in checkpoints written before it was kept (the moments then restart). */
+  optimizer?: OptimizerState;
 }
 
 export interface LoopHooks {
@@ -176,6 +178,7 @@ export function trainLoop(step: TrainStep, ds: Dataset, c: LoopConfig, hooks: Lo
   const r0 = hooks.resume;
   if (r0) {
     step.restore(r0.weights);
+    if (r0.optimizer) step.setOptimizerState(r0.optimizer);
     lrScale = r0.learningRateScale;
     best = { loss: r0.bestLoss, weights: r0.bestWeights, epoch: r0.bestEpoch };
     first = r0.epoch;
@@ -250,6 +253,7 @@ export function trainLoop(step: TrainStep, ds: Dataset, c: LoopConfig, hooks: Lo
       bestLoss: best.loss,
       bestEpoch: best.epoch,
       bestWeights: best.weights,
+      optimizer: step.optimizerState(),
     });
     if (c.earlyStopPatience > 0 && valLoss !== null && epoch - best.epoch >= c.earlyStopPatience) {
       stoppedBy = 'early-stop';

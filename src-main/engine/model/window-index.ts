@@ -1,4 +1,4 @@
-import type { Dataset } from './dataset';
+import { splitOfWindow, type Dataset } from './dataset';
 import type { SplitName } from './split';
 
 /**
@@ -19,12 +19,12 @@ export function indexWindows(
 ): WindowIndex {
   const { cube, config } = ds;
   const S = config.windowDays;
-  const wanted = new Set(q.splits);
+  const wanted = new Set<SplitName | null>(q.splits);
   const rows: number[] = [];
   const ends: number[] = [];
   const labels: number[] = [];
   for (let row = 0; row < cube.driveIds.length; row++) {
-    if (!wanted.has(ds.split[row])) continue;
+    if (ds.testFrom === null && !wanted.has(ds.split[row])) continue;
     const fail = ds.failureDay[row];
     if (q.healthyOnly && fail >= 0) continue;
     let run = 0;
@@ -32,6 +32,7 @@ export function indexWindows(
       run = cube.present[row * cube.days + d] ? run + 1 : 0;
       if (run < S || (d - S + 1) % config.stride !== 0) continue;
       const endDay = cube.firstDay + d;
+      if (!wanted.has(splitOfWindow(ds, row, endDay))) continue;
       rows.push(row);
       ends.push(d);
       labels.push(fail >= 0 && fail >= endDay && fail - endDay <= config.horizonDays ? 1 : 0);

@@ -57,7 +57,7 @@ export const trainConfig: z.ZodType<TrainConfig> = z
       .optional(),
     earlyStopPatience: z.number().int().min(0).optional(),
     seed: z.number().int().optional(),
-    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    backend: z.enum(['tensorflow', 'native', 'wasm', 'cpu']).optional(),
   })
   .strict();
 

@@ -151,7 +151,7 @@ export interface TrainConfig {
   spike?: SpikeRule;
   earlyStopPatience?: number;
   seed?: number;
-  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  backend?: 'tensorflow' | 'native' | 'wasm' | 'cpu';
 }
 
 export interface TrainProgress {

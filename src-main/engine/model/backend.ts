@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import util from 'node:util';
+import { loadNative } from './native/addon';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
@@ -25,39 +26,67 @@ function restoreUtilHelpers(): void {
   u.isFunction ??= (x: unknown) => typeof x === 'function';
 }
 
-async function tryNative(notices: string[]): Promise<BackendInfo | null> {
+async function tryTensorflow(
+  pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
+): Promise<BackendInfo | null> {
   restoreUtilHelpers();
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      // Optional dependencies: absent on most machines (they download libtensorflow at install).
-      await import(pkg);
-      if (await tf.setBackend('tensorflow')) {
-        const gpu = pkg.endsWith('-gpu');
-        return {
-          name: 'tensorflow',
-          version: tf.version.tfjs,
-          device: gpu ? 'CUDA GPU (TensorFlow)' : 'CPU (TensorFlow)',
-          notices,
-        };
-      }
-    } catch {
-      // not installed or not loadable here
+  try {
+    // Optional dependencies: absent on most machines (they download libtensorflow at install).
+    await import(pkg);
+    if (await tf.setBackend('tensorflow')) {
+      const gpu = pkg.endsWith('-gpu');
+      return {
+        name: 'tensorflow',
+        version: tf.version.tfjs,
+        device: gpu ? 'CUDA GPU (TensorFlow)' : 'CPU (TensorFlow)',
+        notices: [],
+      };
     }
+  } catch {
+    // not installed or not loadable here
   }
-  notices.push('the native TensorFlow backend is not installed; using a slower JavaScript backend');
   return null;
 }
 
+/** The native engine, when its addon loads; tfjs stays on cpu to build and save the models. */
+async function tryNativeEngine(): Promise<BackendInfo | null> {
+  const { module } = loadNative();
+  if (!module) return null;
+  await tf.setBackend('cpu');
+  const isa = module.usableIsas()[0];
+  return {
+    name: 'native',
+    version: `${module.version} (${isa})`,
+    device: `CPU (native ${isa}, ${module.hardwareThreads()} threads)`,
+    notices: [],
+  };
+}
+
 /**
- * Picks the fastest backend that loads, in order tensorflow (CUDA, then CPU) ->
- * wasm -> cpu, or the one asked for. `needsConvGradient`: wasm cannot train a
- * convolution (no Conv2DBackpropFilter), so such a run falls back to cpu and says so.
+ * Picks the fastest engine that loads, in order: TensorFlow on a CUDA GPU ->
+ * the native CPU engine -> TensorFlow on the CPU -> tfjs wasm -> tfjs cpu; or
+ * the one asked for, falling back down the same order and saying so.
+ * `needsConvGradient`: wasm cannot train a convolution (no
+ * Conv2DBackpropFilter), so such a run skips it and says so.
  */
 export async function selectBackend(wanted?: BackendName, needsConvGradient = false): Promise<BackendInfo> {
   const notices: string[] = [];
+  const with_ = (b: BackendInfo): BackendInfo => ({ ...b, notices: [...notices, ...b.notices] });
   if (!wanted || wanted === 'tensorflow') {
-    const native = await tryNative(notices);
-    if (native) return native;
+    const gpu = await tryTensorflow('@tensorflow/tfjs-node-gpu');
+    if (gpu) return with_(gpu);
+  }
+  if (!wanted || wanted === 'native') {
+    const native = await tryNativeEngine();
+    if (native) return with_(native);
+    const { error } = loadNative();
+    notices.push(
+      `the native CPU engine is not available (${error}); using TensorFlow.js, which is much slower`,
+    );
+  }
+  if (!wanted || wanted === 'tensorflow') {
+    const cpu = await tryTensorflow('@tensorflow/tfjs-node');
+    if (cpu) return with_(cpu);
     if (wanted === 'tensorflow') notices.push('tensorflow was asked for but does not load here');
   }
   if (wanted !== 'cpu') {

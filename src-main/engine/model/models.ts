@@ -131,12 +131,17 @@ export function lstmClassifier(c: LstmClassifierConfig): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'lstm_clf' });
 }
 
-/** Doubles the time axis ([L, C] -> [2L, C]); tfjs has no upSampling1d, so it goes through 2-D. */
+/**
+ * Doubles the time axis ([L, C] -> [2L, C]), each day twice. tfjs has no
+ * upSampling1d, and UpSampling2D's gradient on the cpu backend is wrong for
+ * batches of more than one (tfjs 4.22's ResizeNearestNeighborGrad offsets the
+ * second sample on), so the copy is a concatenation, whose gradient is exact.
+ */
 function upsample1d(h: tf.SymbolicTensor): tf.SymbolicTensor {
   const [, length, channels] = h.shape as number[];
-  let x = tf.layers.reshape({ targetShape: [length, 1, channels] }).apply(h) as tf.SymbolicTensor;
-  x = tf.layers.upSampling2d({ size: [2, 1] }).apply(x) as tf.SymbolicTensor;
-  return tf.layers.reshape({ targetShape: [length * 2, channels] }).apply(x) as tf.SymbolicTensor;
+  const x = tf.layers.reshape({ targetShape: [length, 1, channels] }).apply(h) as tf.SymbolicTensor;
+  const twice = tf.layers.concatenate({ axis: 2 }).apply([x, x]) as tf.SymbolicTensor;
+  return tf.layers.reshape({ targetShape: [length * 2, channels] }).apply(twice) as tf.SymbolicTensor;
 }
 
 /** Seeded initialisers, a different seed per layer so layers do not start identical. */

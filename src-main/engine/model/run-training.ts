@@ -8,6 +8,7 @@ import { selectBackend } from './backend';
 import { buildDataset, DEFAULT_DATASET, type DatasetConfig } from './dataset';
 import { convAutoencoder, lstmAutoencoder, lstmClassifier } from './models';
 import { DEFAULT_LOOP, trainLoop, type BatchRecord, type Checkpoint, type LoopConfig } from './train';
+import { nativeStep } from './native/native-step';
 import { tfjsStep } from './train-step';
 import { indexWindows } from './window-index';
 import { saveModel } from './weights-io';
@@ -181,12 +182,16 @@ export async function runTraining(
             perDay: c.perDay,
             seed: c.seed,
           });
-  const step = tfjsStep(model, {
+  const stepOptions = {
     loss: c.loss,
-    target: c.model === 'lstm-clf' ? 'label' : 'input',
+    target: c.model === 'lstm-clf' ? ('label' as const) : ('input' as const),
     clipNorm: c.clipNorm,
     perDay: c.perDay,
-  });
+  };
+  const step =
+    backend.name === 'native'
+      ? nativeStep(model, stepOptions, { seed: c.seed })
+      : tfjsStep(model, stepOptions);
   const loop: LoopConfig = { ...c, healthyOnly: c.model !== 'lstm-clf' };
   const trainCount = indexWindows(ds, { splits: ['train'], healthyOnly: loop.healthyOnly }).count;
   const perEpoch = c.maxWindowsPerEpoch > 0 ? Math.min(c.maxWindowsPerEpoch, trainCount) : trainCount;

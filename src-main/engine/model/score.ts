@@ -7,6 +7,7 @@ import type { Db } from '../store/db';
 import { selectBackend } from './backend';
 import { applyScaler, fillGaps, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-training';
+import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
@@ -38,6 +39,19 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   const backend = await selectBackend(config.backend);
   const model = await loadModel(run.weights_dir);
   const autoencoder = run.kind !== 'lstm-clf';
+  const native =
+    backend.name === 'native'
+      ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
+      : null;
+  const predict = (x: Float32Array, n: number): Float32Array =>
+    native
+      ? native.predict(x, n)
+      : tf.tidy(
+          () =>
+            (
+              model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
+            ).dataSync() as Float32Array,
+        );
   const S = config.windowDays;
   const F = scaler.features.length;
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
@@ -65,21 +79,10 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
           cancelled = true;
           break;
         }
-        // Reads the numbers out inside tidy, so no tensor outlives the batch.
-        let score: Float32Array = new Float32Array(0);
-        let last: Float32Array | null = null;
-        tf.tidy(() => {
-          const x = tf.tensor3d(b.data, [b.count, S, F]);
-          const y = model.predict(x) as tf.Tensor;
-          if (!autoencoder) {
-            score = y.reshape([b.count, -1]).max(1).dataSync() as Float32Array;
-            return;
-          }
-          const sq = tf.squaredDifference(x, y);
-          score = sq.mean([1, 2]).dataSync() as Float32Array;
-          last = sq.slice([0, S - 1, 0], [b.count, 1, F]).dataSync() as Float32Array;
-        });
-        const out = { score, last: last as Float32Array | null };
+        const y = predict(b.data, b.count);
+        const out = autoencoder
+          ? reconstructionErrors(b.data, y, b.count, S, F)
+          : windowProbabilities(y, b.count);
         for (let i = 0; i < b.count; i++) {
           const row = b.drive[i];
           ends[row].push(b.endDay[i]);
@@ -114,6 +117,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       });
     }
   } finally {
+    native?.dispose();
     model.dispose();
   }
   return {
@@ -124,6 +128,39 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
     windows,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Autoencoders: mean squared error per window, and each feature's error on the window's last day. */
+function reconstructionErrors(
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  S: number,
+  F: number,
+): { score: Float32Array; last: Float32Array } {
+  const score = new Float32Array(n);
+  const last = new Float32Array(n * F);
+  const size = S * F;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let k = i * size; k < (i + 1) * size; k++) sum += (x[k] - y[k]) ** 2;
+    score[i] = sum / size;
+    const lastDay = i * size + (S - 1) * F;
+    for (let f = 0; f < F; f++) last[i * F + f] = (x[lastDay + f] - y[lastDay + f]) ** 2;
+  }
+  return { score, last };
+}
+
+/** Classifiers: the window's probability (the highest day's, for per-day outputs). */
+function windowProbabilities(y: Float32Array, n: number): { score: Float32Array; last: null } {
+  const per = y.length / n;
+  const score = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = -Infinity;
+    for (let k = i * per; k < (i + 1) * per; k++) best = Math.max(best, y[k]);
+    score[i] = best;
+  }
+  return { score, last: null };
 }
 
 /** The first window's last day whose score reaches `threshold`, or null: the day a drive would first have alerted. */

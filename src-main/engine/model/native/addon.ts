@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The native engine's Node-API surface (src-main/native/src/addon.cc). */
+export interface NativeNet {
+  readonly isa: string;
+  paramCount(): number;
+  /** Values per window of the output (days x channels). */
+  outputSize(): number;
+  setWeights(w: Float32Array | Float64Array): void;
+  getWeights(): Float32Array;
+  /** Forward, loss and backward on n windows: [loss, gradient norm before clipping]. */
+  compute(x: Float32Array | Float64Array, y: Uint8Array, n: number): [number, number];
+  apply(learningRate: number): void;
+  discard(): void;
+  /** The pending (clipped) gradient of the last compute(). */
+  gradients(): Float32Array;
+  evaluate(x: Float32Array | Float64Array, y: Uint8Array, n: number): number;
+  predict(x: Float32Array | Float64Array, n: number): Float32Array;
+  adamStep(): number;
+  getAdam(): { m: Float32Array; v: Float32Array };
+  setAdam(step: number, m: Float32Array, v: Float32Array): void;
+  dispose(): void;
+}
+
+export interface NativeModule {
+  /** The engine's own version, recorded with every run it trains. */
+  version: string;
+  NativeNet: new (spec: NetSpec, options?: { precision?: 'float32' | 'float64'; isa?: string }) => NativeNet;
+  /** Instruction sets this CPU runs that the addon was built with, best first. */
+  usableIsas(): string[];
+  hardwareThreads(): number;
+}
+
+export interface LayerSpec {
+  kind: 'lstm' | 'repeat' | 'conv1d' | 'upsample' | 'dense' | 'dropout';
+  units?: number;
+  returnSequences?: boolean;
+  gateActivation?: 'sigmoid' | 'hardSigmoid';
+  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'hardSigmoid';
+  kernelSize?: number;
+  stride?: number;
+  /** RepeatVector's count, UpSampling's factor. */
+  n?: number;
+  dropout?: number;
+}
+
+export interface NetSpec {
+  windowDays: number;
+  features: number;
+  layers: LayerSpec[];
+  loss:
+    | { kind: 'mse' }
+    | { kind: 'weighted-bce'; positiveWeight: number }
+    | { kind: 'focal'; gamma: number; alpha: number }
+    | { kind: 'hard-negative'; ratio: number };
+  target: 'input' | 'label';
+  clipNorm: number;
+  threads: number;
+  seed: number;
+}
+
+const ADDON = join('src-main', 'native', 'build', 'Release', 'dt_native.node');
+
+/** Where the addon may be: DRIVE_TRIAGE_NATIVE, or the build folder above this file (source, bundle or app.asar). */
+function candidates(): string[] {
+  const out: string[] = [];
+  if (process.env.DRIVE_TRIAGE_NATIVE) out.push(process.env.DRIVE_TRIAGE_NATIVE);
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    out.push(join(dir, ADDON));
+    if (dirname(dir) === dir) break;
+  }
+  return out;
+}
+
+let cached: { module: NativeModule | null; error: string } | undefined;
+
+/**
+ * Loads the native engine once. null with the reason when it cannot load: not
+ * built (no compiler at install), or built for another platform. The caller
+ * falls back to TensorFlow.js and says why.
+ */
+export function loadNative(): { module: NativeModule | null; error: string } {
+  if (cached) return cached;
+  if (process.env.DRIVE_TRIAGE_NATIVE === 'off') return (cached = { module: null, error: 'turned off' });
+  const found = candidates().find((p) => existsSync(p));
+  if (!found) {
+    cached = { module: null, error: 'the native engine is not built (npm run build:native)' };
+    return cached;
+  }
+  try {
+    cached = { module: createRequire(__filename)(found) as NativeModule, error: '' };
+  } catch (err) {
+    cached = {
+      module: null,
+      error: `the native engine at ${found} does not load: ${(err as Error).message}`,
+    };
+  }
+  return cached;
+}

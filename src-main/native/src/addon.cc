@@ -1,0 +1,270 @@
+// Node-API face of the native engine: one class, NativeNet, whose methods map
+// onto the TrainStep interface (src-main/engine/model/native/native-step.ts).
+// Node-API is ABI-stable, so one build serves Node and Electron alike.
+#include <napi.h>
+
+#include <string>
+#include <thread>
+
+#include "kernels.h"
+#include "net.h"
+
+namespace {
+
+dt::LayerKind layerKind(const std::string& k) {
+  if (k == "lstm") return dt::L_LSTM;
+  if (k == "repeat") return dt::L_REPEAT;
+  if (k == "conv1d") return dt::L_CONV1D;
+  if (k == "upsample") return dt::L_UPSAMPLE;
+  if (k == "dense") return dt::L_DENSE;
+  if (k == "dropout") return dt::L_DROPOUT;
+  throw std::invalid_argument("unknown layer kind " + k);
+}
+
+int actCode(const std::string& a) {
+  if (a == "linear") return dt::ACT_LINEAR;
+  if (a == "relu") return dt::ACT_RELU;
+  if (a == "sigmoid") return dt::ACT_SIGMOID;
+  if (a == "tanh") return dt::ACT_TANH;
+  if (a == "hardSigmoid") return dt::ACT_HARD_SIGMOID;
+  throw std::invalid_argument("unsupported activation " + a);
+}
+
+double num(const Napi::Object& o, const char* key, double dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : dflt;
+}
+std::string str(const Napi::Object& o, const char* key, const std::string& dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : dflt;
+}
+
+dt::NetSpec parseSpec(const Napi::Object& o) {
+  dt::NetSpec s;
+  s.windowDays = (int)num(o, "windowDays", 0);
+  s.features = (int)num(o, "features", 0);
+  s.clipNorm = num(o, "clipNorm", 0);
+  s.threads = (int)num(o, "threads", 1);
+  s.seed = (uint64_t)num(o, "seed", 1);
+  s.targetIsInput = str(o, "target", "input") == "input";
+  Napi::Object loss = o.Get("loss").As<Napi::Object>();
+  const std::string lk = str(loss, "kind", "mse");
+  s.loss = lk == "mse"             ? dt::LOSS_MSE
+           : lk == "weighted-bce"  ? dt::LOSS_WEIGHTED_BCE
+           : lk == "focal"         ? dt::LOSS_FOCAL
+           : lk == "hard-negative" ? dt::LOSS_HARD_NEGATIVE
+                                   : throw std::invalid_argument("unknown loss " + lk);
+  s.positiveWeight = num(loss, "positiveWeight", 1);
+  s.gamma = num(loss, "gamma", 2);
+  s.alpha = num(loss, "alpha", 0.25);
+  s.ratio = (int)num(loss, "ratio", 3);
+  Napi::Array layers = o.Get("layers").As<Napi::Array>();
+  for (uint32_t i = 0; i < layers.Length(); i++) {
+    Napi::Object l = layers.Get(i).As<Napi::Object>();
+    dt::LayerSpec ls;
+    ls.kind = layerKind(str(l, "kind", ""));
+    ls.units = (int)num(l, "units", 0);
+    ls.returnSequences = l.Get("returnSequences").ToBoolean();
+    ls.gateAct = actCode(str(l, "gateActivation", "sigmoid"));
+    ls.act = actCode(str(l, "activation", "linear"));
+    ls.kernel = (int)num(l, "kernelSize", 1);
+    ls.stride = (int)num(l, "stride", 1);
+    ls.repeat = (int)num(l, "n", 1);
+    ls.dropout = num(l, "dropout", 0);
+    if ((ls.kind == dt::L_LSTM || ls.kind == dt::L_CONV1D || ls.kind == dt::L_DENSE) && ls.units < 1)
+      throw std::invalid_argument("layer " + std::to_string(i) + " needs units >= 1");
+    if (ls.kernel < 1 || ls.stride < 1 || ls.repeat < 1)
+      throw std::invalid_argument("layer " + std::to_string(i) + " has a size below 1");
+    if (ls.dropout < 0 || ls.dropout >= 1) throw std::invalid_argument("dropout must be in [0, 1)");
+    s.layers.push_back(ls);
+  }
+  return s;
+}
+
+class NativeNet : public Napi::ObjectWrap<NativeNet> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeNet",
+                       {
+                           InstanceMethod("paramCount", &NativeNet::ParamCount),
+                           InstanceMethod("outputSize", &NativeNet::OutputSize),
+                           InstanceMethod("setWeights", &NativeNet::SetWeights),
+                           InstanceMethod("getWeights", &NativeNet::GetWeights),
+                           InstanceMethod("compute", &NativeNet::Compute),
+                           InstanceMethod("apply", &NativeNet::Apply),
+                           InstanceMethod("discard", &NativeNet::Discard),
+                           InstanceMethod("gradients", &NativeNet::Gradients),
+                           InstanceMethod("evaluate", &NativeNet::Evaluate),
+                           InstanceMethod("predict", &NativeNet::Predict),
+                           InstanceMethod("adamStep", &NativeNet::AdamStep),
+                           InstanceMethod("getAdam", &NativeNet::GetAdam),
+                           InstanceMethod("setAdam", &NativeNet::SetAdam),
+                           InstanceMethod("dispose", &NativeNet::Dispose),
+                           InstanceAccessor("isa", &NativeNet::Isa, nullptr),
+                       });
+  }
+
+  explicit NativeNet(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeNet>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) throw Napi::TypeError::New(env, "NativeNet(spec, options?): spec must be an object");
+    Napi::Object opts = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    f64_ = str(opts, "precision", "float32") == "float64";
+    isa_ = str(opts, "isa", dt::bestIsa());
+    try {
+      const dt::NetSpec spec = parseSpec(info[0].As<Napi::Object>());
+      inputSize_ = (size_t)spec.windowDays * spec.features;
+      net_ = dt::makeNet(spec, f64_, isa_);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+    }
+  }
+
+ private:
+  size_t elemSize() const { return f64_ ? 8 : 4; }
+
+  // A typed array of this net's precision with at least `count` elements.
+  const void* floats(const Napi::Value& v, size_t count, const char* what) {
+    Napi::Env env = v.Env();
+    const napi_typedarray_type want = f64_ ? napi_float64_array : napi_float32_array;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
+      throw Napi::TypeError::New(env, std::string(what) + " must be a " + (f64_ ? "Float64Array" : "Float32Array"));
+    Napi::TypedArray a = v.As<Napi::TypedArray>();
+    if (a.ElementLength() < count)
+      throw Napi::RangeError::New(env, std::string(what) + " has " + std::to_string(a.ElementLength()) +
+                                           " values; " + std::to_string(count) + " needed");
+    return static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  }
+
+  Napi::Value newFloats(Napi::Env env, size_t count, void** data) {
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, count * elemSize());
+    *data = buf.Data();
+    if (f64_) return Napi::Float64Array::New(env, count, buf, 0);
+    return Napi::Float32Array::New(env, count, buf, 0);
+  }
+
+  int batch(const Napi::CallbackInfo& info, size_t at) {
+    if (!info[at].IsNumber()) throw Napi::TypeError::New(info.Env(), "n must be a number of windows");
+    const int n = info[at].As<Napi::Number>().Int32Value();
+    if (n < 1) throw Napi::RangeError::New(info.Env(), "n must be at least 1");
+    return n;
+  }
+
+  const uint8_t* labels(const Napi::Value& v, int n) {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      throw Napi::TypeError::New(v.Env(), "y must be a Uint8Array");
+    Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+    if (a.ElementLength() < (size_t)n) throw Napi::RangeError::New(v.Env(), "y has fewer labels than windows");
+    return a.Data();
+  }
+
+  // The net's threads end with it: dispose() frees them now rather than at garbage collection.
+  void Dispose(const Napi::CallbackInfo&) { net_.reset(); }
+
+  dt::INet* live(Napi::Env env) {
+    if (!net_) throw Napi::Error::New(env, "native engine: this network was disposed");
+    return net_.get();
+  }
+
+  Napi::Value ParamCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), (double)live(info.Env())->paramCount());
+  }
+  Napi::Value OutputSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), (double)live(info.Env())->outputSize());
+  }
+  Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), isa_); }
+  void SetWeights(const Napi::CallbackInfo& info) {
+    live(info.Env())->setWeights(floats(info[0], live(info.Env())->paramCount(), "weights"));
+  }
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
+    void* d;
+    Napi::Value out = newFloats(info.Env(), live(info.Env())->paramCount(), &d);
+    live(info.Env())->getWeights(d);
+    return out;
+  }
+  Napi::Value Compute(const Napi::CallbackInfo& info) {
+    const int n = batch(info, 2);
+    const void* x = floats(info[0], (size_t)n * inputSize(info), "x");
+    const uint8_t* y = labels(info[1], n);
+    double loss = 0, norm = 0;
+    run(info.Env(), [&] { live(info.Env())->compute(x, y, n, &loss, &norm); });
+    Napi::Array r = Napi::Array::New(info.Env(), 2);
+    r.Set((uint32_t)0, loss);
+    r.Set((uint32_t)1, norm);
+    return r;
+  }
+  void Apply(const Napi::CallbackInfo& info) { live(info.Env())->apply(info[0].As<Napi::Number>().DoubleValue()); }
+  void Discard(const Napi::CallbackInfo& info) { live(info.Env())->discard(); }
+  Napi::Value Gradients(const Napi::CallbackInfo& info) {
+    void* d;
+    Napi::Value out = newFloats(info.Env(), live(info.Env())->paramCount(), &d);
+    live(info.Env())->gradients(d);
+    return out;
+  }
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    const int n = batch(info, 2);
+    const void* x = floats(info[0], (size_t)n * inputSize(info), "x");
+    const uint8_t* y = labels(info[1], n);
+    double loss = 0;
+    run(info.Env(), [&] { loss = live(info.Env())->evaluate(x, y, n); });
+    return Napi::Number::New(info.Env(), loss);
+  }
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    const int n = batch(info, 1);
+    const void* x = floats(info[0], (size_t)n * inputSize(info), "x");
+    void* d;
+    Napi::Value out = newFloats(info.Env(), (size_t)n * live(info.Env())->outputSize(), &d);
+    run(info.Env(), [&] { live(info.Env())->predict(x, n, d); });
+    return out;
+  }
+  Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), (double)live(info.Env())->adamStep());
+  }
+  Napi::Value GetAdam(const Napi::CallbackInfo& info) {
+    void* m;
+    void* v;
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("m", newFloats(info.Env(), live(info.Env())->paramCount(), &m));
+    o.Set("v", newFloats(info.Env(), live(info.Env())->paramCount(), &v));
+    live(info.Env())->getAdam(m, v);
+    return o;
+  }
+  void SetAdam(const Napi::CallbackInfo& info) {
+    const long step = (long)info[0].As<Napi::Number>().Int64Value();
+    live(info.Env())->setAdam(step, floats(info[1], live(info.Env())->paramCount(), "m"), floats(info[2], live(info.Env())->paramCount(), "v"));
+  }
+
+  size_t inputSize(const Napi::CallbackInfo&) const { return inputSize_; }
+
+  template <class Fn>
+  void run(Napi::Env env, Fn fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+    }
+  }
+
+  size_t inputSize_ = 0;
+  std::unique_ptr<dt::INet> net_;
+  std::string isa_;
+  bool f64_ = false;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeNet", NativeNet::Define(env));
+  exports.Set("version", Napi::String::New(env, "dt-native 1"));
+  exports.Set("usableIsas", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                auto isas = dt::usableIsas();
+                Napi::Array a = Napi::Array::New(info.Env(), isas.size());
+                for (size_t i = 0; i < isas.size(); i++) a.Set((uint32_t)i, isas[i]);
+                return a;
+              }));
+  exports.Set("hardwareThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return Napi::Number::New(info.Env(), (double)std::thread::hardware_concurrency());
+              }));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(dt_native, Init)

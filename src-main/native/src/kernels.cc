@@ -1,0 +1,340 @@
+// Per-ISA kernels (see kernels.h). Built three times: DT_NS=avx512 with
+// -mavx512f -mfma, DT_NS=avx2 with -mavx2 -mfma, DT_NS=base with the compiler's
+// baseline (SSE2 on x86-64, NEON on arm64). Vectors are GCC/Clang vector
+// extensions, so one source gives 16-, 8- or 4-wide code.
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#ifndef DT_NS
+#error "DT_NS (the instruction-set namespace) must be defined"
+#endif
+
+#if defined(__AVX512F__)
+#define DT_VB 64
+#elif defined(__AVX2__)
+#define DT_VB 32
+#else
+#define DT_VB 16
+#endif
+
+namespace dt {
+namespace DT_NS {
+namespace {
+
+template <class R>
+struct V;
+template <>
+struct V<float> {
+  typedef float v __attribute__((vector_size(DT_VB)));
+  typedef float u __attribute__((vector_size(DT_VB), aligned(4)));
+  static constexpr int W = DT_VB / 4;
+};
+template <>
+struct V<double> {
+  typedef double v __attribute__((vector_size(DT_VB)));
+  typedef double u __attribute__((vector_size(DT_VB), aligned(8)));
+  static constexpr int W = DT_VB / 8;
+};
+
+// Rows of a micro-tile: 2 x MR accumulators of W lanes stay in registers
+// (32 registers with AVX-512, 16 with AVX2 / SSE / NEON).
+constexpr int MR = DT_VB == 64 ? 8 : 6;
+
+template <class R>
+constexpr int NR = 2 * V<R>::W;
+
+template <class R>
+size_t packed_size(int K, int N) {
+  return (size_t)((N + NR<R> - 1) / NR<R>) * (size_t)K * NR<R>;
+}
+
+template <class R>
+void pack(const R* src, int K, int N, long rs, long cs, R* out) {
+  const int nr = NR<R>;
+  const int panels = (N + nr - 1) / nr;
+  for (int p = 0; p < panels; p++) {
+    const int n0 = p * nr;
+    const int w = N - n0 < nr ? N - n0 : nr;
+    R* dst = out + (size_t)p * K * nr;
+    for (int k = 0; k < K; k++) {
+      const R* s = src + k * rs + (long)n0 * cs;
+      R* d = dst + (size_t)k * nr;
+      if (cs == 1)
+        for (int j = 0; j < w; j++) d[j] = s[j];
+      else
+        for (int j = 0; j < w; j++) d[j] = s[j * cs];
+      for (int j = w; j < nr; j++) d[j] = 0;
+    }
+  }
+}
+
+template <class R, int ROWS>
+inline void micro(int K, const R* A, long ars, long acs, const R* Bp, R* C, long ldc, int ncols, bool acc) {
+  typedef typename V<R>::v v;
+  typedef typename V<R>::u u;
+  constexpr int W = V<R>::W;
+  v c0[ROWS], c1[ROWS];
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; i++) {
+    c0[i] = v{};
+    c1[i] = v{};
+  }
+  for (int k = 0; k < K; k++) {
+    const v b0 = *(const u*)(Bp + (size_t)k * 2 * W);
+    const v b1 = *(const u*)(Bp + (size_t)k * 2 * W + W);
+    const R* a = A + k * acs;
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; i++) {
+      const R s = a[i * ars];
+      c0[i] += s * b0;
+      c1[i] += s * b1;
+    }
+  }
+  if (ncols == 2 * W) {
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; i++) {
+      u* p = (u*)(C + i * ldc);
+      u* q = (u*)(C + i * ldc + W);
+      if (acc) {
+        *p += c0[i];
+        *q += c1[i];
+      } else {
+        *p = c0[i];
+        *q = c1[i];
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < ROWS; i++) {
+    R t[2 * W];
+    memcpy(t, &c0[i], sizeof(v));
+    memcpy(t + W, &c1[i], sizeof(v));
+    R* c = C + i * ldc;
+    if (acc)
+      for (int j = 0; j < ncols; j++) c[j] += t[j];
+    else
+      for (int j = 0; j < ncols; j++) c[j] = t[j];
+  }
+}
+
+template <class R, int ROWS>
+inline void tail(int rows, int K, const R* A, long ars, long acs, const R* Bp, R* C, long ldc, int nc, bool acc) {
+  if constexpr (ROWS > 0) {
+    if (rows == ROWS)
+      micro<R, ROWS>(K, A, ars, acs, Bp, C, ldc, nc, acc);
+    else
+      tail<R, ROWS - 1>(rows, K, A, ars, acs, Bp, C, ldc, nc, acc);
+  }
+}
+
+template <class R>
+void gemm(int M, int K, int N, const R* A, long ars, long acs, const R* Bp, R* C, long ldc, bool acc) {
+  const int nr = NR<R>;
+  const int panels = (N + nr - 1) / nr;
+  for (int p = 0; p < panels; p++) {
+    const R* bp = Bp + (size_t)p * K * nr;
+    const int nc = N - p * nr < nr ? N - p * nr : nr;
+    R* cp = C + p * nr;
+    int i = 0;
+    for (; i + MR <= M; i += MR) micro<R, MR>(K, A + i * ars, ars, acs, bp, cp + i * ldc, ldc, nc, acc);
+    if (i < M) tail<R, MR - 1>(M - i, K, A + i * ars, ars, acs, bp, cp + i * ldc, ldc, nc, acc);
+  }
+}
+
+// ---- elementwise functions -------------------------------------------------
+
+typedef V<float>::v vf;
+typedef V<float>::u vfu;
+typedef int vi __attribute__((vector_size(DT_VB)));
+
+inline vf splat(float s) { return vf{} + s; }
+
+// exp for float lanes: Cody-Waite range reduction and the Cephes polynomial;
+// relative error about 2e-7 over the clamped range.
+inline vf vexp(vf x) {
+  const vf hi = splat(88.0f), lo = splat(-87.0f);
+  x = x > hi ? hi : x;
+  x = x < lo ? lo : x;
+  vf r = x * 1.44269504088896341f + 12582912.0f;
+  r = r - 12582912.0f;
+  vf f = x - r * 0.693359375f;
+  f = f - r * -2.12194440e-4f;
+  vf p = splat(1.9875691500e-4f);
+  p = p * f + 1.3981999507e-3f;
+  p = p * f + 8.3334519073e-3f;
+  p = p * f + 4.1665795894e-2f;
+  p = p * f + 1.6666665459e-1f;
+  p = p * f + 5.0000001201e-1f;
+  p = p * f * f + f + 1.0f;
+  vi e = __builtin_convertvector(r, vi);
+  vi bits = (e + 127) << 23;
+  return p * (vf)bits;
+}
+
+inline vf vsigmoid(vf x) { return 1.0f / (vexp(-x) + 1.0f); }
+inline vf vtanh(vf x) { return 1.0f - 2.0f / (vexp(x + x) + 1.0f); }
+inline vf vhard(vf x) {
+  vf y = x * 0.2f + 0.5f;
+  y = y < splat(0.0f) ? splat(0.0f) : y;
+  return y > splat(1.0f) ? splat(1.0f) : y;
+}
+inline vf vrelu(vf x) { return x < splat(0.0f) ? splat(0.0f) : x; }
+
+template <class Fn>
+inline void map_into(const float* src, float* dst, long n, Fn fn) {
+  constexpr int W = V<float>::W;
+  long i = 0;
+  for (; i + W <= n; i += W) *(vfu*)(dst + i) = fn(*(const vfu*)(src + i));
+  if (i < n) {
+    vf t = {};
+    memcpy(&t, src + i, (size_t)(n - i) * sizeof(float));
+    t = fn(t);
+    memcpy(dst + i, &t, (size_t)(n - i) * sizeof(float));
+  }
+}
+
+inline void act_f32(const float* src, float* dst, long n, int a) {
+  switch (a) {
+    case ACT_RELU:
+      map_into(src, dst, n, vrelu);
+      break;
+    case ACT_SIGMOID:
+      map_into(src, dst, n, vsigmoid);
+      break;
+    case ACT_TANH:
+      map_into(src, dst, n, vtanh);
+      break;
+    case ACT_HARD_SIGMOID:
+      map_into(src, dst, n, vhard);
+      break;
+    default:
+      if (src != dst) memcpy(dst, src, (size_t)n * sizeof(float));
+  }
+}
+
+// Doubles are the gradient-checking precision: exact libm functions, no speed needed.
+inline double sig64(double x) { return 1.0 / (1.0 + exp(-x)); }
+inline void act_f64(const double* src, double* dst, long n, int a) {
+  for (long i = 0; i < n; i++) {
+    const double x = src[i];
+    switch (a) {
+      case ACT_RELU:
+        dst[i] = x < 0 ? 0 : x;
+        break;
+      case ACT_SIGMOID:
+        dst[i] = sig64(x);
+        break;
+      case ACT_TANH:
+        dst[i] = tanh(x);
+        break;
+      case ACT_HARD_SIGMOID:
+        dst[i] = x * 0.2 + 0.5 < 0 ? 0 : (x * 0.2 + 0.5 > 1 ? 1 : x * 0.2 + 0.5);
+        break;
+      default:
+        dst[i] = x;
+    }
+  }
+}
+
+inline void act_any(const float* s, float* d, long n, int a) { act_f32(s, d, n, a); }
+inline void act_any(const double* s, double* d, long n, int a) { act_f64(s, d, n, a); }
+
+template <class R>
+void act(R* y, long n, int a) {
+  act_any(y, y, n, a);
+}
+
+template <class R>
+inline R act_grad(R y, int a) {
+  switch (a) {
+    case ACT_RELU:
+      return y > 0 ? R(1) : R(0);
+    case ACT_SIGMOID:
+      return y * (R(1) - y);
+    case ACT_TANH:
+      return R(1) - y * y;
+    case ACT_HARD_SIGMOID:
+      return y > 0 && y < 1 ? R(0.2) : R(0);
+    default:
+      return R(1);
+  }
+}
+
+template <class R>
+void act_back(const R* y, R* dy, long n, int a) {
+  switch (a) {
+    case ACT_RELU:
+      for (long i = 0; i < n; i++) dy[i] = y[i] > 0 ? dy[i] : R(0);
+      break;
+    case ACT_SIGMOID:
+      for (long i = 0; i < n; i++) dy[i] *= y[i] * (R(1) - y[i]);
+      break;
+    case ACT_TANH:
+      for (long i = 0; i < n; i++) dy[i] *= R(1) - y[i] * y[i];
+      break;
+    case ACT_HARD_SIGMOID:
+      for (long i = 0; i < n; i++) dy[i] = y[i] > 0 && y[i] < 1 ? dy[i] * R(0.2) : R(0);
+      break;
+    default:
+      break;
+  }
+}
+
+template <class R>
+void lstm_cell(int b, int H, R* G, const R* cprev, R* c, R* tc, R* h, int gateAct) {
+  for (int r = 0; r < b; r++) {
+    R* g = G + (size_t)r * 4 * H;
+    act_any(g, g, 2L * H, gateAct);
+    act_any(g + 2 * H, g + 2 * H, H, ACT_TANH);
+    act_any(g + 3 * H, g + 3 * H, H, gateAct);
+    const R* cp = cprev + (size_t)r * H;
+    R* cr = c + (size_t)r * H;
+    for (int j = 0; j < H; j++) cr[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
+    R* t = tc + (size_t)r * H;
+    act_any(cr, t, H, ACT_TANH);
+    R* hr = h + (size_t)r * H;
+    for (int j = 0; j < H; j++) hr[j] = g[3 * H + j] * t[j];
+  }
+}
+
+template <class R>
+void lstm_cell_back(int b, int H, const R* G, const R* cprev, const R* tc, const R* dh, R* dc, R* dG,
+                    int gateAct) {
+  for (int r = 0; r < b; r++) {
+    const R* g = G + (size_t)r * 4 * H;
+    const R* cp = cprev + (size_t)r * H;
+    const R* t = tc + (size_t)r * H;
+    const R* d = dh + (size_t)r * H;
+    R* dcr = dc + (size_t)r * H;
+    R* o = dG + (size_t)r * 4 * H;
+    for (int j = 0; j < H; j++) {
+      const R i = g[j], f = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+      const R dC = d[j] * og * (R(1) - t[j] * t[j]) + dcr[j];
+      o[j] = dC * gg;
+      o[H + j] = dC * cp[j];
+      o[2 * H + j] = dC * i * (R(1) - gg * gg);
+      o[3 * H + j] = d[j] * t[j];
+      dcr[j] = dC * f;
+    }
+    act_back(g, o, 2L * H, gateAct);
+    act_back(g + 3 * H, o + 3 * H, H, gateAct);
+  }
+}
+
+#define DT_STR2(x) #x
+#define DT_STR(x) DT_STR2(x)
+
+template <class R>
+const Kernels<R> table = {
+    DT_STR(DT_NS), NR<R>, packed_size<R>, pack<R>, gemm<R>, lstm_cell<R>, lstm_cell_back<R>, act<R>, act_back<R>,
+};
+
+}  // namespace
+
+const Kernels<float>* kernels_f32() { return &table<float>; }
+const Kernels<double>* kernels_f64() { return &table<double>; }
+
+}  // namespace DT_NS
+}  // namespace dt

@@ -1,0 +1,707 @@
+// The native training engine: forward, backward, loss, clipping and Adam for
+// the chain of layers in a NetSpec. Data-parallel over the batch: each thread
+// runs its contiguous share of the windows with its own activations and
+// gradient buffer; the shares' gradients are summed in a fixed order, so the
+// result depends on the thread count but never on thread timing.
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "kernels.h"
+#include "net.h"
+
+namespace dt {
+namespace {
+
+/** Runs job(part) for parts 0..n-1, part 0 on the calling thread. */
+class Pool {
+ public:
+  explicit Pool(int threads) {
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { loop(i); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  int size() const { return (int)workers_.size() + 1; }
+  void run(int parts, const std::function<void(int)>& job) {
+    if (parts <= 1 || workers_.empty()) {
+      for (int p = 0; p < parts; p++) job(p);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      job_ = &job;
+      parts_ = parts;
+      pending_ = (int)workers_.size();
+      error_ = nullptr;
+      gen_++;
+    }
+    wake_.notify_all();
+    std::exception_ptr mine;
+    try {
+      job(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    std::unique_lock<std::mutex> l(mu_);
+    done_.wait(l, [&] { return pending_ == 0; });
+    job_ = nullptr;
+    if (mine) std::rethrow_exception(mine);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void loop(int id) {
+    long seen = 0;
+    for (;;) {
+      const std::function<void(int)>* job;
+      int parts;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        wake_.wait(l, [&] { return stop_ || gen_ != seen; });
+        if (stop_) return;
+        seen = gen_;
+        job = job_;
+        parts = parts_;
+      }
+      std::exception_ptr err;
+      if (id < parts) try {
+          (*job)(id);
+        } catch (...) {
+          err = std::current_exception();
+        }
+      std::lock_guard<std::mutex> l(mu_);
+      if (err) error_ = err;
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  int parts_ = 0, pending_ = 0;
+  long gen_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+inline uint64_t mix(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+/** A uniform in [0, 1) that depends only on its coordinates: dropout masks do not depend on threads. */
+inline double uniform(uint64_t seed, uint64_t step, uint64_t layer, uint64_t sample, uint64_t cell) {
+  uint64_t h = mix(seed ^ mix(step ^ mix(layer ^ mix(sample ^ mix(cell)))));
+  return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+template <class R>
+struct Layer {
+  LayerSpec s;
+  int inT = 0, inC = 0, outT = 0, outC = 0;
+  size_t woff = 0, wcount = 0;
+  int padL = 0;
+  // Packed weights (shared by the threads, rebuilt when the weights change).
+  std::vector<R> pW, pWT, pWh, pWhT;
+};
+
+template <class R>
+struct Work {
+  int r0 = 0, b = 0;
+  std::vector<R> xin;
+  std::vector<std::vector<R>> out, aux, aux2, aux3, aux4, din;
+  std::vector<const R*> outp;
+  std::vector<R> grad, dtop, tmp, tmp2, packed;
+};
+
+template <class R>
+class Net final : public INet {
+ public:
+  Net(const NetSpec& spec, const Kernels<R>* k) : sp_(spec), k_(k), pool_(std::max(1, spec.threads)) {
+    int T = spec.windowDays, C = spec.features;
+    if (T < 1 || C < 1) throw std::invalid_argument("window length and features must be at least 1");
+    size_t off = 0;
+    for (const LayerSpec& s : spec.layers) {
+      Layer<R> L;
+      L.s = s;
+      L.inT = T;
+      L.inC = C;
+      L.woff = off;
+      switch (s.kind) {
+        case L_LSTM:
+          L.wcount = (size_t)C * 4 * s.units + (size_t)s.units * 4 * s.units + 4 * s.units;
+          T = s.returnSequences ? T : 1;
+          C = s.units;
+          break;
+        case L_REPEAT:
+          if (T != 1) throw std::invalid_argument("RepeatVector needs a vector (an LSTM without sequences) before it");
+          T = s.repeat;
+          break;
+        case L_CONV1D: {
+          const int To = (T + s.stride - 1) / s.stride;
+          L.padL = std::max(0, (To - 1) * s.stride + s.kernel - T) / 2;
+          L.wcount = (size_t)s.kernel * C * s.units + s.units;
+          T = To;
+          C = s.units;
+          break;
+        }
+        case L_UPSAMPLE:
+          T *= s.repeat;
+          break;
+        case L_DENSE:
+          L.wcount = (size_t)C * s.units + s.units;
+          C = s.units;
+          break;
+        case L_DROPOUT:
+          break;
+      }
+      L.outT = T;
+      L.outC = C;
+      off += L.wcount;
+      layers_.push_back(std::move(L));
+    }
+    if (layers_.empty()) throw std::invalid_argument("the network has no layers");
+    P_ = off;
+    outT_ = T;
+    outC_ = C;
+    if (spec.targetIsInput && (outT_ != spec.windowDays || outC_ != spec.features))
+      throw std::invalid_argument("an autoencoder's output must have the input's shape");
+    w_.assign(P_, 0);
+    m_.assign(P_, 0);
+    v_.assign(P_, 0);
+    pending_.assign(P_, 0);
+    work_.resize(pool_.size());
+  }
+
+  size_t paramCount() const override { return P_; }
+  size_t outputSize() const override { return (size_t)outT_ * outC_; }
+  void setWeights(const void* w) override {
+    std::memcpy(w_.data(), w, P_ * sizeof(R));
+    packed_ = false;
+  }
+  void getWeights(void* out) const override { std::memcpy(out, w_.data(), P_ * sizeof(R)); }
+  bool hasPending() const override { return hasPending_; }
+  void gradients(void* out) const override { std::memcpy(out, pending_.data(), P_ * sizeof(R)); }
+  long adamStep() const override { return adamT_; }
+  void getAdam(void* m, void* v) const override {
+    std::memcpy(m, m_.data(), P_ * sizeof(R));
+    std::memcpy(v, v_.data(), P_ * sizeof(R));
+  }
+  void setAdam(long step, const void* m, const void* v) override {
+    adamT_ = step;
+    std::memcpy(m_.data(), m, P_ * sizeof(R));
+    std::memcpy(v_.data(), v, P_ * sizeof(R));
+  }
+  void discard() override { hasPending_ = false; }
+
+  void compute(const void* xv, const uint8_t* y, int n, double* loss, double* norm) override {
+    const R* x = (const R*)xv;
+    hasPending_ = false;
+    step_++;
+    const int parts = forwardAll(x, n, true);
+    dout_.assign(out_.size(), 0);
+    *loss = lossOf(x, y, n, true);
+    pool_.run(parts, [&](int p) { backward(work_[p], n); });
+    double sq = 0;
+    for (size_t i = 0; i < P_; i++) {
+      R g = work_[0].grad[i];
+      for (int p = 1; p < parts; p++) g += work_[p].grad[i];
+      pending_[i] = g;
+      sq += (double)g * (double)g;
+    }
+    *norm = std::sqrt(sq);
+    if (sp_.clipNorm > 0 && *norm > sp_.clipNorm) {
+      const R scale = (R)(sp_.clipNorm / *norm);
+      for (size_t i = 0; i < P_; i++) pending_[i] *= scale;
+    }
+    hasPending_ = true;
+  }
+
+  // Adam as TensorFlow.js computes it (beta1 0.9, beta2 0.999, epsilon 1e-7).
+  void apply(double lr) override {
+    if (!hasPending_) return;
+    adamT_++;
+    const R b1 = (R)0.9, b2 = (R)0.999, eps = (R)1e-7;
+    const R c1 = (R)(1 - std::pow(0.9, (double)adamT_)), c2 = (R)(1 - std::pow(0.999, (double)adamT_));
+    const R rate = (R)lr;
+    R* w = w_.data();
+    R* m = m_.data();
+    R* v = v_.data();
+    const R* g = pending_.data();
+    for (size_t i = 0; i < P_; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      w[i] -= rate * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+    }
+    hasPending_ = false;
+    packed_ = false;
+  }
+
+  double evaluate(const void* xv, const uint8_t* y, int n) override {
+    forwardAll((const R*)xv, n, false);
+    return lossOf((const R*)xv, y, n, false);
+  }
+
+  void predict(const void* xv, int n, void* out) override {
+    forwardAll((const R*)xv, n, false);
+    std::memcpy(out, out_.data(), out_.size() * sizeof(R));
+  }
+
+ private:
+  void pack(std::vector<R>& dst, const R* src, int K, int N, long rs, long cs) {
+    dst.resize(k_->packed_size(K, N));
+    k_->pack(src, K, N, rs, cs, dst.data());
+  }
+
+  void ensurePacked() {
+    if (packed_) return;
+    for (Layer<R>& L : layers_) {
+      const R* w = w_.data() + L.woff;
+      const int C = L.inC, U = L.s.units;
+      switch (L.s.kind) {
+        case L_LSTM: {
+          const R* wh = w + (size_t)C * 4 * U;
+          pack(L.pW, w, C, 4 * U, 4 * U, 1);
+          pack(L.pWT, w, 4 * U, C, 1, 4 * U);
+          pack(L.pWh, wh, U, 4 * U, 4 * U, 1);
+          pack(L.pWhT, wh, 4 * U, U, 1, 4 * U);
+          break;
+        }
+        case L_CONV1D:
+        case L_DENSE: {
+          const int kc = (L.s.kind == L_CONV1D ? L.s.kernel : 1) * C;
+          pack(L.pW, w, kc, U, U, 1);
+          pack(L.pWT, w, U, kc, 1, U);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    packed_ = true;
+  }
+
+  int forwardAll(const R* x, int n, bool training) {
+    ensurePacked();
+    const int parts = std::max(1, std::min(pool_.size(), n));
+    out_.resize((size_t)n * outT_ * outC_);
+    for (int p = 0; p < parts; p++) {
+      work_[p].r0 = (int)((long)p * n / parts);
+      work_[p].b = (int)((long)(p + 1) * n / parts) - work_[p].r0;
+    }
+    pool_.run(parts, [&](int p) { forward(work_[p], x, training); });
+    return parts;
+  }
+
+  void forward(Work<R>& ws, const R* x, bool training) {
+    const int b = ws.b, S = sp_.windowDays, F = sp_.features;
+    const size_t nl = layers_.size();
+    ws.out.resize(nl);
+    ws.aux.resize(nl);
+    ws.aux2.resize(nl);
+    ws.aux3.resize(nl);
+    ws.aux4.resize(nl);
+    ws.din.resize(nl);
+    ws.outp.assign(nl, nullptr);
+    ws.xin.resize((size_t)S * b * F);
+    for (int r = 0; r < b; r++)
+      for (int t = 0; t < S; t++)
+        std::memcpy(&ws.xin[((size_t)t * b + r) * F], x + ((size_t)(ws.r0 + r) * S + t) * F, F * sizeof(R));
+    const R* in = ws.xin.data();
+    for (size_t l = 0; l < nl; l++) {
+      const Layer<R>& L = layers_[l];
+      const R* w = w_.data() + L.woff;
+      const int T = L.inT, C = L.inC, U = L.s.units;
+      std::vector<R>& out = ws.out[l];
+      switch (L.s.kind) {
+        case L_LSTM: {
+          const int H = U, rows = T * b;
+          const R* xs = in;
+          if (training && L.s.dropout > 0) {
+            // Input dropout, one mask per window and input feature for every step (as Keras does).
+            std::vector<R>& xd = ws.aux4[l];
+            xd.resize((size_t)rows * C);
+            const R keep = (R)(1 / (1 - L.s.dropout));
+            for (int r = 0; r < b; r++)
+              for (int c = 0; c < C; c++) {
+                const R m = uniform(sp_.seed, step_, l, ws.r0 + r, c) < L.s.dropout ? R(0) : keep;
+                for (int t = 0; t < T; t++) xd[((size_t)t * b + r) * C + c] = in[((size_t)t * b + r) * C + c] * m;
+              }
+            xs = xd.data();
+          }
+          std::vector<R>& G = ws.aux[l];
+          std::vector<R>& cb = ws.aux2[l];
+          std::vector<R>& tc = ws.aux3[l];
+          G.resize((size_t)rows * 4 * H);
+          out.resize((size_t)(T + 1) * b * H);
+          cb.resize((size_t)(T + 1) * b * H);
+          tc.resize((size_t)rows * H);
+          std::fill(out.begin(), out.begin() + (size_t)b * H, R(0));
+          std::fill(cb.begin(), cb.begin() + (size_t)b * H, R(0));
+          k_->gemm(rows, C, 4 * H, xs, C, 1, L.pW.data(), G.data(), 4 * H, false);
+          const R* bias = w + (size_t)C * 4 * H + (size_t)H * 4 * H;
+          for (int r = 0; r < rows; r++) {
+            R* g = &G[(size_t)r * 4 * H];
+            for (int j = 0; j < 4 * H; j++) g[j] += bias[j];
+          }
+          for (int t = 0; t < T; t++) {
+            R* Gt = &G[(size_t)t * b * 4 * H];
+            k_->gemm(b, H, 4 * H, &out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
+            k_->lstm_cell(b, H, Gt, &cb[(size_t)t * b * H], &cb[(size_t)(t + 1) * b * H], &tc[(size_t)t * b * H],
+                          &out[(size_t)(t + 1) * b * H], L.s.gateAct);
+          }
+          ws.outp[l] = L.s.returnSequences ? &out[(size_t)b * H] : &out[(size_t)T * b * H];
+          break;
+        }
+        case L_REPEAT:
+          out.resize((size_t)L.outT * b * C);
+          for (int t = 0; t < L.outT; t++) std::memcpy(&out[(size_t)t * b * C], in, (size_t)b * C * sizeof(R));
+          ws.outp[l] = out.data();
+          break;
+        case L_CONV1D: {
+          const int k = L.s.kernel, s = L.s.stride, To = L.outT, kc = k * C;
+          std::vector<R>& cols = ws.aux[l];
+          cols.assign((size_t)To * b * kc, R(0));
+          for (int to = 0; to < To; to++)
+            for (int j = 0; j < k; j++) {
+              const int ti = to * s + j - L.padL;
+              if (ti < 0 || ti >= T) continue;
+              for (int r = 0; r < b; r++)
+                std::memcpy(&cols[((size_t)to * b + r) * kc + (size_t)j * C], in + ((size_t)ti * b + r) * C,
+                            C * sizeof(R));
+            }
+          out.resize((size_t)To * b * U);
+          k_->gemm(To * b, kc, U, cols.data(), kc, 1, L.pW.data(), out.data(), U, false);
+          addBiasAct(out.data(), To * b, U, w + (size_t)kc * U, L.s.act);
+          ws.outp[l] = out.data();
+          break;
+        }
+        case L_UPSAMPLE: {
+          const int f = L.s.repeat;
+          out.resize((size_t)L.outT * b * C);
+          for (int t = 0; t < L.outT; t++)
+            std::memcpy(&out[(size_t)t * b * C], in + (size_t)(t / f) * b * C, (size_t)b * C * sizeof(R));
+          ws.outp[l] = out.data();
+          break;
+        }
+        case L_DENSE:
+          out.resize((size_t)T * b * U);
+          k_->gemm(T * b, C, U, in, C, 1, L.pW.data(), out.data(), U, false);
+          addBiasAct(out.data(), T * b, U, w + (size_t)C * U, L.s.act);
+          ws.outp[l] = out.data();
+          break;
+        case L_DROPOUT:
+          if (!training || L.s.dropout <= 0) {
+            ws.outp[l] = in;
+            break;
+          }
+          {
+            const size_t cells = (size_t)T * b * C;
+            out.resize(cells);
+            std::vector<R>& mask = ws.aux[l];
+            mask.resize(cells);
+            const R keep = (R)(1 / (1 - L.s.dropout));
+            for (int t = 0; t < T; t++)
+              for (int r = 0; r < b; r++)
+                for (int c = 0; c < C; c++) {
+                  const size_t i = ((size_t)t * b + r) * C + c;
+                  mask[i] = uniform(sp_.seed, step_, l, ws.r0 + r, (uint64_t)t * C + c) < L.s.dropout ? R(0) : keep;
+                  out[i] = in[i] * mask[i];
+                }
+            ws.outp[l] = out.data();
+          }
+          break;
+      }
+      in = ws.outp[l];
+    }
+    // Back to window-major for the loss and the caller.
+    for (int r = 0; r < b; r++)
+      for (int t = 0; t < outT_; t++)
+        std::memcpy(&out_[((size_t)(ws.r0 + r) * outT_ + t) * outC_], in + ((size_t)t * b + r) * outC_,
+                    outC_ * sizeof(R));
+  }
+
+  void addBiasAct(R* y, int rows, int U, const R* bias, int act) {
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < U; j++) y[(size_t)r * U + j] += bias[j];
+    k_->act(y, (long)rows * U, act);
+  }
+
+  static void colSums(const R* d, int rows, int U, R* into) {
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < U; j++) into[j] += d[(size_t)r * U + j];
+  }
+
+  void backward(Work<R>& ws, int n) {
+    const int b = ws.b;
+    (void)n;
+    ws.grad.assign(P_, R(0));
+    ws.dtop.resize((size_t)outT_ * b * outC_);
+    for (int r = 0; r < b; r++)
+      for (int t = 0; t < outT_; t++)
+        std::memcpy(&ws.dtop[((size_t)t * b + r) * outC_], &dout_[((size_t)(ws.r0 + r) * outT_ + t) * outC_],
+                    outC_ * sizeof(R));
+    R* d = ws.dtop.data();
+    for (size_t li = layers_.size(); li-- > 0;) {
+      const Layer<R>& L = layers_[li];
+      const R* in = li == 0 ? ws.xin.data() : ws.outp[li - 1];
+      const R* w = w_.data() + L.woff;
+      R* gw = ws.grad.data() + L.woff;
+      const int T = L.inT, C = L.inC, U = L.s.units;
+      const bool needIn = li > 0;
+      std::vector<R>& din = ws.din[li];
+      if (needIn) din.resize((size_t)T * b * C);
+      switch (L.s.kind) {
+        case L_LSTM: {
+          const int H = U, rows = T * b;
+          const bool dropped = L.s.dropout > 0 && !ws.aux4[li].empty();
+          const R* xs = dropped ? ws.aux4[li].data() : in;
+          const std::vector<R>& G = ws.aux[li];
+          const std::vector<R>& cb = ws.aux2[li];
+          const std::vector<R>& tc = ws.aux3[li];
+          const std::vector<R>& hb = ws.out[li];
+          std::vector<R>& dG = ws.tmp;
+          dG.resize((size_t)rows * 4 * H);
+          std::vector<R>& dh = ws.tmp2;
+          dh.assign((size_t)2 * b * H, R(0));  // dh, then dc
+          R* dhp = dh.data();
+          R* dcp = dh.data() + (size_t)b * H;
+          for (int t = T - 1; t >= 0; t--) {
+            if (L.s.returnSequences) {
+              const R* dt = d + (size_t)t * b * H;
+              for (size_t i = 0; i < (size_t)b * H; i++) dhp[i] += dt[i];
+            } else if (t == T - 1) {
+              for (size_t i = 0; i < (size_t)b * H; i++) dhp[i] += d[i];
+            }
+            R* dGt = &dG[(size_t)t * b * 4 * H];
+            k_->lstm_cell_back(b, H, &G[(size_t)t * b * 4 * H], &cb[(size_t)t * b * H], &tc[(size_t)t * b * H], dhp,
+                               dcp, dGt, L.s.gateAct);
+            if (t > 0) k_->gemm(b, 4 * H, H, dGt, 4 * H, 1, L.pWhT.data(), dhp, H, false);
+          }
+          // Weight gradients over every step at once: dW = X^T dG, dU = Hprev^T dG.
+          pack(ws.packed, dG.data(), rows, 4 * H, 4 * H, 1);
+          k_->gemm(C, rows, 4 * H, xs, 1, C, ws.packed.data(), gw, 4 * H, true);
+          k_->gemm(H, rows, 4 * H, hb.data(), 1, H, ws.packed.data(), gw + (size_t)C * 4 * H, 4 * H, true);
+          colSums(dG.data(), rows, 4 * H, gw + (size_t)C * 4 * H + (size_t)H * 4 * H);
+          if (needIn) {
+            k_->gemm(rows, 4 * H, C, dG.data(), 4 * H, 1, L.pWT.data(), din.data(), C, false);
+            if (dropped) {
+              // The same mask as the forward pass: it is a pure function of its coordinates.
+              const R keep = (R)(1 / (1 - L.s.dropout));
+              for (int r = 0; r < b; r++)
+                for (int c = 0; c < C; c++) {
+                  const R m = uniform(sp_.seed, step_, li, ws.r0 + r, c) < L.s.dropout ? R(0) : keep;
+                  for (int t = 0; t < T; t++) din[((size_t)t * b + r) * C + c] *= m;
+                }
+            }
+          }
+          break;
+        }
+        case L_REPEAT:
+          if (needIn) {
+            std::fill(din.begin(), din.end(), R(0));
+            for (int t = 0; t < L.outT; t++)
+              for (size_t i = 0; i < (size_t)b * C; i++) din[i] += d[(size_t)t * b * C + i];
+          }
+          break;
+        case L_CONV1D: {
+          const int k = L.s.kernel, s = L.s.stride, To = L.outT, kc = k * C;
+          k_->act_back(ws.out[li].data(), d, (long)To * b * U, L.s.act);
+          colSums(d, To * b, U, gw + (size_t)kc * U);
+          pack(ws.packed, d, To * b, U, U, 1);
+          k_->gemm(kc, To * b, U, ws.aux[li].data(), 1, kc, ws.packed.data(), gw, U, true);
+          if (needIn) {
+            std::vector<R>& dcols = ws.tmp;
+            dcols.resize((size_t)To * b * kc);
+            k_->gemm(To * b, U, kc, d, U, 1, L.pWT.data(), dcols.data(), kc, false);
+            std::fill(din.begin(), din.end(), R(0));
+            for (int to = 0; to < To; to++)
+              for (int j = 0; j < k; j++) {
+                const int ti = to * s + j - L.padL;
+                if (ti < 0 || ti >= T) continue;
+                for (int r = 0; r < b; r++) {
+                  R* dst = &din[((size_t)ti * b + r) * C];
+                  const R* src = &dcols[((size_t)to * b + r) * kc + (size_t)j * C];
+                  for (int c = 0; c < C; c++) dst[c] += src[c];
+                }
+              }
+          }
+          break;
+        }
+        case L_UPSAMPLE:
+          if (needIn) {
+            std::fill(din.begin(), din.end(), R(0));
+            const int f = L.s.repeat;
+            for (int t = 0; t < L.outT; t++)
+              for (size_t i = 0; i < (size_t)b * C; i++) din[(size_t)(t / f) * b * C + i] += d[(size_t)t * b * C + i];
+          }
+          break;
+        case L_DENSE:
+          k_->act_back(ws.out[li].data(), d, (long)T * b * U, L.s.act);
+          colSums(d, T * b, U, gw + (size_t)C * U);
+          pack(ws.packed, d, T * b, U, U, 1);
+          k_->gemm(C, T * b, U, in, 1, C, ws.packed.data(), gw, U, true);
+          if (needIn) k_->gemm(T * b, U, C, d, U, 1, L.pWT.data(), din.data(), C, false);
+          break;
+        case L_DROPOUT:
+          if (needIn) {
+            const bool active = L.s.dropout > 0 && ws.outp[li] != in;
+            for (size_t i = 0; i < din.size(); i++) din[i] = active ? d[i] * ws.aux[li][i] : d[i];
+          }
+          break;
+      }
+      (void)w;
+      if (!needIn) break;
+      d = din.data();
+    }
+  }
+
+  /** The batch's loss; with `grad`, its gradient with respect to every output into dout_. */
+  double lossOf(const R* x, const uint8_t* y, int n, bool grad) {
+    const size_t per = (size_t)outT_ * outC_, E = (size_t)n * per;
+    const R* o = out_.data();
+    R* d = grad ? dout_.data() : nullptr;
+    const R lo = (R)1e-7, hi = R(1) - (R)1e-7;
+    auto target = [&](size_t e) -> double { return sp_.targetIsInput ? (double)x[e] : (y[e / per] ? 1.0 : 0.0); };
+    double total = 0;
+    switch (sp_.loss) {
+      case LOSS_MSE:
+        for (size_t e = 0; e < E; e++) {
+          const double diff = (double)o[e] - target(e);
+          total += diff * diff;
+          if (d) d[e] = (R)(2 * diff / E);
+        }
+        return total / E;
+      case LOSS_WEIGHTED_BCE:
+      case LOSS_FOCAL: {
+        for (size_t e = 0; e < E; e++) {
+          const double t = target(e);
+          const bool inside = o[e] >= lo && o[e] <= hi;
+          const double p = (double)std::min(std::max(o[e], lo), hi);
+          double l, dp;
+          if (sp_.loss == LOSS_WEIGHTED_BCE) {
+            const double w = 1 + t * (sp_.positiveWeight - 1);
+            l = -w * (t * std::log(p) + (1 - t) * std::log(1 - p));
+            dp = -w * (t / p - (1 - t) / (1 - p));
+          } else {
+            const double pt = t * p + (1 - t) * (1 - p), at = t * sp_.alpha + (1 - t) * (1 - sp_.alpha);
+            const double q = 1 - pt, g = sp_.gamma;
+            l = -at * std::pow(q, g) * std::log(pt);
+            const double dpt = -at * ((g == 0 ? 0 : -g * std::pow(q, g - 1) * std::log(pt)) + std::pow(q, g) / pt);
+            dp = dpt * (2 * t - 1);
+          }
+          total += l;
+          if (d) d[e] = inside ? (R)(dp / E) : R(0);
+        }
+        return total / E;
+      }
+      case LOSS_HARD_NEGATIVE: {
+        std::vector<double> l(E), neg;
+        size_t positives = 0;
+        for (size_t e = 0; e < E; e++) {
+          const double t = target(e), p = (double)std::min(std::max(o[e], lo), hi);
+          l[e] = -(t * std::log(p) + (1 - t) * std::log(1 - p));
+          if (t >= 0.5)
+            positives++;
+          else
+            neg.push_back(l[e]);
+        }
+        const size_t k = std::min(neg.size(), std::max<size_t>(1, positives) * (size_t)sp_.ratio);
+        std::sort(neg.begin(), neg.end(), std::greater<double>());
+        const double thr = k > 0 ? neg[k - 1] : INFINITY;
+        size_t kept = 0;
+        for (size_t e = 0; e < E; e++)
+          if (target(e) >= 0.5 || l[e] >= thr) kept++;
+        kept = std::max<size_t>(kept, 1);
+        for (size_t e = 0; e < E; e++) {
+          const double t = target(e);
+          const bool keep = t >= 0.5 || l[e] >= thr;
+          if (keep) total += l[e];
+          if (d) {
+            const bool inside = o[e] >= lo && o[e] <= hi;
+            const double p = (double)o[e];
+            d[e] = keep && inside ? (R)(-(t / p - (1 - t) / (1 - p)) / kept) : R(0);
+          }
+        }
+        return total / kept;
+      }
+    }
+    return NAN;
+  }
+
+  NetSpec sp_;
+  const Kernels<R>* k_;
+  Pool pool_;
+  std::vector<Layer<R>> layers_;
+  size_t P_ = 0;
+  int outT_ = 0, outC_ = 0;
+  std::vector<R> w_, m_, v_, pending_, out_, dout_;
+  std::vector<Work<R>> work_;
+  bool packed_ = false, hasPending_ = false;
+  long adamT_ = 0;
+  uint64_t step_ = 0;
+};
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define DT_X86 1
+#endif
+
+template <class R>
+const Kernels<R>* kernelsFor(const std::string& isa);
+template <>
+const Kernels<float>* kernelsFor(const std::string& isa) {
+#ifdef DT_X86
+  if (isa == "avx512") return avx512::kernels_f32();
+  if (isa == "avx2") return avx2::kernels_f32();
+#endif
+  if (isa == "base") return base::kernels_f32();
+  throw std::invalid_argument("this build has no " + isa + " kernels");
+}
+template <>
+const Kernels<double>* kernelsFor(const std::string& isa) {
+#ifdef DT_X86
+  if (isa == "avx512") return avx512::kernels_f64();
+  if (isa == "avx2") return avx2::kernels_f64();
+#endif
+  if (isa == "base") return base::kernels_f64();
+  throw std::invalid_argument("this build has no " + isa + " kernels");
+}
+
+}  // namespace
+
+std::vector<std::string> usableIsas() {
+  std::vector<std::string> out;
+#ifdef DT_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma"))
+    out.push_back("avx512");
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) out.push_back("avx2");
+#endif
+  out.push_back("base");
+  return out;
+}
+
+std::string bestIsa() { return usableIsas().front(); }
+
+std::unique_ptr<INet> makeNet(const NetSpec& spec, bool f64, const std::string& isa) {
+  const auto ok = usableIsas();
+  if (std::find(ok.begin(), ok.end(), isa) == ok.end())
+    throw std::invalid_argument("this CPU cannot run the " + isa + " kernels");
+  if (f64) return std::unique_ptr<INet>(new Net<double>(spec, kernelsFor<double>(isa)));
+  return std::unique_ptr<INet>(new Net<float>(spec, kernelsFor<float>(isa)));
+}
+
+}  // namespace dt

@@ -1,17 +1,25 @@
 /**
  * `npm run bench:train`: training and inference throughput of the reference
  * LSTM autoencoder (16 x 21, width 128) and the convolution autoencoder (the
- * PyTorch peer's layout) on each TensorFlow.js backend that loads, next to
- * PyTorch on the CPU (../shared/peers/torch_ae.py) in the same run.
- * Writes bench/results/train.json. FLOPs follow the peer's model: an LSTM layer
- * forward is 2*4*H*(I+H)*T, a convolution 2*T*k*Cin*Cout, a training step 3x forward.
+ * PyTorch peer's layout) on the native engine (every core, and one thread) and
+ * each TensorFlow.js backend that loads, next to PyTorch on the CPU
+ * (../shared/peers/torch_ae.py) in the same run, the machine's fp32 peak
+ * (register FMAs on every core) and a large PyTorch matmul for scale. Writes bench/results/train.json (the rows) and
+ * bench/results/train-summary.json (ratios to PyTorch, share of the peak).
+ * FLOPs follow the peer's model: an LSTM layer forward is 2*4*H*(I+H)*T, a
+ * convolution 2*T*k*Cin*Cout, a training step 3x forward.
+ *
+ * Flags: --native-only skips the TensorFlow.js backends (minutes on cpu).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { mse } from '../src-main/engine/model/losses';
 import { convAutoencoder, lstmAutoencoder } from '../src-main/engine/model/models';
+import { loadNative } from '../src-main/engine/model/native/addon';
+import { nativeNet } from '../src-main/engine/model/native/native-step';
 
 const ROOT = resolve(__dirname, '..');
 const PEER = resolve(ROOT, '../shared/peers/torch_ae.py');
@@ -76,6 +84,50 @@ function measure(
   return (batches * batch) / seconds;
 }
 
+/** The native engine: compute + clip + Adam per batch (what a training run does), or predict. */
+function measureNative(
+  model: Row['model'],
+  mode: Row['mode'],
+  batch: number,
+  batches: number,
+  threads: number,
+): number {
+  const m = build(model);
+  const net = nativeNet(m, { loss: { kind: 'mse' }, target: 'input', clipNorm: 1 }, { threads });
+  const x = Float32Array.from({ length: batch * T * F }, (_, i) => Math.sin(i * 0.7311) * 1.3);
+  const y = new Uint8Array(batch);
+  const once = (): void => {
+    if (mode === 'train') {
+      net.compute(x, y, batch);
+      net.apply(1e-3);
+    } else net.predict(x, batch);
+  };
+  for (let i = 0; i < Math.max(2, batches / 10); i++) once();
+  const t0 = performance.now();
+  for (let i = 0; i < batches; i++) once();
+  const seconds = (performance.now() - t0) / 1000;
+  net.dispose();
+  m.dispose();
+  return (batches * batch) / seconds;
+}
+
+/** A large fp32 matmul in PyTorch on both cores (Debian's OpenBLAS): GFLOP/s. */
+function pytorchMatmul(): number | null {
+  try {
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import torch,time;torch.set_num_threads(2);a=torch.randn(2048,2048);b=torch.randn(2048,2048);[a@b for _ in range(3)];t=time.perf_counter();[a@b for _ in range(10)];print(10*2*2048**3/(time.perf_counter()-t)/1e9)',
+      ],
+      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } },
+    );
+    return Math.round(Number(out.trim()));
+  } catch {
+    return null;
+  }
+}
+
 function peer(model: 'lstm' | 'conv', mode: Row['mode'], batch: number, batches: number): Row {
   const name = model === 'lstm' ? 'lstm-ae' : 'conv-ae';
   try {
@@ -104,7 +156,40 @@ function peer(model: 'lstm' | 'conv', mode: Row['mode'], batch: number, batches:
 
 async function main(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('cpu');
   const rows: Row[] = [];
+  const native = loadNative().module;
+  if (native) {
+    const threads = native.hardwareThreads();
+    const plan: [Row['model'], Row['mode'], number, number][] = [
+      ['lstm-ae', 'train', 64, 300],
+      ['lstm-ae', 'train', 256, 100],
+      ['lstm-ae', 'infer', 1024, 40],
+      ['conv-ae', 'train', 64, 3000],
+      ['conv-ae', 'train', 256, 1000],
+      ['conv-ae', 'infer', 1024, 400],
+    ];
+    for (const [backend, n] of [
+      ['native', threads],
+      ['native-1-thread', 1],
+    ] as const) {
+      for (const [model, mode, batch, batches] of plan) {
+        log(`${model} ${mode} batch ${batch} on ${backend} (${native.usableIsas()[0]})`);
+        const sps = measureNative(model, mode, batch, batches, n);
+        const flop = FWD[model] * (mode === 'train' ? 3 : 1);
+        rows.push({
+          model,
+          backend,
+          mode,
+          batch,
+          seqPerSec: Math.round(sps * 10) / 10,
+          gflops: Math.round((sps * flop) / 1e7) / 100,
+        });
+        log(JSON.stringify(rows.at(-1)));
+      }
+    }
+  } else log(`native engine: ${loadNative().error}`);
+  const nativeOnly = process.argv.includes('--native-only');
   // Batches per case, per backend: enough seconds to be steady, few enough for the slow cpu backend.
   const plan: { model: Row['model']; mode: Row['mode']; batch: number; n: Record<string, number> }[] = [
     { model: 'lstm-ae', mode: 'train', batch: 64, n: { wasm: 12, cpu: 3 } },
@@ -114,7 +199,7 @@ async function main(): Promise<void> {
     { model: 'conv-ae', mode: 'train', batch: 256, n: { wasm: 20, cpu: 4 } },
     { model: 'conv-ae', mode: 'infer', batch: 1024, n: { wasm: 20, cpu: 4 } },
   ];
-  for (const backend of ['wasm', 'cpu']) {
+  for (const backend of nativeOnly ? [] : ['wasm', 'cpu']) {
     if (!(await tf.setBackend(backend))) {
       log(`${backend}: does not load here`);
       continue;
@@ -160,8 +245,38 @@ async function main(): Promise<void> {
       log(JSON.stringify(rows.at(-1)));
     }
   }
+  // The peak: register-only FMAs on every core with the best instruction set (the native engine's probe).
+  const peak = native ? Math.round(native.peakGflops(native.hardwareThreads())) : null;
+  const torchMatmul = pytorchMatmul();
+  const find = (backend: string, model: string, mode: string, batch: number): Row | undefined =>
+    rows.find((r) => r.backend === backend && r.model === model && r.mode === mode && r.batch === batch);
+  const summary = {
+    machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores`,
+    isa: native?.usableIsas()[0] ?? null,
+    fmaPeakGflops: peak,
+    pytorchMatmulGflops: torchMatmul,
+    comparisons: rows
+      .filter((r) => r.backend === 'native' && r.seqPerSec !== null)
+      .map((r) => {
+        const torch = find('pytorch-cpu', r.model, r.mode, r.batch);
+        return {
+          model: r.model,
+          mode: r.mode,
+          batch: r.batch,
+          nativeSeqPerSec: r.seqPerSec,
+          pytorchSeqPerSec: torch?.seqPerSec ?? null,
+          ratioToPytorch: torch?.seqPerSec
+            ? Math.round(((r.seqPerSec ?? 0) / torch.seqPerSec) * 100) / 100
+            : null,
+          nativeGflops: r.gflops,
+          shareOfPeak: peak && r.gflops ? Math.round((r.gflops / peak) * 1000) / 1000 : null,
+        };
+      }),
+  };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/train.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench/results/train-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  log(JSON.stringify(summary, null, 2));
   log('wrote bench/results/train.json');
 }
 

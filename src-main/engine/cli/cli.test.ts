@@ -9,17 +9,20 @@ const ROOT = resolve(__dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'dt-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number; out: string; err: string } {
+function cliWith(env: NodeJS.ProcessEnv, args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'src-main/engine/cli/cli.ts'), ...args],
     {
       encoding: 'utf8',
       cwd: ROOT,
+      env: { ...process.env, ...env },
     },
   );
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
+
+const cli = (...args: string[]): ReturnType<typeof cliWith> => cliWith({}, args);
 
 test('import, summary and drives speak JSON and exit 0', () => {
   const db = join(dir, 'w.sqlite');
@@ -103,4 +106,33 @@ test('train --json prints the run, runs lists it, export writes the tfjs folder'
   const bad = cli('train', '--db', db, '--model', 'lstm-ae', '--epochs', 'many');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /epochs/);
+});
+
+test('where the native engine cannot load, training falls back to TensorFlow.js and says why', () => {
+  const db = join(dir, 'fallback.sqlite');
+  assert.equal(cli('import', join(ROOT, 'resources/sample'), '--db', db, '--json').code, 0);
+  const config = join(dir, 'fallback.json');
+  writeFileSync(config, JSON.stringify({ units: 4, maxWindowsPerEpoch: 64, maxValWindows: 64 }));
+  const t = cliWith({ DRIVE_TRIAGE_NATIVE: 'off' }, [
+    'train',
+    '--db',
+    db,
+    '--model',
+    'lstm-ae',
+    '--config',
+    config,
+    '--epochs',
+    '1',
+    '--backend',
+    'native',
+    '--json',
+  ]);
+  assert.equal(t.code, 0, t.err);
+  const r = JSON.parse(t.out) as { status: string; backend: string; notices: string[] };
+  assert.equal(r.status, 'done');
+  assert.equal(r.backend, 'wasm');
+  assert.ok(
+    r.notices.some((n) => /native CPU engine is not available \(turned off\)/.test(n)),
+    r.notices.join('; '),
+  );
 });

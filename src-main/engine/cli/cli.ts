@@ -25,7 +25,7 @@ Usage:
   drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]
   drive-triage serve --db <file> [--port N] [--sample]  web mode: the app's UI on 127.0.0.1
   drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
-                     [--backend tensorflow|wasm|cpu] [--json]       train a model (settings: TrainConfig, ARCHITECTURE.md)
+                     [--backend native|tensorflow|wasm|cpu] [--json] train a model (settings: TrainConfig, ARCHITECTURE.md)
   drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
   drive-triage runs --db <file> [--json]                list training runs
   drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]

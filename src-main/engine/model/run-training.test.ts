@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig, TrainResult } from '../api-types';
 import { Engine } from '../engine';
+import { nativeOrSkip } from './native/native-testing';
 import { loadModel } from './weights-io';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
@@ -39,7 +40,7 @@ describe('training as a job, the runs registry', () => {
   };
 
   test('an LSTM autoencoder trains in a worker; telemetry, settings and loadable weights are stored', async () => {
-    const r = await train({ model: 'lstm-ae', ...tiny });
+    const r = await train({ model: 'lstm-ae', ...tiny, backend: 'wasm' });
     assert.equal(r.status, 'done', r.error);
     assert.equal(r.backend, 'wasm');
     assert.equal(r.epochs, 2);
@@ -106,8 +107,33 @@ describe('training as a job, the runs registry', () => {
     assert.ok(med(failed) > med(healthy), `failed ${med(failed)} vs healthy ${med(healthy)}`);
   });
 
-  test('a convolution autoencoder falls back to cpu and says why; a classifier trains with focal loss', async () => {
-    const conv = await train({ model: 'conv-ae', ...tiny, epochs: 1 });
+  test('by default the native engine trains and scores each model kind, and the run says so', async (t) => {
+    if (!nativeOrSkip(t)) return;
+    for (const model of ['lstm-ae', 'conv-ae', 'lstm-clf'] as const) {
+      const r = await train({ model, ...tiny, epochs: 1, perDay: model === 'lstm-clf' });
+      assert.equal(r.status, 'done', r.error);
+      assert.equal(r.backend, 'native');
+      assert.match(r.device, /^CPU \(native (avx512|avx2|base), \d+ threads\)$/);
+      const run = await engine.call('runs/get', { id: r.runId });
+      assert.match(run.backendVersion, /^dt-native \d+ \((avx512|avx2|base)\)$/);
+      const { jobId } = await engine.call('runs/score', { id: r.runId });
+      const job = await engine.jobs.wait(jobId);
+      assert.equal(job.state, 'done', job.error ?? '');
+      const scored = job.result as { backend: string; drives: number };
+      assert.equal(scored.backend, 'native');
+      const top = await engine.call('scores/top', { runId: r.runId, limit: 10 });
+      assert.equal(top.total, scored.drives);
+      assert.ok(top.rows.every((d) => Number.isFinite(d.score)));
+      if (model === 'lstm-clf')
+        assert.ok(
+          top.rows.every((d) => d.score > 0 && d.score < 1),
+          'probabilities',
+        );
+    }
+  });
+
+  test('asked for wasm, a convolution autoencoder falls back to cpu and says why; a classifier trains with focal loss', async () => {
+    const conv = await train({ model: 'conv-ae', ...tiny, epochs: 1, backend: 'wasm' });
     assert.equal(conv.status, 'done', conv.error);
     assert.equal(conv.backend, 'cpu');
     assert.ok(conv.notices.some((n) => /wasm backend cannot train a convolution/.test(n)));
@@ -128,7 +154,8 @@ describe('training as a job, the runs registry', () => {
 
   test('a cancelled run stops within a second, keeps its checkpoint, and resumes to the end', async () => {
     const { jobId } = await engine.call('train/start', {
-      config: { model: 'lstm-ae', ...tiny, epochs: 4, maxWindowsPerEpoch: 640 },
+      // wasm: slow enough that the run is still going when the cancel arrives (the native engine finishes first).
+      config: { model: 'lstm-ae', ...tiny, epochs: 4, maxWindowsPerEpoch: 640, backend: 'wasm' },
     });
     await new Promise<void>((resolveWait) => {
       const off = engine.on('job/progress', (e) => {

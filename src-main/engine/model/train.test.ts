@@ -10,6 +10,9 @@ import { buildDataset, DEFAULT_DATASET, type Dataset } from './dataset';
 import { lstmAutoencoder } from './models';
 import { DEFAULT_LOOP, NonFiniteError, trainLoop, type Checkpoint, type LoopConfig } from './train';
 import { tfjsStep, type TrainStep } from './train-step';
+import { loadNative } from './native/addon';
+import { nativeStep } from './native/native-step';
+import { nativeOrSkip } from './native/native-testing';
 import { fillBatch, indexWindows } from './window-index';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
@@ -35,6 +38,11 @@ after(() => {
 function smallAe(seed = 1, clipNorm = 1): TrainStep {
   const model = lstmAutoencoder({ windowDays: 16, features: ds.cube.features.length, units: 16, seed });
   return tfjsStep(model, { loss: { kind: 'mse' }, target: 'input', clipNorm });
+}
+
+function smallNativeAe(seed: number): TrainStep {
+  const model = lstmAutoencoder({ windowDays: 16, features: ds.cube.features.length, units: 16, seed });
+  return nativeStep(model, { loss: { kind: 'mse' }, target: 'input', clipNorm: 1 }, { seed });
 }
 
 const quick: LoopConfig = {
@@ -113,32 +121,34 @@ describe('stable training', () => {
     step.dispose();
   });
 
-  test('an injected loss spike triggers the rollback: weights restored, learning rate halved, spike recorded', () => {
-    const step = smallAe(4);
-    const r = trainLoop(
-      step,
-      ds,
-      {
-        ...quick,
-        epochs: 1,
-        maxWindowsPerEpoch: 64 * 30,
-        spike: { factor: 10, window: 5, action: 'rollback' },
-      },
-      { lossOverride: (_e, b, loss) => (b === 20 ? loss * 1000 : loss) },
-    );
-    const spikes = r.batches.filter((b) => b.spike);
-    assert.deepEqual(
-      spikes.map((b) => b.batch),
-      [20],
-    );
-    const lrBefore = r.batches[19].learningRate;
-    assert.ok(
-      Math.abs(r.batches[21].learningRate - lrBefore / 2) < 1e-12,
-      'learning rate halved after the rollback',
-    );
-    step.model.dispose();
-    step.dispose();
-  });
+  for (const engine of ['tfjs', 'native'] as const)
+    test(`an injected loss spike triggers the rollback: learning rate halved, spike recorded (${engine})`, (t) => {
+      if (engine === 'native' && !nativeOrSkip(t)) return;
+      const step = engine === 'native' ? smallNativeAe(4) : smallAe(4);
+      const r = trainLoop(
+        step,
+        ds,
+        {
+          ...quick,
+          epochs: 1,
+          maxWindowsPerEpoch: 64 * 30,
+          spike: { factor: 10, window: 5, action: 'rollback' },
+        },
+        { lossOverride: (_e, b, loss) => (b === 20 ? loss * 1000 : loss) },
+      );
+      const spikes = r.batches.filter((b) => b.spike);
+      assert.deepEqual(
+        spikes.map((b) => b.batch),
+        [20],
+      );
+      const lrBefore = r.batches[19].learningRate;
+      assert.ok(
+        Math.abs(r.batches[21].learningRate - lrBefore / 2) < 1e-12,
+        'learning rate halved after the rollback',
+      );
+      step.model.dispose();
+      step.dispose();
+    });
 
   test('a NaN loss stops training with a clear error naming the batch', () => {
     const step = smallAe(6);
@@ -167,33 +177,41 @@ describe('stable training', () => {
 });
 
 describe('quality on the real sample', () => {
-  test("an LSTM autoencoder trained on healthy drives scores failed drives' last windows higher", () => {
-    const step = smallAe(11);
-    trainLoop(step, ds, { ...quick, epochs: 3, maxWindowsPerEpoch: 3200 });
-    // Reconstruction error of each drive's last window, for test and validation drives.
-    const idx = indexWindows(ds, { splits: ['val', 'test'], healthyOnly: false });
-    const last = new Map<number, number>();
-    for (let w = 0; w < idx.count; w++) last.set(idx.row[w], w);
-    const windows = Int32Array.from(last.values());
-    const size = 16 * ds.cube.features.length;
-    const x = new Float32Array(windows.length * size);
-    const y = new Uint8Array(windows.length);
-    fillBatch(ds, idx, windows, 0, windows.length, x, y);
-    const errors = tf.tidy(() => {
-      const xs = tf.tensor3d(x, [windows.length, 16, ds.cube.features.length]);
-      const rec = step.model.predict(xs) as tf.Tensor;
-      return tf.mean(tf.squaredDifference(xs, rec), [1, 2]).dataSync();
+  const engines: [string, () => TrainStep | null][] = [
+    ['TensorFlow.js (wasm)', () => smallAe(11)],
+    ['the native engine', () => (loadNative().module ? smallNativeAe(11) : null)],
+  ];
+  for (const [engine, make] of engines)
+    test(`an LSTM autoencoder trained on healthy drives scores failed drives' last windows higher (${engine})`, (t) => {
+      if (engine.startsWith('the native') && !nativeOrSkip(t)) return;
+      const step = make();
+      if (!step) return;
+      trainLoop(step, ds, { ...quick, epochs: 3, maxWindowsPerEpoch: 3200 });
+      step.restore(step.snapshot()); // the native engine writes its weights into the tfjs model here
+      // Reconstruction error of each drive's last window, for test and validation drives.
+      const idx = indexWindows(ds, { splits: ['val', 'test'], healthyOnly: false });
+      const last = new Map<number, number>();
+      for (let w = 0; w < idx.count; w++) last.set(idx.row[w], w);
+      const windows = Int32Array.from(last.values());
+      const size = 16 * ds.cube.features.length;
+      const x = new Float32Array(windows.length * size);
+      const y = new Uint8Array(windows.length);
+      fillBatch(ds, idx, windows, 0, windows.length, x, y);
+      const errors = tf.tidy(() => {
+        const xs = tf.tensor3d(x, [windows.length, 16, ds.cube.features.length]);
+        const rec = step.model.predict(xs) as tf.Tensor;
+        return tf.mean(tf.squaredDifference(xs, rec), [1, 2]).dataSync();
+      });
+      const failed: number[] = [];
+      const healthy: number[] = [];
+      windows.forEach((w, i) => (ds.failureDay[idx.row[w]] >= 0 ? failed : healthy).push(errors[i]));
+      const med = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+      assert.ok(failed.length >= 5, `${failed.length} failed drives with a window in val/test`);
+      assert.ok(
+        med(failed) > 1.5 * med(healthy),
+        `median error failed ${med(failed)} vs healthy ${med(healthy)}`,
+      );
+      step.model.dispose();
+      step.dispose();
     });
-    const failed: number[] = [];
-    const healthy: number[] = [];
-    windows.forEach((w, i) => (ds.failureDay[idx.row[w]] >= 0 ? failed : healthy).push(errors[i]));
-    const med = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
-    assert.ok(failed.length >= 5, `${failed.length} failed drives with a window in val/test`);
-    assert.ok(
-      med(failed) > 1.5 * med(healthy),
-      `median error failed ${med(failed)} vs healthy ${med(healthy)}`,
-    );
-    step.model.dispose();
-    step.dispose();
-  });
 });

@@ -3,6 +3,7 @@
 // Node-API is ABI-stable, so one build serves Node and Electron alike.
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -258,6 +259,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 Napi::Array a = Napi::Array::New(info.Env(), isas.size());
                 for (size_t i = 0; i < isas.size(); i++) a.Set((uint32_t)i, isas[i]);
                 return a;
+              }));
+  exports.Set("peakGflops", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                const int threads = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+                const std::string isa = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : dt::bestIsa();
+                try {
+                  return Napi::Number::New(info.Env(), dt::peakGflops(isa, std::max(1, threads), 1.0));
+                } catch (const std::exception& e) {
+                  throw Napi::Error::New(info.Env(), std::string("native engine: ") + e.what());
+                }
               }));
   exports.Set("hardwareThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), (double)std::thread::hardware_concurrency());

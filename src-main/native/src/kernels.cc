@@ -323,12 +323,35 @@ void lstm_cell_back(int b, int H, const R* G, const R* cprev, const R* tc, const
   }
 }
 
+// Twelve independent multiply-add chains: enough in flight to fill both FMA pipes.
+template <class R>
+double fma_peak(long iters) {
+  typedef typename V<R>::v v;
+  constexpr int K = 12;
+  v acc[K];
+  for (int i = 0; i < K; i++) acc[i] = v{} + R(i) * R(1e-3);
+  const v a = v{} + R(0.999999), b = v{} + R(1e-7);
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < K; i++) acc[i] = acc[i] * a + b;
+  }
+  R sink = 0;
+  for (int i = 0; i < K; i++) {
+    R t[V<R>::W];
+    memcpy(t, &acc[i], sizeof(v));
+    sink += t[0];
+  }
+  // Keeps the loop: the result is observed.
+  return (double)iters * K * V<R>::W * 2 + (sink == R(-1) ? 1 : 0);
+}
+
 #define DT_STR2(x) #x
 #define DT_STR(x) DT_STR2(x)
 
 template <class R>
 const Kernels<R> table = {
     DT_STR(DT_NS), NR<R>, packed_size<R>, pack<R>, gemm<R>, lstm_cell<R>, lstm_cell_back<R>, act<R>, act_back<R>,
+    fma_peak<R>,
 };
 
 }  // namespace

@@ -36,6 +36,8 @@ struct Kernels {
   void (*act)(R* y, long n, int act);
   /** dy *= act'(x) where y = act(x), from y. */
   void (*act_back)(const R* y, R* dy, long n, int act);
+  /** Runs `iters` rounds of independent FMAs in registers: the core's peak; returns the FLOPs done. */
+  double (*fma_peak)(long iters);
 };
 
 namespace avx512 {

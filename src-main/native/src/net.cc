@@ -4,6 +4,7 @@
 // gradient buffer; the shares' gradients are summed in a fixed order, so the
 // result depends on the thread count but never on thread timing.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -695,6 +696,26 @@ std::vector<std::string> usableIsas() {
 }
 
 std::string bestIsa() { return usableIsas().front(); }
+
+double peakGflops(const std::string& isa, int threads, double seconds) {
+  const Kernels<float>* k = kernelsFor<float>(isa);
+  k->fma_peak(1 << 20);  // warm up the clocks
+  long iters = 1 << 22;
+  // Scale to roughly `seconds` on one thread first.
+  auto t0 = std::chrono::steady_clock::now();
+  k->fma_peak(iters);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  iters = (long)(iters * std::max(0.05, seconds / std::max(took, 1e-6)));
+  std::vector<double> flops(threads);
+  std::vector<std::thread> pool;
+  t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { flops[i] = k->fma_peak(iters); });
+  for (auto& t : pool) t.join();
+  took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double total = 0;
+  for (double f : flops) total += f;
+  return total / took / 1e9;
+}
 
 std::unique_ptr<INet> makeNet(const NetSpec& spec, bool f64, const std::string& isa) {
   const auto ok = usableIsas();

@@ -59,6 +59,8 @@ class INet {
 std::unique_ptr<INet> makeNet(const NetSpec& spec, bool f64, const std::string& isa);
 /** The best instruction set this CPU runs that the addon was built with. */
 std::string bestIsa();
+/** fp32 GFLOP/s of pure register FMAs on `threads` threads for about `seconds`: the machine's peak. */
+double peakGflops(const std::string& isa, int threads, double seconds);
 /** Every instruction set usable here, best first. */
 std::vector<std::string> usableIsas();
 

@@ -31,6 +31,8 @@ export interface NativeModule {
   /** Instruction sets this CPU runs that the addon was built with, best first. */
   usableIsas(): string[];
   hardwareThreads(): number;
+  /** fp32 GFLOP/s of register-only FMAs on this many threads: the CPU's peak, for benchmarks. */
+  peakGflops(threads: number, isa?: string): number;
 }
 
 export interface LayerSpec {

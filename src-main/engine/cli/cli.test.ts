@@ -24,6 +24,21 @@ function cliWith(env: NodeJS.ProcessEnv, args: string[]): { code: number; out: s
 
 const cli = (...args: string[]): ReturnType<typeof cliWith> => cliWith({}, args);
 
+/** One epoch of a small LSTM autoencoder, as JSON. */
+const trainArgs = (db: string, config: string, ...more: string[]): string[] => [
+  'train',
+  '--db',
+  db,
+  '--model',
+  'lstm-ae',
+  '--config',
+  config,
+  '--epochs',
+  '1',
+  ...more,
+  '--json',
+];
+
 test('import, summary and drives speak JSON and exit 0', () => {
   const db = join(dir, 'w.sqlite');
   const imp = cli(
@@ -76,20 +91,7 @@ test('train --json prints the run, runs lists it, export writes the tfjs folder'
   assert.equal(cli('import', join(ROOT, 'resources/sample'), '--db', db).code, 0);
   const config = join(dir, 'tiny.json');
   writeFileSync(config, JSON.stringify({ units: 8, maxWindowsPerEpoch: 256, maxValWindows: 128 }));
-  const t = cli(
-    'train',
-    '--db',
-    db,
-    '--model',
-    'lstm-ae',
-    '--config',
-    config,
-    '--epochs',
-    '1',
-    '--seed',
-    '2',
-    '--json',
-  );
+  const t = cli(...trainArgs(db, config, '--seed', '2'));
   assert.equal(t.code, 0, t.err);
   const r = JSON.parse(t.out) as Record<string, unknown>;
   for (const k of ['runId', 'status', 'backend', 'epochs', 'finalLoss', 'valLoss']) assert.ok(k in r, k);
@@ -113,20 +115,7 @@ test('where the native engine cannot load, training falls back to TensorFlow.js 
   assert.equal(cli('import', join(ROOT, 'resources/sample'), '--db', db, '--json').code, 0);
   const config = join(dir, 'fallback.json');
   writeFileSync(config, JSON.stringify({ units: 4, maxWindowsPerEpoch: 64, maxValWindows: 64 }));
-  const t = cliWith({ DRIVE_TRIAGE_NATIVE: 'off' }, [
-    'train',
-    '--db',
-    db,
-    '--model',
-    'lstm-ae',
-    '--config',
-    config,
-    '--epochs',
-    '1',
-    '--backend',
-    'native',
-    '--json',
-  ]);
+  const t = cliWith({ DRIVE_TRIAGE_NATIVE: 'off' }, trainArgs(db, config, '--backend', 'native'));
   assert.equal(t.code, 0, t.err);
   const r = JSON.parse(t.out) as { status: string; backend: string; notices: string[] };
   assert.equal(r.status, 'done');

@@ -48,10 +48,10 @@ async function tryTensorflow(
   return null;
 }
 
-/** The native engine, when its addon loads; tfjs stays on cpu to build and save the models. */
-async function tryNativeEngine(): Promise<BackendInfo | null> {
-  const { module } = loadNative();
-  if (!module) return null;
+/** The native engine, or why it does not load; tfjs stays on cpu to build and save the models. */
+async function tryNativeEngine(): Promise<BackendInfo | string> {
+  const { module, error } = loadNative();
+  if (!module) return error;
   await tf.setBackend('cpu');
   const isa = module.usableIsas()[0];
   return {
@@ -71,17 +71,16 @@ async function tryNativeEngine(): Promise<BackendInfo | null> {
  */
 export async function selectBackend(wanted?: BackendName, needsConvGradient = false): Promise<BackendInfo> {
   const notices: string[] = [];
-  const with_ = (b: BackendInfo): BackendInfo => ({ ...b, notices: [...notices, ...b.notices] });
+  const with_ = (b: BackendInfo): BackendInfo => ({ ...b, notices });
   if (!wanted || wanted === 'tensorflow') {
     const gpu = await tryTensorflow('@tensorflow/tfjs-node-gpu');
     if (gpu) return with_(gpu);
   }
   if (!wanted || wanted === 'native') {
     const native = await tryNativeEngine();
-    if (native) return with_(native);
-    const { error } = loadNative();
+    if (typeof native !== 'string') return with_(native);
     notices.push(
-      `the native CPU engine is not available (${error}); using TensorFlow.js, which is much slower`,
+      `the native CPU engine is not available (${native}); using TensorFlow.js, which is much slower`,
     );
   }
   if (!wanted || wanted === 'tensorflow') {

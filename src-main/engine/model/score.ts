@@ -39,6 +39,8 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   const backend = await selectBackend(config.backend);
   const model = await loadModel(run.weights_dir);
   const autoencoder = run.kind !== 'lstm-clf';
+  const S = config.windowDays;
+  const F = scaler.features.length;
   const native =
     backend.name === 'native'
       ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
@@ -52,8 +54,6 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
               model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
             ).dataSync() as Float32Array,
         );
-  const S = config.windowDays;
-  const F = scaler.features.length;
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
   const insert = db.prepare(
     'INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors) VALUES (?,?,?,?,?,?,?,?)',

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossSpec } from '../api-types';
 import { focalLoss, hardNegativeBce, mse, weightedBce } from './losses';
+import { setModelWeights } from './weights-io';
 
 export type { LossSpec };
 
@@ -136,12 +137,7 @@ export function tfjsStep(model: tf.LayersModel, o: TfjsStepOptions): TrainStep {
       });
     },
     snapshot: () => model.getWeights().map((w) => w.dataSync().slice() as Float32Array),
-    restore(weights) {
-      const shapes = model.getWeights().map((w) => w.shape);
-      const ts = weights.map((w, i) => tf.tensor(w, shapes[i]));
-      model.setWeights(ts);
-      tf.dispose(ts);
-    },
+    restore: (weights) => setModelWeights(model, weights),
     optimizerState: () => ({
       step: t,
       m: m.map((x) => x.dataSync().slice() as Float32Array),

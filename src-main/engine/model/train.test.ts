@@ -10,7 +10,6 @@ import { buildDataset, DEFAULT_DATASET, type Dataset } from './dataset';
 import { lstmAutoencoder } from './models';
 import { DEFAULT_LOOP, NonFiniteError, trainLoop, type Checkpoint, type LoopConfig } from './train';
 import { tfjsStep, type TrainStep } from './train-step';
-import { loadNative } from './native/addon';
 import { nativeStep } from './native/native-step';
 import { nativeOrSkip } from './native/native-testing';
 import { fillBatch, indexWindows } from './window-index';
@@ -177,15 +176,14 @@ describe('stable training', () => {
 });
 
 describe('quality on the real sample', () => {
-  const engines: [string, () => TrainStep | null][] = [
+  const engines: [string, () => TrainStep][] = [
     ['TensorFlow.js (wasm)', () => smallAe(11)],
-    ['the native engine', () => (loadNative().module ? smallNativeAe(11) : null)],
+    ['the native engine', () => smallNativeAe(11)],
   ];
   for (const [engine, make] of engines)
     test(`an LSTM autoencoder trained on healthy drives scores failed drives' last windows higher (${engine})`, (t) => {
       if (engine.startsWith('the native') && !nativeOrSkip(t)) return;
       const step = make();
-      if (!step) return;
       trainLoop(step, ds, { ...quick, epochs: 3, maxWindowsPerEpoch: 3200 });
       step.restore(step.snapshot()); // the native engine writes its weights into the tfjs model here
       // Reconstruction error of each drive's last window, for test and validation drives.

@@ -28,6 +28,14 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   );
 }
 
+/** Sets a model's weights from one array per weight tensor, in getWeights() order. */
+export function setModelWeights(model: tf.LayersModel, weights: Float32Array[]): void {
+  const shapes = model.getWeights().map((w) => w.shape);
+  const ts = weights.map((w, i) => tf.tensor(w, shapes[i]));
+  model.setWeights(ts);
+  tf.dispose(ts);
+}
+
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
     modelTopology: object;

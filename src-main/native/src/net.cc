@@ -215,7 +215,7 @@ class Net final : public INet {
     const int parts = forwardAll(x, n, true);
     dout_.assign(out_.size(), 0);
     *loss = lossOf(x, y, n, true);
-    pool_.run(parts, [&](int p) { backward(work_[p], n); });
+    pool_.run(parts, [&](int p) { backward(work_[p]); });
     double sq = 0;
     for (size_t i = 0; i < P_; i++) {
       R g = work_[0].grad[i];
@@ -446,9 +446,8 @@ class Net final : public INet {
       for (int j = 0; j < U; j++) into[j] += d[(size_t)r * U + j];
   }
 
-  void backward(Work<R>& ws, int n) {
+  void backward(Work<R>& ws) {
     const int b = ws.b;
-    (void)n;
     ws.grad.assign(P_, R(0));
     ws.dtop.resize((size_t)outT_ * b * outC_);
     for (int r = 0; r < b; r++)
@@ -459,7 +458,6 @@ class Net final : public INet {
     for (size_t li = layers_.size(); li-- > 0;) {
       const Layer<R>& L = layers_[li];
       const R* in = li == 0 ? ws.xin.data() : ws.outp[li - 1];
-      const R* w = w_.data() + L.woff;
       R* gw = ws.grad.data() + L.woff;
       const int T = L.inT, C = L.inC, U = L.s.units;
       const bool needIn = li > 0;
@@ -564,7 +562,6 @@ class Net final : public INet {
           }
           break;
       }
-      (void)w;
       if (!needIn) break;
       d = din.data();
     }

@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { TfjsStepOptions, TrainStep } from '../train-step';
+import { setModelWeights } from '../weights-io';
 import { loadNative, type NativeNet, type NetSpec } from './addon';
 import { describeModel, flatWeights, joinWeights, splitWeights } from './net-spec';
 
@@ -50,12 +51,6 @@ export function nativeNet(model: tf.LayersModel, o: TfjsStepOptions, n: NativeOp
  */
 export function nativeStep(model: tf.LayersModel, o: TfjsStepOptions, n: NativeOptions = {}): TrainStep {
   const net = nativeNet(model, o, n);
-  const toModel = (parts: Float32Array[]): void => {
-    const shapes = model.getWeights().map((w) => w.shape);
-    const ts = parts.map((p, i) => tf.tensor(p, shapes[i]));
-    model.setWeights(ts);
-    tf.dispose(ts);
-  };
   return {
     model,
     compute(x, y, count) {
@@ -68,7 +63,7 @@ export function nativeStep(model: tf.LayersModel, o: TfjsStepOptions, n: NativeO
     snapshot: () => splitWeights(model, net.getWeights()),
     restore(weights) {
       net.setWeights(joinWeights(weights));
-      toModel(weights);
+      setModelWeights(model, weights);
     },
     optimizerState() {
       const { m, v } = net.getAdam();

@@ -113,14 +113,7 @@ export function describeModel(model: tf.LayersModel): {
 
 /** The model's weights as one flat array, in getWeights() order (the layout the native engine reads). */
 export function flatWeights(model: tf.LayersModel): Float32Array {
-  const ws = model.getWeights();
-  const flat = new Float32Array(ws.reduce((n, w) => n + w.size, 0));
-  let at = 0;
-  for (const w of ws) {
-    flat.set(w.dataSync(), at);
-    at += w.size;
-  }
-  return flat;
+  return joinWeights(model.getWeights().map((w) => w.dataSync() as Float32Array));
 }
 
 /** Splits a flat array back into one array per weight tensor of the model. */

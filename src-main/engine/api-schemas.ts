@@ -61,6 +61,20 @@ export const trainConfig: z.ZodType<TrainConfig> = z
   })
   .strict();
 
+const runId = z.number().int();
+const level = z.enum(['window', 'drive']);
+const finite = z.number().finite();
+const thresholdPreset = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('max-f1') }).strict(),
+  z.object({ kind: z.literal('far'), far: z.number().min(0).max(1) }).strict(),
+  z
+    .object({ kind: z.literal('budget'), alerts: z.number().positive(), per: z.enum(['day', 'week']) })
+    .strict(),
+  z
+    .object({ kind: z.literal('cost'), missCost: z.number().min(0), falseAlarmCost: z.number().min(0) })
+    .strict(),
+]);
+
 /** Every request is validated here before a handler sees it. */
 export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'app/info': empty,
@@ -101,6 +115,32 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       runId: z.number().int(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
+  'eval/overview': z.object({ runId }).strict(),
+  'eval/at': z.object({ runId, level, threshold: finite }).strict(),
+  'eval/curves': z
+    .object({
+      runId,
+      level,
+      series: z.enum(['model', 'backblaze-rule', 'robust-z']).optional(),
+      maxPoints: z.number().int().min(10).max(100_000).optional(),
+    })
+    .strict(),
+  'eval/preset': z.object({ runId, level, preset: thresholdPreset }).strict(),
+  'eval/lead-times': z
+    .object({ runId, threshold: finite, binDays: positiveInt.max(365).optional() })
+    .strict(),
+  'eval/alerts': z.object({ runId, threshold: finite }).strict(),
+  'eval/report': z
+    .object({
+      runId,
+      level: level.optional(),
+      threshold: finite.optional(),
+      far: z.number().min(0).max(1).optional(),
+      budget: z.number().positive().optional(),
+      bootstrap: z.number().int().min(0).max(10_000).optional(),
+      seed: z.number().int().optional(),
     })
     .strict(),
   'jobs/list': empty,

@@ -12,11 +12,14 @@ import {
   type ApiResponse,
   type AppInfo,
   type Events,
+  type JobInfo,
 } from './api-types';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
 import { getRun, listRuns, topScores } from './catalogue/runs';
 import { JobManager } from './jobs/job-manager';
+import { Evaluator } from './eval/evaluator';
+import { evalReport } from './eval/report';
 import { deleteRun } from './model/run-training';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
@@ -52,6 +55,7 @@ export class Engine implements ApiClient {
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
   private readonly samplePath: string | null;
+  private readonly evaluator: Evaluator;
 
   constructor(private readonly opts: EngineOptions) {
     this.db = openDb(opts.dbPath);
@@ -65,6 +69,11 @@ export class Engine implements ApiClient {
     this.samplePath = opts.samplePath ?? defaultSamplePath();
     this.events.setMaxListeners(100);
     this.jobs = new JobManager((event, data) => this.events.emit(event, data));
+    this.evaluator = new Evaluator(this.db);
+    // Scores that change (a run scored again) must not be answered from a stale session.
+    this.events.on('job/finished', (job: JobInfo) => {
+      if (job.kind === 'score') this.evaluator.forget();
+    });
     this.handlers = this.makeHandlers();
   }
 
@@ -111,6 +120,7 @@ export class Engine implements ApiClient {
       'runs/list': () => listRuns(db),
       'runs/get': (q) => getRun(db, q.id),
       'runs/delete': (q) => {
+        this.evaluator.forget(q.id);
         if (deleteRun(db, this.opts.dbPath, q.id) === 0)
           throw new ApiError('not-found', `no training run with id ${q.id}`);
         return { deleted: q.id };
@@ -142,6 +152,14 @@ export class Engine implements ApiClient {
         };
       },
       'scores/top': (q) => topScores(db, q.runId, q.offset ?? 0, q.limit ?? 100),
+      'eval/overview': (q) => this.evaluator.session(q.runId).overview(),
+      'eval/at': (q) => this.evaluator.session(q.runId).at(q.level, q.threshold),
+      'eval/curves': (q) =>
+        this.evaluator.session(q.runId).curves(q.level, q.series ?? 'model', q.maxPoints ?? 500),
+      'eval/preset': (q) => this.evaluator.session(q.runId).preset(q.level, q.preset),
+      'eval/lead-times': (q) => this.evaluator.session(q.runId).leadTimes(q.threshold, q.binDays ?? 7),
+      'eval/alerts': (q) => this.evaluator.session(q.runId).alerts(q.threshold),
+      'eval/report': (q) => evalReport(this.evaluator, q),
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),

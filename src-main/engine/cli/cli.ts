@@ -27,6 +27,8 @@ Usage:
   drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
                      [--backend native|tensorflow|wasm|cpu] [--json] train a model (settings: TrainConfig, ARCHITECTURE.md)
   drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
+  drive-triage evaluate --db <file> --run <id> [--threshold X | --far F | --budget K] [--level drive|window]
+                     [--bootstrap N] [--json]           metrics, detection at FAR 0.1/1/5%, lead times, baselines
   drive-triage runs --db <file> [--json]                list training runs
   drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]
 
@@ -44,6 +46,12 @@ const VALUED = new Set([
   'seed',
   'backend',
   'out',
+  'run',
+  'threshold',
+  'far',
+  'budget',
+  'level',
+  'bootstrap',
 ]);
 
 class UsageError extends Error {}
@@ -238,6 +246,64 @@ async function runScore(engine: Engine, flags: Map<string, string | true>, json:
   return r.status === 'done' ? 0 : 1;
 }
 
+const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
+const interval = (i: [number, number] | null): string =>
+  i ? ` [${(i[0] * 100).toFixed(1)}, ${(i[1] * 100).toFixed(1)}]` : '';
+
+async function runEvaluate(
+  engine: Engine,
+  flags: Map<string, string | true>,
+  json: boolean,
+): Promise<number> {
+  const num = (k: string): number | undefined => {
+    const v = flags.get(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${k} needs a number`);
+    return n;
+  };
+  const runId = num('run');
+  if (runId === undefined || !Number.isInteger(runId)) throw new UsageError('evaluate needs --run <id>');
+  const level = flags.get('level') ?? 'drive';
+  if (level !== 'drive' && level !== 'window') throw new UsageError('--level is drive or window');
+  const r = await engine.call('eval/report', {
+    runId,
+    level,
+    threshold: num('threshold'),
+    far: num('far'),
+    budget: num('budget'),
+    bootstrap: num('bootstrap'),
+  });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`run ${r.runId}, ${r.level} level, on ${r.evaluationSet}, ${r.firstDay} .. ${r.lastDay}`);
+  out(`${r.positives} positive and ${r.negatives} negative ${r.level}s`);
+  out(`threshold ${r.threshold} (${r.operatingPoint}), ${r.alertsPerDay.toFixed(2)} alerts per day`);
+  const m = r.matrix;
+  out(`  TP ${m.tp}  FP ${m.fp}  TN ${m.tn}  FN ${m.fn}`);
+  out(
+    `  detection ${pct(r.recall)}${interval(r.intervals.recall)}  false alarms ${pct(r.far)}${interval(r.intervals.far)}  precision ${pct(r.precision)}${interval(r.intervals.precision)}`,
+  );
+  out(
+    `  lead time: median ${r.leadTimeDays.median ?? '-'} days over ${r.leadTimeDays.caught} caught of ${r.leadTimes.failed} failed`,
+  );
+  out(
+    `\n${'row'.padEnd(26)} ${'det@FAR1%'.padStart(24)} ${'avg precision'.padStart(24)} ${'median lead'.padStart(12)}`,
+  );
+  for (const row of [r, ...r.baselines, ...r.runs]) {
+    const at1 = row.detectionAtFar.find((d) => d.far === 0.01);
+    out(
+      `${row.name.padEnd(26)} ${`${pct(at1?.detection ?? null)}${interval(at1?.interval ?? null)}`.padStart(24)} ${`${pct(row.averagePrecision)}${interval(row.intervals.averagePrecision)}`.padStart(24)} ${String(row.leadTimeDays.median ?? '-').padStart(12)}`,
+    );
+  }
+  for (const x of r.excludedRuns) out(`  (run ${x.runId} not compared: ${x.reason})`);
+  for (const n of r.notices) out(`note: ${n}`);
+  return 0;
+}
+
 async function runRuns(
   engine: Engine,
   args: string[],
@@ -314,7 +380,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const dbFlag = args.flags.get('db');
   const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
-  if (!['import', 'summary', 'drives', 'serve', 'train', 'score', 'runs'].includes(command)) {
+  if (!['import', 'summary', 'drives', 'serve', 'train', 'score', 'evaluate', 'runs'].includes(command)) {
     process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
@@ -336,6 +402,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runTrain(engine, args.flags, json);
       case 'score':
         return await runScore(engine, args.flags, json);
+      case 'evaluate':
+        return await runEvaluate(engine, args.flags, json);
       case 'runs':
         return await runRuns(engine, args.positionals, args.flags, json);
       default:

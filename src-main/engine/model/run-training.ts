@@ -5,13 +5,15 @@ import { ApiError, type TrainConfig, type TrainProgress, type TrainResult } from
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import { buildDataset, DEFAULT_DATASET, type DatasetConfig } from './dataset';
+import { buildDataset, DEFAULT_DATASET, type Dataset, type DatasetConfig } from './dataset';
 import { convAutoencoder, lstmAutoencoder, lstmClassifier } from './models';
 import { DEFAULT_LOOP, trainLoop, type BatchRecord, type Checkpoint, type LoopConfig } from './train';
 import { nativeStep } from './native/native-step';
 import { tfjsStep } from './train-step';
 import { indexWindows } from './window-index';
 import { saveModel } from './weights-io';
+import { splitRecordOf, writeSplitRecord } from './split-record';
+import { fitRobust, type RobustStats } from '../eval/baselines';
 
 /** Every setting of a run, defaults filled in: what is stored with the run and its weights. */
 export type ResolvedTrainConfig = Required<Omit<TrainConfig, 'backend'>> & Pick<TrainConfig, 'backend'>;
@@ -57,6 +59,17 @@ export function resolveConfig(db: Db, c: TrainConfig): ResolvedTrainConfig {
 /** Where a run's weights live: beside the workspace database, one folder per run. */
 export function runDir(dbPath: string, runId: number): string {
   return join(dirname(dbPath), `${basename(dbPath)}.runs`, String(runId));
+}
+
+/** The robust z-score baseline, fitted on the same training drives and days as the scaler. */
+function fitRobustBaseline(db: Db, ds: Dataset): RobustStats {
+  const modelOf = new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
+  return fitRobust(
+    ds.cube,
+    ds.split.map((s) => s === 'train'),
+    Array.from(ds.cube.driveIds, (id) => modelOf.get(id) ?? ''),
+    ds.testFrom === null ? ds.cube.days : ds.testFrom - ds.cube.firstDay,
+  );
 }
 
 /** sha256 over the imported files (by content) and the dataset settings: equal fingerprints, equal data. */
@@ -252,6 +265,8 @@ export async function runTraining(
       const dir = runDir(dbPath, runId);
       await saveModel(model, dir);
       writeFileSync(join(dir, 'scaler.json'), JSON.stringify(ds.scaler));
+      writeSplitRecord(dir, splitRecordOf(db, ds));
+      writeFileSync(join(dir, 'robust.json'), JSON.stringify(fitRobustBaseline(db, ds)));
       writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
     }
     if (result.stoppedBy === 'early-stop')

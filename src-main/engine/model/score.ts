@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
 import { loadCube, windowBatches } from '../catalogue/windows';
@@ -9,6 +9,14 @@ import { applyScaler, fillGaps, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-training';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
+import {
+  BACKBLAZE_RULE_ATTRIBUTES,
+  robustScore,
+  ruleScore,
+  type RobustCentre,
+  type RobustStats,
+} from '../eval/baselines';
+import { readSplitRecord, SPLIT_CODE } from './split-record';
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
 const DRIVES_PER_SLICE = 20_000;
@@ -56,15 +64,17 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
         );
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
   const insert = db.prepare(
-    'INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors) VALUES (?,?,?,?,?,?,?,?)',
+    `INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
+       split, rule_scores, robust_scores) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
   );
+  const baselines = baselineInputs(db, run.weights_dir, scaler);
   db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
   let drivesScored = 0;
   let windows = 0;
   let cancelled = false;
   try {
     for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
-      const raw = loadCube(db, scaler.features, { lo, hi: lo + DRIVES_PER_SLICE });
+      const raw = loadCube(db, baselines.features, { lo, hi: lo + DRIVES_PER_SLICE });
       if (raw.driveIds.length === 0) continue;
       fillGaps(raw, config.maxGapDays);
       const cube = applyScaler(raw, scaler);
@@ -74,6 +84,9 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
         : [];
       const scores: number[][] = ends.map(() => []);
       const dayErr: number[][] = ends.map(() => []);
+      const rule: number[][] = ends.map(() => []);
+      const robust: number[][] = ends.map(() => []);
+      const centre = Array.from(raw.driveIds, (id) => baselines.centreOf(id));
       for (const b of windowBatches(cube, S, BATCH, config.stride)) {
         if (hooks.isCancelled?.()) {
           cancelled = true;
@@ -88,6 +101,10 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
           ends[row].push(b.endDay[i]);
           scores[row].push(out.score[i]);
           if (out.last) for (let k = 0; k < F; k++) dayErr[row].push(out.last[i * F + k]);
+          const cell = row * raw.days + (b.endDay[i] - raw.firstDay);
+          rule[row].push(ruleScore(raw, cell, baselines.ruleColumns));
+          const c = centre[row];
+          if (c) robust[row].push(robustScore(cube, cell, c));
         }
         windows += b.count;
       }
@@ -106,6 +123,9 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
             blob(Int32Array.from(ends[row])),
             blob(Float32Array.from(scores[row])),
             autoencoder ? blob(Float32Array.from(dayErr[row])) : null,
+            baselines.splitOf(raw.driveIds[row]),
+            blob(Float32Array.from(rule[row])),
+            centre[row] ? blob(Float32Array.from(robust[row])) : null,
           );
           drivesScored++;
         }
@@ -127,6 +147,44 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
     drives: drivesScored,
     windows,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * What scoring needs for evaluation beside the model: each drive's split (from
+ * the run's split.json), the raw columns of Backblaze's rule present in this
+ * dataset, and the robust z-score statistics (robust.json) for each drive's model.
+ */
+function baselineInputs(
+  db: Db,
+  dir: string,
+  scaler: Scaler,
+): {
+  features: string[];
+  ruleColumns: number[];
+  splitOf(driveId: number): number | null;
+  centreOf(driveId: number): RobustCentre | null;
+} {
+  const known = new Set(db.prepare('SELECT name FROM attributes').pluck().all() as string[]);
+  const extra = BACKBLAZE_RULE_ATTRIBUTES.filter((a) => known.has(a) && !scaler.features.includes(a));
+  const features = [...scaler.features, ...extra];
+  const ruleColumns = BACKBLAZE_RULE_ATTRIBUTES.filter((a) => known.has(a)).map((a) => features.indexOf(a));
+  const record = readSplitRecord(dir);
+  const split = new Map<number, number>();
+  if (record) {
+    for (const id of record.val) split.set(id, SPLIT_CODE.val);
+    for (const id of record.test) split.set(id, SPLIT_CODE.test);
+  }
+  const robustFile = join(dir, 'robust.json');
+  const robust = existsSync(robustFile)
+    ? (JSON.parse(readFileSync(robustFile, 'utf8')) as RobustStats)
+    : null;
+  const modelOf = new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
+  return {
+    features,
+    ruleColumns,
+    splitOf: (id) => (record ? (split.get(id) ?? SPLIT_CODE.train) : null),
+    centreOf: (id) => (robust ? (robust.byModel[modelOf.get(id) ?? ''] ?? robust.fleet) : null),
   };
 }
 

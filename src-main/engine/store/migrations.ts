@@ -114,6 +114,13 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX scores_rank ON scores(run_id, max_score DESC);
   `,
+  // 4: what evaluation needs beside the model's scores: each drive's split in its run, and the
+  // baselines' scores per window (Backblaze's rule as a graded count, the robust z-score).
+  `
+  ALTER TABLE scores ADD COLUMN split INTEGER;         -- 0 train, 1 validation, 2 test; NULL: not recorded
+  ALTER TABLE scores ADD COLUMN rule_scores BLOB;      -- Float32 per window: sum of raw 5/187/188/197/198
+  ALTER TABLE scores ADD COLUMN robust_scores BLOB;    -- Float32 per window: largest |modified z| of the attributes
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:eval`: how fast the threshold view answers over 1 million
+ * scored windows. A store is filled with synthetic scores (20,000 test drives x
+ * 50 windows, 1% of drives failing, their last windows scoring higher), then
+ * every evaluation Api key is timed through `engine.call` (what Electron IPC
+ * and web mode wrap) and the slider's key also over web mode's HTTP. Target:
+ * `eval/at` under 5 ms. Writes bench/results/eval.json.
+ * BENCH_EVAL_DRIVES / BENCH_EVAL_WINDOWS change the size.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Engine } from '../src-main/engine/engine';
+import { rng } from '../src-main/engine/model/rng';
+import { writeSplitRecord } from '../src-main/engine/model/split-record';
+import { startWebServer } from '../src-main/engine/web/server';
+
+const DRIVES = Number(process.env.BENCH_EVAL_DRIVES ?? 20_000);
+const PER_DRIVE = Number(process.env.BENCH_EVAL_WINDOWS ?? 50);
+const ROOT = resolve(__dirname, '..');
+const TMP = join(ROOT, 'bench/tmp/eval');
+const FIRST_DAY = 19_000;
+
+const log = (m: string): boolean => process.stderr.write(`bench:eval ${m}\n`);
+const blob = (a: Float32Array | Int32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function fillStore(engine: Engine, runsDir: string): number {
+  const db = engine.db;
+  const random = rng(42);
+  const insertDrive = db.prepare(
+    'INSERT INTO drives(id, serial, model, first_day, last_day, days_seen, failure_day) VALUES (?,?,?,?,?,?,?)',
+  );
+  const insertScore = db.prepare(
+    `INSERT INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors, split,
+       rule_scores, robust_scores) VALUES (1,?,?,?,?,?,?,NULL,2,?,?)`,
+  );
+  const lastDay = FIRST_DAY + PER_DRIVE - 1;
+  db.prepare(
+    `INSERT INTO runs(id, kind, status, config, dataset_fingerprint, backend, backend_version, device, started_at, weights_dir)
+     VALUES (1, 'lstm-ae', 'done', ?, 'bench', 'native', 'bench', 'bench', '2026-01-01', ?)`,
+  ).run(JSON.stringify({ horizonDays: 14, testFromDay: null, testFraction: 1 }), runsDir);
+  db.transaction(() => {
+    for (let id = 1; id <= DRIVES; id++) {
+      const failed = random() < 0.01;
+      insertDrive.run(
+        id,
+        `BENCH${id}`,
+        'BENCH-MODEL',
+        FIRST_DAY - 15,
+        lastDay,
+        PER_DRIVE + 15,
+        failed ? lastDay : null,
+      );
+      const ends = Int32Array.from({ length: PER_DRIVE }, (_, w) => FIRST_DAY + w);
+      const score = new Float32Array(PER_DRIVE);
+      const rule = new Float32Array(PER_DRIVE);
+      const robust = new Float32Array(PER_DRIVE);
+      let best = 0;
+      for (let w = 0; w < PER_DRIVE; w++) {
+        const nearFailure = failed && PER_DRIVE - w <= 20 ? (20 - (PER_DRIVE - w)) / 10 : 0;
+        score[w] = -Math.log(1 - random()) * 0.5 + nearFailure;
+        rule[w] = random() < 0.02 + nearFailure / 4 ? Math.floor(random() * 20) : 0;
+        robust[w] = Math.abs(random() * 3 + nearFailure);
+        if (score[w] > score[best]) best = w;
+      }
+      insertScore.run(
+        id,
+        PER_DRIVE,
+        score[best],
+        ends[best],
+        blob(ends),
+        blob(score),
+        blob(rule),
+        blob(robust),
+      );
+    }
+  })();
+  mkdirSync(runsDir, { recursive: true });
+  writeSplitRecord(runsDir, {
+    key: 'bench',
+    testFromDay: null,
+    val: [],
+    test: Array.from({ length: DRIVES }, (_, i) => i + 1),
+  });
+  return DRIVES * PER_DRIVE;
+}
+
+function stats(ms: number[]): { medianMs: number; p99Ms: number; maxMs: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (x: number): number => Math.round(x * 1000) / 1000;
+  return {
+    medianMs: r(s[s.length >> 1]),
+    p99Ms: r(s[Math.floor(s.length * 0.99)]),
+    maxMs: r(s[s.length - 1]),
+  };
+}
+
+async function timeIt(n: number, f: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const engine = new Engine({ dbPath: join(TMP, 'w.sqlite'), mode: 'cli' });
+  const windows = fillStore(engine, join(TMP, 'run1'));
+  log(`${windows.toLocaleString('en-US')} windows of ${DRIVES.toLocaleString('en-US')} drives stored`);
+  const rows: Record<string, unknown>[] = [];
+  const runId = 1;
+
+  let t0 = performance.now();
+  const o = await engine.call('eval/overview', { runId });
+  rows.push({ key: 'eval/overview (first call: loads and sorts the run)', ms: performance.now() - t0 });
+  const { min, max } = o.scoreRange;
+  const random = rng(7);
+  for (const level of ['window', 'drive'] as const) {
+    await engine.call('eval/at', { runId, level, threshold: (min + max) / 2 });
+    const ms = await timeIt(2000, () =>
+      engine.call('eval/at', { runId, level, threshold: min + random() * (max - min) }),
+    );
+    rows.push({ key: `eval/at level=${level} (slider move)`, calls: ms.length, ...stats(ms), targetMs: 5 });
+  }
+  const server = await startWebServer(engine, { port: 0, rendererDir: TMP, uploadDir: join(TMP, 'up') });
+  const http = await timeIt(500, () =>
+    fetch(new URL('/api/eval/at', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-drive-triage-token': server.token },
+      body: JSON.stringify({ runId, level: 'window', threshold: min + random() * (max - min) }),
+    }).then((r) => r.json()),
+  );
+  rows.push({
+    key: 'eval/at over web mode HTTP (round trip, 127.0.0.1)',
+    calls: http.length,
+    ...stats(http),
+  });
+  await server.close();
+  const once = async (key: string, f: () => Promise<unknown>): Promise<void> => {
+    const ms = await timeIt(3, f);
+    rows.push({ key, calls: 3, ...stats(ms) });
+  };
+  const t = o.suggestedThreshold;
+  await once('eval/curves level=window, 500 points', () =>
+    engine.call('eval/curves', { runId, level: 'window', maxPoints: 500 }),
+  );
+  await once('eval/preset far=0.01 level=window', () =>
+    engine.call('eval/preset', { runId, level: 'window', preset: { kind: 'far', far: 0.01 } }),
+  );
+  await once('eval/preset max-f1 level=window', () =>
+    engine.call('eval/preset', { runId, level: 'window', preset: { kind: 'max-f1' } }),
+  );
+  await once('eval/preset cost level=window', () =>
+    engine.call('eval/preset', {
+      runId,
+      level: 'window',
+      preset: { kind: 'cost', missCost: 100, falseAlarmCost: 1 },
+    }),
+  );
+  await once('eval/lead-times', () => engine.call('eval/lead-times', { runId, threshold: t }));
+  await once('eval/alerts', () => engine.call('eval/alerts', { runId, threshold: t }));
+  t0 = performance.now();
+  await engine.call('eval/report', { runId, level: 'drive', bootstrap: 200 });
+  rows.push({
+    key: 'eval/report level=drive, 200 bootstrap replicates, 2 baselines',
+    ms: performance.now() - t0,
+  });
+  t0 = performance.now();
+  await engine.call('eval/report', { runId, level: 'window', bootstrap: 200 });
+  rows.push({
+    key: 'eval/report level=window, 200 bootstrap replicates, 2 baselines',
+    ms: performance.now() - t0,
+  });
+  await engine.close();
+  for (const r of rows) log(JSON.stringify(r));
+  const out = {
+    when: new Date().toISOString(),
+    machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+    windows,
+    drives: DRIVES,
+    rows,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/eval.json'), `${JSON.stringify(out, null, 2)}\n`);
+  rmSync(TMP, { recursive: true, force: true });
+}
+
+void main();

@@ -1,0 +1,161 @@
+import { ApiError, type EvalSeries, type ModelKind } from '../api-types';
+import { formatDay, parseDay } from '../import/row-fields';
+import type { ResolvedTrainConfig } from '../model/run-training';
+import { readSplitRecord, SPLIT_CODE } from '../model/split-record';
+import type { Db } from '../store/db';
+
+/**
+ * A scored run's evaluation set in flat arrays: the test drives (or, with a
+ * time split, every drive's windows from the cut on), their windows in time
+ * order with labels, and the scores of the model and of the baselines.
+ */
+export interface EvalData {
+  runId: number;
+  kind: ModelKind;
+  horizonDays: number;
+  /** Runs with equal keys share a test set (see split-record.ts); null for runs without a recorded split. */
+  splitKey: string | null;
+  evaluationSet: string;
+  notices: string[];
+  /** First and last window end day of the set (days since 1970-01-01). */
+  firstDay: number;
+  lastDay: number;
+  /** Per drive of the set. */
+  driveIds: Int32Array;
+  failureDay: Int32Array;
+  drivePositive: Uint8Array;
+  /** Drive d's windows are offsets[d] .. offsets[d+1]-1. */
+  offsets: Int32Array;
+  /** Per window. */
+  endDay: Int32Array;
+  windowLabel: Uint8Array;
+  windowDrive: Int32Array;
+  scores: Partial<Record<EvalSeries, Float32Array>>;
+}
+
+interface ScoreRow {
+  drive_id: number;
+  failure_day: number | null;
+  split: number | null;
+  end_days: Buffer;
+  window_scores: Buffer;
+  rule_scores: Buffer | null;
+  robust_scores: Buffer | null;
+}
+
+const f32 = (b: Buffer): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const i32 = (b: Buffer): Int32Array =>
+  new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+export function loadEvalData(db: Db, runId: number): EvalData {
+  const run = db.prepare('SELECT kind, config, weights_dir FROM runs WHERE id = ?').get(runId) as
+    { kind: ModelKind; config: string; weights_dir: string | null } | undefined;
+  if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
+  const config = JSON.parse(run.config) as ResolvedTrainConfig;
+  const record = run.weights_dir ? readSplitRecord(run.weights_dir) : null;
+  const rows = db
+    .prepare(
+      `SELECT s.drive_id, d.failure_day, s.split, s.end_days, s.window_scores, s.rule_scores, s.robust_scores
+       FROM scores s JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ? ORDER BY s.drive_id`,
+    )
+    .all(runId) as ScoreRow[];
+  if (rows.length === 0)
+    throw new ApiError('conflict', `run ${runId} has not been scored yet: score it first (runs/score)`);
+  const notices: string[] = [];
+  const H = config.horizonDays;
+  const testFrom = config.testFromDay ? parseDay(config.testFromDay) : null;
+  const splitKnown = record !== null && rows.every((r) => r.split !== null);
+  let evaluationSet: string;
+  if (!splitKnown) {
+    evaluationSet = 'every scored drive';
+    notices.push(
+      `run ${runId} was trained or scored before held-out drives were recorded: it is evaluated on every drive, including those it learned from, so its figures are optimistic. Train it again (and score it) for a fair test.`,
+    );
+  } else if (testFrom !== null) {
+    evaluationSet = `every drive's windows ending on or after ${config.testFromDay} (time split)`;
+  } else {
+    evaluationSet = `the ${record.test.length} held-out test drives (${Math.round(config.testFraction * 100)}% of the drives, split by drive)`;
+  }
+  const hasRule = rows.every((r) => r.rule_scores !== null);
+  const hasRobust = rows.every((r) => r.robust_scores !== null);
+  if (!hasRule || !hasRobust)
+    notices.push(
+      `run ${runId} was scored before the baselines were computed: score it again to compare with them`,
+    );
+
+  type Kept = { row: ScoreRow; from: number; ends: Int32Array; positive: boolean };
+  const kept: Kept[] = [];
+  let windows = 0;
+  for (const r of rows) {
+    if (splitKnown && testFrom === null && r.split !== SPLIT_CODE.test) continue;
+    const ends = i32(r.end_days);
+    let from = 0;
+    if (splitKnown && testFrom !== null) while (from < ends.length && ends[from] < testFrom) from++;
+    if (from === ends.length) continue;
+    const failed = r.failure_day !== null && (testFrom === null || !splitKnown || r.failure_day >= testFrom);
+    kept.push({ row: r, from, ends, positive: failed });
+    windows += ends.length - from;
+  }
+  if (kept.length === 0)
+    throw new ApiError(
+      'conflict',
+      `run ${runId} has no scored windows in its evaluation set (${evaluationSet})`,
+    );
+
+  const n = kept.length;
+  const data: EvalData = {
+    runId,
+    kind: run.kind,
+    horizonDays: H,
+    splitKey: splitKnown ? record.key : null,
+    evaluationSet,
+    notices,
+    firstDay: Infinity,
+    lastDay: -Infinity,
+    driveIds: new Int32Array(n),
+    failureDay: new Int32Array(n),
+    drivePositive: new Uint8Array(n),
+    offsets: new Int32Array(n + 1),
+    endDay: new Int32Array(windows),
+    windowLabel: new Uint8Array(windows),
+    windowDrive: new Int32Array(windows),
+    scores: {
+      model: new Float32Array(windows),
+      ...(hasRule ? { 'backblaze-rule': new Float32Array(windows) } : {}),
+      ...(hasRobust ? { 'robust-z': new Float32Array(windows) } : {}),
+    },
+  };
+  let w = 0;
+  kept.forEach((k, d) => {
+    const fail = k.row.failure_day ?? -1;
+    data.driveIds[d] = k.row.drive_id;
+    data.failureDay[d] = fail;
+    data.drivePositive[d] = k.positive ? 1 : 0;
+    data.offsets[d] = w;
+    const len = k.ends.length - k.from;
+    data.endDay.set(k.ends.subarray(k.from), w);
+    data.scores.model!.set(f32(k.row.window_scores).subarray(k.from), w);
+    if (hasRule) data.scores['backblaze-rule']!.set(f32(k.row.rule_scores!).subarray(k.from), w);
+    if (hasRobust) data.scores['robust-z']!.set(f32(k.row.robust_scores!).subarray(k.from), w);
+    for (let i = w; i < w + len; i++) {
+      const e = data.endDay[i];
+      data.windowLabel[i] = fail >= 0 && fail - e >= 0 && fail - e <= H ? 1 : 0;
+      data.windowDrive[i] = d;
+    }
+    data.firstDay = Math.min(data.firstDay, data.endDay[w]);
+    data.lastDay = Math.max(data.lastDay, data.endDay[w + len - 1]);
+    w += len;
+  });
+  data.offsets[n] = w;
+  return data;
+}
+
+/** "drive ZA1234 (window ending 2024-01-05)": names a window in error messages. */
+export function describeWindow(db: Db, data: EvalData, i: number): string {
+  const serial = db
+    .prepare('SELECT serial FROM drives WHERE id = ?')
+    .pluck()
+    .get(data.driveIds[data.windowDrive[i]]);
+  return `drive ${String(serial)} (window ending ${formatDay(data.endDay[i])}) in run ${data.runId}`;
+}

@@ -1,0 +1,220 @@
+import {
+  ApiError,
+  type EvalLevel,
+  type EvalReport,
+  type EvalReportRequest,
+  type EvalRow,
+  type EvalSeries,
+  type IntervalPair,
+  type ThresholdPreset,
+} from '../api-types';
+import { formatDay } from '../import/row-fields';
+import { BACKBLAZE_RULE_THRESHOLD, ROBUST_Z_THRESHOLD } from './baselines';
+import { bootstrap, type BootstrapInput } from './bootstrap';
+import { rocAucAndAp } from './curves';
+import type { Evaluator } from './evaluator';
+import { median, type EvalSession } from './session';
+
+/** The false-alarm rates the disk-failure literature reports detection at. */
+export const FAR_POINTS = [0.001, 0.01, 0.05];
+export const DEFAULT_BOOTSTRAP = 200;
+
+interface RowMeta {
+  name: string;
+  source: EvalRow['source'];
+  runId?: number;
+  description: string;
+  operatingPoint: string;
+}
+
+function bootstrapInput(
+  s: EvalSession,
+  level: EvalLevel,
+  series: EvalSeries,
+  lead: Float64Array,
+): BootstrapInput {
+  const n = s.data.driveIds.length;
+  return level === 'window'
+    ? {
+        score: s.windowScores(series),
+        label: s.data.windowLabel,
+        cluster: s.data.windowDrive,
+        clusters: n,
+        leadDays: lead,
+      }
+    : {
+        score: s.driveScores(series),
+        label: s.data.drivePositive,
+        cluster: Int32Array.from({ length: n }, (_, i) => i),
+        clusters: n,
+        leadDays: lead,
+      };
+}
+
+/** One comparison row: metrics at the threshold, the curves' areas, detection at fixed FARs, lead times, intervals. */
+export function evalRow(
+  s: EvalSession,
+  series: EvalSeries,
+  level: EvalLevel,
+  threshold: number,
+  meta: RowMeta,
+  boot: { reps: number; seed: number },
+): EvalRow {
+  const set = s.set(level, series);
+  const m = set.metricsAt(threshold);
+  const areas = rocAucAndAp(set);
+  const lead = s.leadDays(threshold, series);
+  const caught = Array.from(lead)
+    .filter((v) => !Number.isNaN(v))
+    .sort((a, b) => a - b);
+  const iv =
+    boot.reps > 0
+      ? bootstrap(bootstrapInput(s, level, series, lead), {
+          threshold,
+          fars: FAR_POINTS,
+          reps: boot.reps,
+          seed: boot.seed,
+        })
+      : null;
+  const pair = (p: [number, number] | null | undefined): IntervalPair => p ?? null;
+  return {
+    ...meta,
+    threshold,
+    matrix: m.matrix,
+    precision: m.precision,
+    recall: m.recall,
+    far: m.far,
+    f1: m.f1,
+    rocAuc: areas.rocAuc,
+    averagePrecision: areas.averagePrecision,
+    detectionAtFar: FAR_POINTS.map((far, k) => {
+      const t = set.thresholdForFar(far);
+      return { far, detection: set.metricsAt(t).recall, threshold: t, interval: pair(iv?.detectionAtFar[k]) };
+    }),
+    leadTimeDays: {
+      median: median(caught),
+      mean: caught.length ? caught.reduce((a, b) => a + b, 0) / caught.length : null,
+      caught: caught.length,
+      interval: pair(iv?.leadTimeMedian),
+    },
+    intervals: {
+      recall: pair(iv?.recall),
+      far: pair(iv?.far),
+      precision: pair(iv?.precision),
+      averagePrecision: pair(iv?.averagePrecision),
+    },
+  };
+}
+
+function chosenPreset(req: EvalReportRequest): { preset: ThresholdPreset | null; words: string } {
+  const given = [req.threshold, req.far, req.budget].filter((v) => v !== undefined).length;
+  if (given > 1) throw new ApiError('bad-request', 'give at most one of threshold, far and budget');
+  if (req.threshold !== undefined) return { preset: null, words: `threshold ${req.threshold}` };
+  if (req.far !== undefined)
+    return { preset: { kind: 'far', far: req.far }, words: `false-alarm rate ${req.far}` };
+  if (req.budget !== undefined)
+    return {
+      preset: { kind: 'budget', alerts: req.budget, per: 'day' },
+      words: `${req.budget} alerts per day`,
+    };
+  return { preset: { kind: 'max-f1' }, words: 'best F1' };
+}
+
+/**
+ * The full evaluation of one run at one operating point: its row, Backblaze's
+ * rule and the robust z-score on the same evaluation set, and every other
+ * scored run with the same test set (each at the operating point chosen by the
+ * same rule, or its best F1 when the model's threshold was given as a number).
+ */
+export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
+  const s = ev.session(req.runId);
+  const level = req.level ?? 'drive';
+  const boot = { reps: req.bootstrap ?? DEFAULT_BOOTSTRAP, seed: req.seed ?? 1 };
+  const { preset, words } = chosenPreset(req);
+  const threshold = preset ? s.thresholdFor(level, preset) : req.threshold!;
+  const model = evalRow(
+    s,
+    'model',
+    level,
+    threshold,
+    {
+      name: `run ${req.runId} (${s.data.kind})`,
+      source: 'model',
+      runId: req.runId,
+      description: `the trained model's score: ${s.overview().scoreName}`,
+      operatingPoint: words,
+    },
+    boot,
+  );
+  const baselines: EvalRow[] = [];
+  if (s.data.scores['backblaze-rule'])
+    baselines.push(
+      evalRow(
+        s,
+        'backblaze-rule',
+        level,
+        BACKBLAZE_RULE_THRESHOLD,
+        {
+          name: 'backblaze-rule',
+          source: 'baseline',
+          description:
+            "Backblaze's rule: flagged once raw SMART 5, 187, 188, 197 or 198 is above zero; graded by their sum for the curves",
+          operatingPoint: 'any counter above zero',
+        },
+        boot,
+      ),
+    );
+  if (s.data.scores['robust-z'])
+    baselines.push(
+      evalRow(
+        s,
+        'robust-z',
+        level,
+        ROBUST_Z_THRESHOLD,
+        {
+          name: 'robust-z',
+          source: 'baseline',
+          description:
+            "the largest modified z-score of the run's attributes against its drive model's median and MAD (training drives)",
+          operatingPoint: `|z| above ${ROBUST_Z_THRESHOLD}`,
+        },
+        boot,
+      ),
+    );
+  const { sessions, excluded } = ev.comparableRuns(s, level);
+  const runs = sessions.map((o) => {
+    const own = preset ?? { kind: 'max-f1' as const };
+    return evalRow(
+      o,
+      'model',
+      level,
+      o.thresholdFor(level, own),
+      {
+        name: `run ${o.data.runId} (${o.data.kind})`,
+        source: 'run',
+        runId: o.data.runId,
+        description: `another run on the same test set: ${o.overview().scoreName}`,
+        operatingPoint: preset ? words : 'best F1',
+      },
+      boot,
+    );
+  });
+  const set = s.set(level);
+  return {
+    ...model,
+    runId: req.runId,
+    level,
+    alertsPerDay: s.alertsPerDay(threshold),
+    evaluationSet: s.data.evaluationSet,
+    firstDay: formatDay(s.data.firstDay),
+    lastDay: formatDay(s.data.lastDay),
+    positives: set.positives,
+    negatives: set.negatives,
+    bootstrap: { replicates: boot.reps, seed: boot.seed, over: 'drives' },
+    leadTimes: s.leadTimes(threshold),
+    baselines,
+    runs,
+    excludedRuns: excluded,
+    notices: s.data.notices,
+  };
+}

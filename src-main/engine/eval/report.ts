@@ -109,7 +109,8 @@ export function evalRow(
 function chosenPreset(req: EvalReportRequest): { preset: ThresholdPreset | null; words: string } {
   const given = [req.threshold, req.far, req.budget].filter((v) => v !== undefined).length;
   if (given > 1) throw new ApiError('bad-request', 'give at most one of threshold, far and budget');
-  if (req.threshold !== undefined) return { preset: null, words: `threshold ${req.threshold}` };
+  if (req.threshold !== undefined)
+    return { preset: null, words: `threshold ${Number(req.threshold.toPrecision(4))}` };
   if (req.far !== undefined)
     return { preset: { kind: 'far', far: req.far }, words: `false-alarm rate ${req.far}` };
   if (req.budget !== undefined)

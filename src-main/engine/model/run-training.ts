@@ -201,10 +201,17 @@ export async function runTraining(
     clipNorm: c.clipNorm,
     perDay: c.perDay,
   };
-  const step =
-    backend.name === 'native'
-      ? nativeStep(model, stepOptions, { seed: c.seed })
-      : tfjsStep(model, stepOptions);
+  let step;
+  try {
+    step =
+      backend.name === 'native'
+        ? nativeStep(model, stepOptions, { seed: c.seed })
+        : tfjsStep(model, stepOptions);
+  } catch (err) {
+    // A model the engine cannot run must end its run, not leave it marked running.
+    model.dispose();
+    return finish('failed', { error: (err as Error).message });
+  }
   const loop: LoopConfig = { ...c, healthyOnly: c.model !== 'lstm-clf' };
   const trainCount = indexWindows(ds, { splits: ['train'], healthyOnly: loop.healthyOnly }).count;
   const perEpoch = c.maxWindowsPerEpoch > 0 ? Math.min(c.maxWindowsPerEpoch, trainCount) : trainCount;

@@ -13,6 +13,7 @@ import { Engine } from '../src-main/engine/engine';
 import { rng } from '../src-main/engine/model/rng';
 import { writeSplitRecord } from '../src-main/engine/model/split-record';
 import { startWebServer } from '../src-main/engine/web/server';
+import { toBlob as blob } from '../src-main/engine/store/blobs';
 
 const DRIVES = Number(process.env.BENCH_EVAL_DRIVES ?? 20_000);
 const PER_DRIVE = Number(process.env.BENCH_EVAL_WINDOWS ?? 50);
@@ -21,7 +22,6 @@ const TMP = join(ROOT, 'bench/tmp/eval');
 const FIRST_DAY = 19_000;
 
 const log = (m: string): boolean => process.stderr.write(`bench:eval ${m}\n`);
-const blob = (a: Float32Array | Int32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 function fillStore(engine: Engine, runsDir: string): number {
   const db = engine.db;

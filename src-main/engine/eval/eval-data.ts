@@ -2,6 +2,7 @@ import { ApiError, type EvalSeries, type ModelKind } from '../api-types';
 import { formatDay, parseDay } from '../import/row-fields';
 import type { ResolvedTrainConfig } from '../model/run-training';
 import { readSplitRecord, SPLIT_CODE } from '../model/split-record';
+import { float32Of as f32, int32Of as i32 } from '../store/blobs';
 import type { Db } from '../store/db';
 
 /**
@@ -42,11 +43,6 @@ interface ScoreRow {
   rule_scores: Buffer | null;
   robust_scores: Buffer | null;
 }
-
-const f32 = (b: Buffer): Float32Array =>
-  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-const i32 = (b: Buffer): Int32Array =>
-  new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 export function loadEvalData(db: Db, runId: number): EvalData {
   const run = db.prepare('SELECT kind, config, weights_dir FROM runs WHERE id = ?').get(runId) as

@@ -13,7 +13,7 @@ import { BACKBLAZE_RULE_THRESHOLD, ROBUST_Z_THRESHOLD } from './baselines';
 import { bootstrap, type BootstrapInput } from './bootstrap';
 import { rocAucAndAp } from './curves';
 import type { Evaluator } from './evaluator';
-import { median, type EvalSession } from './session';
+import { median, scoreName, type EvalSession } from './session';
 
 /** The false-alarm rates the disk-failure literature reports detection at. */
 export const FAR_POINTS = [0.001, 0.01, 0.05];
@@ -142,7 +142,7 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
       name: `run ${req.runId} (${s.data.kind})`,
       source: 'model',
       runId: req.runId,
-      description: `the trained model's score: ${s.overview().scoreName}`,
+      description: `the trained model's score: ${scoreName(s.data.kind)}`,
       operatingPoint: words,
     },
     boot,
@@ -194,7 +194,7 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
         name: `run ${o.data.runId} (${o.data.kind})`,
         source: 'run',
         runId: o.data.runId,
-        description: `another run on the same test set: ${o.overview().scoreName}`,
+        description: `another run on the same test set: ${scoreName(o.data.kind)}`,
         operatingPoint: preset ? words : 'best F1',
       },
       boot,

@@ -22,6 +22,9 @@ const SCORE_NAMES: Record<EvalData['kind'], string> = {
   'lstm-clf': 'failure probability',
 };
 
+/** What a run's score means, for axis labels and report rows. */
+export const scoreName = (kind: EvalData['kind']): string => SCORE_NAMES[kind];
+
 /**
  * One scored run held for the threshold view: every array sorted once, so a
  * slider move is a few binary searches. Built on first use, kept by the
@@ -30,6 +33,7 @@ const SCORE_NAMES: Record<EvalData['kind'], string> = {
 export class EvalSession {
   private readonly sets = new Map<string, ScoreSet>();
   private readonly prefix = new Map<EvalSeries, Float32Array>();
+  private readonly perDrive = new Map<EvalSeries, Float32Array>();
 
   constructor(
     readonly data: EvalData,
@@ -75,9 +79,15 @@ export class EvalSession {
     return p;
   }
 
+  /** Each drive's score: its worst window (the running maximum at its last window). */
   driveScores(series: EvalSeries): Float32Array {
-    const p = this.runningMax(series);
-    return Float32Array.from(this.data.driveIds, (_, d) => p[this.data.offsets[d + 1] - 1]);
+    let s = this.perDrive.get(series);
+    if (!s) {
+      const p = this.runningMax(series);
+      s = Float32Array.from(this.data.driveIds, (_, d) => p[this.data.offsets[d + 1] - 1]);
+      this.perDrive.set(series, s);
+    }
+    return s;
   }
 
   set(level: EvalLevel, series: EvalSeries = 'model'): ScoreSet {
@@ -104,7 +114,7 @@ export class EvalSession {
     return {
       runId: this.data.runId,
       kind: this.data.kind,
-      scoreName: SCORE_NAMES[this.data.kind],
+      scoreName: scoreName(this.data.kind),
       evaluationSet: this.data.evaluationSet,
       firstDay: formatDay(this.data.firstDay),
       lastDay: formatDay(this.data.lastDay),

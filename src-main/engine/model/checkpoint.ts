@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint } from './train';
+import { float32Of } from '../store/blobs';
 
 /**
  * A run's checkpoint on disk: checkpoint.json (epoch, learning-rate scale, best
@@ -41,7 +42,7 @@ export function loadCheckpoint(dir: string): Checkpoint | null {
     lengths: number[];
   };
   const bin = readFileSync(join(dir, 'checkpoint.bin'));
-  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const floats = float32Of(bin);
   let at = 0;
   const take = (): Float32Array[] =>
     meta.lengths.map((n) => {

@@ -9,6 +9,7 @@ import { applyScaler, fillGaps, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-training';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
+import { toBlob as blob } from '../store/blobs';
 import {
   BACKBLAZE_RULE_ATTRIBUTES,
   robustScore,
@@ -26,8 +27,6 @@ export interface ScoreHooks {
   onProgress?(p: ScoreProgress): void;
   isCancelled?(): boolean;
 }
-
-const blob = (a: Float32Array | Int32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * Scores every window of every drive with a trained run, a slice of drives at a

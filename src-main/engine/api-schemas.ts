@@ -85,11 +85,12 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       status: z.enum(['all', 'failed', 'healthy']).optional(),
       search: text.optional(),
       sort: z
-        .enum(['serial', 'model', 'capacity', 'firstDay', 'lastDay', 'daysSeen', 'failureDay'])
+        .enum(['serial', 'model', 'capacity', 'firstDay', 'lastDay', 'daysSeen', 'failureDay', 'score'])
         .optional(),
       dir: z.enum(['asc', 'desc']).optional(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(5000).optional(),
+      runId: z.number().int().optional(),
     })
     .strict(),
   'drives/models': empty,
@@ -115,6 +116,15 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       runId: z.number().int(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
+  'scores/drive': z.object({ runId, serial: text, threshold: finite.optional() }).strict(),
+  'scores/heatmap': z
+    .object({
+      runId,
+      top: z.number().int().min(1).max(5000).optional(),
+      model: text.optional(),
+      days: z.number().int().min(1).max(3660).optional(),
     })
     .strict(),
   'eval/overview': z.object({ runId }).strict(),

@@ -7,7 +7,16 @@
  */
 
 export type DriveStatus = 'all' | 'failed' | 'healthy';
-export type DriveSort = 'serial' | 'model' | 'capacity' | 'firstDay' | 'lastDay' | 'daysSeen' | 'failureDay';
+export type DriveSort =
+  | 'serial'
+  | 'model'
+  | 'capacity'
+  | 'firstDay'
+  | 'lastDay'
+  | 'daysSeen'
+  | 'failureDay'
+  /** The drive's score under the run given with the query (its worst window). */
+  | 'score';
 
 export interface DriveRow {
   serial: string;
@@ -17,6 +26,8 @@ export interface DriveRow {
   lastDay: string;
   daysSeen: number;
   failureDay: string | null;
+  /** With a run in the query: the drive's score (its worst window), null when it has none. */
+  score?: number | null;
 }
 
 export interface AttributeInfo {
@@ -155,6 +166,10 @@ export interface TrainConfig {
 }
 
 export interface TrainProgress {
+  runId: number;
+  /** The engine in use, plainly: 'native', 'tensorflow', … and the device (CPU or GPU name). */
+  backend: string;
+  device: string;
   fraction: number;
   epoch: number;
   epochs: number;
@@ -163,6 +178,10 @@ export interface TrainProgress {
   loss: number;
   seqPerSec: number;
   etaSec: number | null;
+  /** Every batch recorded since the previous report, so live charts miss none. */
+  newBatches: BatchRecord[];
+  /** Epochs finished since the previous report (with validation loss). */
+  newEpochs: EpochSummary[];
 }
 
 export interface TrainResult {
@@ -208,8 +227,15 @@ export interface BatchRecord {
   spike: boolean;
 }
 
+export interface EpochSummary {
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  seconds: number | null;
+}
+
 export interface RunDetail extends RunInfo {
-  epochs: { epoch: number; trainLoss: number | null; valLoss: number | null; seconds: number | null }[];
+  epochs: EpochSummary[];
   batches: BatchRecord[];
 }
 
@@ -237,6 +263,37 @@ export interface DriveScore {
   score: number;
   /** Last day of that window. */
   scoreDay: string;
+}
+
+/** One drive under a scored run: what drive detail plots beside the raw attributes. */
+export interface DriveErrors {
+  runId: number;
+  serial: string;
+  scoreName: string;
+  /** Each window's last day and its score, in order. */
+  days: string[];
+  scores: number[];
+  /** Autoencoders: the attributes the model reads, and each one's squared error on each window's last day. */
+  features: string[];
+  dayErrors: number[][];
+  /** The window "why flagged" explains: the first to reach the threshold, else the worst. */
+  explained: { day: string; score: number; reason: 'first-alert' | 'worst-window' } | null;
+  /** Each attribute's error over the explained window's days, and its share of the total, largest first. */
+  contributions: { feature: string; error: number; share: number }[];
+  /** Where the drive was in the run's split (null for runs from before splits were recorded). */
+  split: 'train' | 'validation' | 'test' | null;
+}
+
+/** The worst drives of a run x days, coloured by the score of the window ending that day. */
+export interface FleetHeatmap {
+  runId: number;
+  scoreName: string;
+  /** Drives that matched (the heatmap shows the top ones). */
+  total: number;
+  drives: { serial: string; model: string; failureDay: string | null; score: number }[];
+  days: string[];
+  /** drives.length x days.length, row-major; null where the drive has no window ending that day. */
+  z: (number | null)[];
 }
 
 /** Evaluation counts windows (labelled by the horizon) or drives (failed or not, flagged at any time). */
@@ -447,6 +504,8 @@ export interface ApiTable {
       dir?: 'asc' | 'desc';
       offset?: number;
       limit?: number;
+      /** Adds each drive's score under this run (and allows sorting by it). */
+      runId?: number;
     };
     res: { total: number; rows: DriveRow[] };
   };
@@ -468,6 +527,11 @@ export interface ApiTable {
   'scores/top': {
     req: { runId: number; offset?: number; limit?: number };
     res: { total: number; rows: DriveScore[] };
+  };
+  'scores/drive': { req: { runId: number; serial: string; threshold?: number }; res: DriveErrors };
+  'scores/heatmap': {
+    req: { runId: number; top?: number; model?: string; days?: number };
+    res: FleetHeatmap;
   };
   'eval/overview': { req: { runId: number }; res: EvalOverview };
   'eval/at': { req: { runId: number; level: EvalLevel; threshold: number }; res: ThresholdView };
@@ -513,6 +577,8 @@ export const API_KEYS = [
   'runs/score',
   'runs/resume',
   'scores/top',
+  'scores/drive',
+  'scores/heatmap',
   'eval/overview',
   'eval/at',
   'eval/curves',

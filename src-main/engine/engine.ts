@@ -17,6 +17,8 @@ import {
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
 import { getRun, listRuns, topScores } from './catalogue/runs';
+import { driveErrors } from './catalogue/drive-errors';
+import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
 import { Evaluator } from './eval/evaluator';
 import { evalReport } from './eval/report';
@@ -152,6 +154,8 @@ export class Engine implements ApiClient {
         };
       },
       'scores/top': (q) => topScores(db, q.runId, q.offset ?? 0, q.limit ?? 100),
+      'scores/drive': (q) => driveErrors(db, q.runId, q.serial, q.threshold),
+      'scores/heatmap': (q) => fleetHeatmap(db, q),
       'eval/overview': (q) => this.evaluator.session(q.runId).overview(),
       'eval/at': (q) => this.evaluator.session(q.runId).at(q.level, q.threshold),
       'eval/curves': (q) =>

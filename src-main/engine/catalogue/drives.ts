@@ -23,6 +23,7 @@ const SORT_COLUMNS: Record<DriveSort, string> = {
   lastDay: 'last_day',
   daysSeen: 'days_seen',
   failureDay: 'failure_day',
+  score: 's.max_score',
 };
 
 export function toDriveRow(r: DriveRecord): DriveRow {
@@ -45,6 +46,7 @@ export interface DriveQuery {
   dir?: 'asc' | 'desc';
   offset?: number;
   limit?: number;
+  runId?: number;
 }
 
 /**
@@ -66,17 +68,29 @@ export function listDrives(db: Db, q: DriveQuery): { total: number; rows: DriveR
     where.push("serial LIKE ? ESCAPE '\\'");
     params.push(`%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
+  const sortKey = q.sort ?? 'serial';
+  if (sortKey === 'score' && q.runId === undefined)
+    throw new ApiError('bad-request', 'sorting drives by score needs the run whose scores to use (runId)');
   const clause = `WHERE ${where.join(' AND ')}`;
-  const sort = SORT_COLUMNS[q.sort ?? 'serial'];
+  // With a run, each drive's score comes along (NULL for a drive it did not score).
+  const scored = q.runId !== undefined;
+  const from = scored ? 'drives d LEFT JOIN scores s ON s.drive_id = d.id AND s.run_id = ?' : 'drives d';
+  const fromParams = scored ? [q.runId as number] : [];
+  const sort = SORT_COLUMNS[sortKey];
   const dir = q.dir === 'desc' ? 'DESC' : 'ASC';
   const limit = q.limit ?? 100;
   const offset = q.offset ?? 0;
   const total = (db.prepare(`SELECT count(*) AS n FROM drives ${clause}`).get(...params) as { n: number }).n;
   const order = sort === 'serial' ? `serial ${dir}` : `${sort} ${dir} NULLS LAST, serial ${dir}`;
   const rows = db
-    .prepare(`SELECT * FROM drives ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
-    .all(...params, limit, offset) as DriveRecord[];
-  return { total, rows: rows.map(toDriveRow) };
+    .prepare(
+      `SELECT d.*${scored ? ', s.max_score AS score' : ''} FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    )
+    .all(...fromParams, ...params, limit, offset) as (DriveRecord & { score?: number | null })[];
+  return {
+    total,
+    rows: rows.map((r) => (scored ? { ...toDriveRow(r), score: r.score ?? null } : toDriveRow(r))),
+  };
 }
 
 export function listModels(db: Db): string[] {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig, TrainResult } from '../api-types';
+import type { TrainConfig, TrainProgress, TrainResult } from '../api-types';
 import { Engine } from '../engine';
 import { nativeOrSkip } from './native/native-testing';
 import { loadModel } from './weights-io';
@@ -40,7 +40,12 @@ describe('training as a job, the runs registry', () => {
   };
 
   test('an LSTM autoencoder trains in a worker; telemetry, settings and loadable weights are stored', async () => {
+    const live: TrainProgress[] = [];
+    const stop = engine.on('job/progress', (e) => {
+      if (e.kind === 'train') live.push(e.progress as TrainProgress);
+    });
     const r = await train({ model: 'lstm-ae', ...tiny, backend: 'wasm' });
+    stop();
     assert.equal(r.status, 'done', r.error);
     assert.equal(r.backend, 'wasm');
     assert.equal(r.epochs, 2);
@@ -51,6 +56,16 @@ describe('training as a job, the runs registry', () => {
     assert.equal(run.epochs.length, 2);
     assert.equal(run.batches.length, 10, '320 windows / 64 per batch, twice');
     assert.ok(run.batches.every((b) => b.gradNorm > 0 && b.learningRate > 0));
+    // The live reports carried every batch and epoch exactly once, as stored.
+    assert.ok(live.length > 0 && live.every((p) => p.runId === r.runId && p.backend === 'wasm'));
+    assert.deepEqual(
+      live.flatMap((p) => p.newBatches),
+      run.batches,
+    );
+    assert.deepEqual(
+      live.flatMap((p) => p.newEpochs).map((e) => [e.epoch, e.valLoss]),
+      run.epochs.map((e) => [e.epoch, e.valLoss]),
+    );
     assert.deepEqual(run.config.attributes, [
       'smart_1_raw',
       'smart_5_raw',

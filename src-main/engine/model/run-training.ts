@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ApiError, type TrainConfig, type TrainProgress, type TrainResult } from '../api-types';
+import {
+  ApiError,
+  type EpochSummary,
+  type TrainConfig,
+  type TrainProgress,
+  type TrainResult,
+} from '../api-types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
@@ -222,42 +228,55 @@ export async function runTraining(
   const insertEpoch = db.prepare(
     'INSERT INTO run_epochs(run_id, epoch, train_loss, val_loss, seconds) VALUES (?,?,?,?,?)',
   );
+  // Batches go to the database and to the live charts on every report (4 a second at most), epochs at once.
   const pending: BatchRecord[] = [];
   const flush = db.transaction(() => {
     for (const b of pending)
       insertBatch.run(runId, b.epoch, b.batch, b.loss, b.gradNorm, b.learningRate, b.spike ? 1 : 0);
     pending.length = 0;
   });
+  const unsentEpochs: EpochSummary[] = [];
   let lastReport = 0;
   let done = 0;
+  let latest: BatchRecord | null = null;
+  const report = (): void => {
+    const sent = pending.slice();
+    flush();
+    if (!hooks.onProgress || !latest) return;
+    lastReport = performance.now();
+    const secs = (lastReport - t0) / 1000;
+    const rate = (done * c.batchSize) / secs;
+    const left = c.epochs * batches - done;
+    hooks.onProgress({
+      runId,
+      backend: backend.name,
+      device: backend.device,
+      fraction: done / (c.epochs * batches),
+      epoch: latest.epoch + 1,
+      epochs: c.epochs,
+      batch: latest.batch + 1,
+      batches,
+      loss: latest.loss,
+      seqPerSec: rate,
+      etaSec: rate > 0 ? (left * c.batchSize) / rate : null,
+      newBatches: sent,
+      newEpochs: unsentEpochs.splice(0),
+    });
+  };
   try {
     const result = trainLoop(step, ds, loop, {
       isCancelled: hooks.isCancelled,
       onBatch: (b) => {
         pending.push(b);
+        latest = b;
         done++;
-        const now = performance.now();
-        if (hooks.onProgress && now - lastReport > 250) {
-          lastReport = now;
-          const secs = (now - t0) / 1000;
-          const rate = (done * c.batchSize) / secs;
-          const left = c.epochs * batches - done;
-          hooks.onProgress({
-            fraction: done / (c.epochs * batches),
-            epoch: b.epoch + 1,
-            epochs: c.epochs,
-            batch: b.batch + 1,
-            batches,
-            loss: b.loss,
-            seqPerSec: rate,
-            etaSec: rate > 0 ? (left * c.batchSize) / rate : null,
-          });
-        }
+        if (performance.now() - lastReport > 250) report();
       },
       resume: resumed?.checkpoint,
       onEpoch: (e, _step, checkpoint) => {
-        flush();
         insertEpoch.run(runId, e.epoch, e.trainLoss, e.valLoss, e.seconds);
+        unsentEpochs.push({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, seconds: e.seconds });
+        report();
         db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(e.epoch + 1, runId);
         const dir = runDir(dbPath, runId);
         mkdirSync(dir, { recursive: true });

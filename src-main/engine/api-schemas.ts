@@ -59,7 +59,12 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     seed: z.number().int().optional(),
     backend: z.enum(['tensorflow', 'native', 'wasm', 'cpu']).optional(),
   })
-  .strict();
+  .strict()
+  // Said at the door rather than by a failed run: the encoder halves the window twice.
+  .refine((c) => c.model !== 'conv-ae' || (c.windowDays ?? 16) % 4 === 0, {
+    message: 'the convolution autoencoder needs a window length divisible by 4',
+    path: ['windowDays'],
+  });
 
 const runId = z.number().int();
 const level = z.enum(['window', 'drive']);

@@ -215,6 +215,8 @@ export interface RunInfo {
   notices: string[];
   error: string | null;
   weightsDir: string | null;
+  /** Whether the run has scored the drives (drive scores, heatmaps and evaluation need it). */
+  scored: boolean;
 }
 
 /** One training batch as recorded: what the loss and gradient-norm charts plot. */

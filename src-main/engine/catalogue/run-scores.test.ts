@@ -140,7 +140,11 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     assert.ok(one.drives.length > 0 && one.drives.every((d) => d.model === model));
   });
 
-  test('clear errors: an unknown drive, a run not scored yet', async () => {
+  test('clear errors: an unknown drive, a run not scored yet, a window the convolution cannot halve', async () => {
+    await assert.rejects(
+      engine.call('train/start', { config: { model: 'conv-ae', windowDays: 7 } }),
+      (e: ApiError) => e.code === 'bad-request' && /windowDays: .*divisible by 4/.test(e.message),
+    );
     await assert.rejects(
       engine.call('scores/drive', { runId, serial: 'NO-SUCH-DRIVE' }),
       (e: ApiError) => e.code === 'not-found' && /NO-SUCH-DRIVE/.test(e.message),
@@ -151,6 +155,8 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     const job = await engine.jobs.wait(jobId);
     assert.equal(job.state, 'done', job.error ?? '');
     const other = (job.result as TrainResult).runId;
+    const listed = new Map((await engine.call('runs/list', {})).map((r) => [r.id, r.scored]));
+    assert.deepEqual([listed.get(runId), listed.get(other)], [true, false]);
     const serial = (await engine.call('drives/list', { limit: 1 })).rows[0].serial;
     for (const call of [
       engine.call('scores/drive', { runId: other, serial }),

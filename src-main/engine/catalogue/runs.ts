@@ -20,6 +20,7 @@ interface RunRow {
   notices: string | null;
   error: string | null;
   weights_dir: string | null;
+  scored: number;
 }
 
 function toInfo(r: RunRow): RunInfo {
@@ -41,15 +42,18 @@ function toInfo(r: RunRow): RunInfo {
     notices: r.notices ? (JSON.parse(r.notices) as string[]) : [],
     error: r.error,
     weightsDir: r.weights_dir,
+    scored: r.scored === 1,
   };
 }
 
+const RUN_COLUMNS = 'runs.*, EXISTS(SELECT 1 FROM scores WHERE scores.run_id = runs.id) AS scored';
+
 export function listRuns(db: Db): RunInfo[] {
-  return (db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toInfo);
+  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY id DESC`).all() as RunRow[]).map(toInfo);
 }
 
 export function getRun(db: Db, id: number): RunDetail {
-  const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
   if (!r) throw new ApiError('not-found', `no training run with id ${id}`);
   const epochs = (
     db

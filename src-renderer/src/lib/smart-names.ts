@@ -1,0 +1,38 @@
+/** The common SMART attributes by id, as drive vendors and Backblaze name them. */
+const NAMES: Record<number, string> = {
+  1: 'Read error rate',
+  3: 'Spin-up time',
+  4: 'Start/stop count',
+  5: 'Reallocated sectors',
+  7: 'Seek error rate',
+  9: 'Power-on hours',
+  10: 'Spin retry count',
+  12: 'Power cycles',
+  183: 'Runtime bad blocks',
+  184: 'End-to-end errors',
+  187: 'Reported uncorrectable',
+  188: 'Command timeouts',
+  189: 'High fly writes',
+  190: 'Airflow temperature',
+  191: 'G-sense errors',
+  192: 'Power-off retracts',
+  193: 'Load cycles',
+  194: 'Temperature',
+  195: 'Hardware ECC recovered',
+  196: 'Reallocation events',
+  197: 'Current pending sectors',
+  198: 'Offline uncorrectable',
+  199: 'UDMA CRC errors',
+  240: 'Head flying hours',
+  241: 'Total LBAs written',
+  242: 'Total LBAs read',
+};
+
+/** 'smart_197_raw' -> 'SMART 197 Current pending sectors'; other columns as they are. */
+export function attributeLabel(column: string): string {
+  const m = /^smart_(\d+)_(raw|normalized)$/.exec(column);
+  if (!m) return column;
+  const id = Number(m[1]);
+  const kind = m[2] === 'normalized' ? ' (normalised)' : '';
+  return `SMART ${id}${NAMES[id] ? ` ${NAMES[id]}` : ''}${kind}`;
+}

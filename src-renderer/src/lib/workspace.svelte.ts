@@ -1,0 +1,21 @@
+/**
+ * What the views share: the run being looked at, its threshold (set on the
+ * Threshold tab, drawn as a line in drive detail and used for "flagged"), and
+ * the drive open in detail. Plain runes state; each view reads what it needs.
+ */
+export interface OpenDrive {
+  serial: string;
+  /** A day to point at (from a heatmap cell), 'YYYY-MM-DD'. */
+  day?: string;
+}
+
+export const workspace = $state<{
+  runId: number | null;
+  threshold: number | null;
+  drive: OpenDrive | null;
+}>({ runId: null, threshold: null, drive: null });
+
+/** Is a score at or above the threshold? Compared in float32, as the engine stores and compares scores. */
+export function isFlagged(score: number | null | undefined, threshold: number | null): boolean {
+  return score !== null && score !== undefined && threshold !== null && score >= Math.fround(threshold);
+}

@@ -1,0 +1,137 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser.
+import { expect, test, type Page } from '@playwright/test';
+import { guardOffline, startApp } from './web-server';
+
+const SAMPLE = 'resources/sample';
+
+const batchesShown = async (page: Page): Promise<number> => {
+  const t = await page
+    .getByTestId('batch-count')
+    .innerText()
+    .catch(() => '0');
+  return Number(t.replace(/,/g, '').split(' ')[0]) || 0;
+};
+
+test('train from the form and watch the loss move, score, open the fleet heatmap, follow a cell to a drive', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const app = await startApp();
+  const e = app.engine;
+  const problems: string[] = [];
+  guardOffline(page, problems);
+  try {
+    await e.jobs.wait((await e.call('import/start', { paths: [SAMPLE] })).jobId);
+    await page.goto(app.server.url);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+
+    // A small LSTM autoencoder from the form.
+    await page.getByLabel('Model kind').selectOption('lstm-ae');
+    await page.getByLabel('Window (days)').fill('8');
+    await page.getByLabel('LSTM width').fill('48');
+    await page.getByLabel('Epochs', { exact: true }).fill('4');
+    await page.getByText('More settings').click();
+    await page.getByLabel('Windows per epoch (0 = all)').fill('32000');
+    // Every batch count the page shows while training, as it changes.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver(() => {
+        const t = document.querySelector('[data-testid="batch-count"]')?.textContent ?? '';
+        if (t && seen.at(-1) !== t) seen.push(t);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: 'Start training' }).click();
+
+    // The loss chart fills while the run goes, and the engine in use is named.
+    await expect(page.getByTestId('loss-chart').locator('.main-svg').first()).toBeVisible({
+      timeout: 60_000,
+    });
+    await expect(page.getByTestId('engine-in-use')).toContainText(/native|tensorflow|wasm|cpu/);
+    await page.screenshot({ path: 'test/screenshots/08-training.png', fullPage: true });
+    await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 180_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.length, `the batch count moved during the run: ${seen.join(' | ')}`).toBeGreaterThan(3);
+
+    // What the page drew is what the run stored.
+    const [run] = await e.call('runs/list', {});
+    expect(run.status).toBe('done');
+    const detail = await e.call('runs/get', { id: run.id });
+    await expect.poll(() => batchesShown(page)).toBe(detail.batches.length);
+    expect(detail.batches.length).toBe(2000);
+    await expect(page.getByTestId('engine-in-use')).toContainText(`${run.backend} · ${run.device}`);
+
+    // Score it from the runs table.
+    const table = page.getByTestId('runs-table');
+    await table.getByRole('button', { name: 'Score' }).click();
+    await expect(table.getByRole('button', { name: 'Evaluate' })).toBeVisible({ timeout: 120_000 });
+    await page.mouse.wheel(0, -100_000);
+    await page.screenshot({ path: 'test/screenshots/09-runs.png', fullPage: true });
+
+    // The fleet heatmap: the top drives as the Api ranks them.
+    await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();
+    const heat = page.getByTestId('fleet-heatmap');
+    await expect(heat.locator('.main-svg').first()).toBeVisible();
+    const h = await e.call('scores/heatmap', { runId: run.id, top: 200, days: 60 });
+    await expect(page.getByText(`200 of ${h.total.toLocaleString('en-US')} scored drives`)).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/10-fleet-heatmap.png', fullPage: true });
+
+    // Click a cell of the top row: that drive opens on that day, with its errors and why it was flagged.
+    const area = (await heat.locator('.nsewdrag').first().boundingBox())!;
+    // Plotly clicks what it hovers: move over a cell, let the hover settle, then click there.
+    await page.mouse.move(area.x + area.width * 0.5, area.y + area.height * 0.1, { steps: 4 });
+    await page.waitForTimeout(200);
+    await page.mouse.down();
+    await page.mouse.up();
+    const heading = page.getByRole('heading', { level: 2 });
+    await expect(heading).not.toHaveText('Fleet heatmap');
+    const opened = (await heading.innerText()).trim();
+    const row = h.drives.findIndex((d) => d.serial === opened);
+    expect(row, `${opened} is one of the heatmap's drives, near the top`).toBeGreaterThanOrEqual(0);
+    expect(row).toBeLessThan(40);
+    await expect(page.getByTestId('drive-errors').locator('.main-svg').first()).toBeVisible();
+    await expect(page.getByTestId('why-flagged').locator('li')).toHaveCount(5);
+    const why = await e.call('scores/drive', { runId: run.id, serial: opened });
+    await expect(page.getByTestId('why-flagged').locator('li').first()).toContainText(
+      why.contributions[0].feature.replace(/^smart_(\d+)_raw$/, 'SMART $1'),
+    );
+    await page.mouse.wheel(0, -100_000);
+    await page.screenshot({ path: 'test/screenshots/11-drive-errors.png', fullPage: true });
+
+    // Back to the table: sorted by this run's score, worst first.
+    await page.getByRole('button', { name: '← All drives' }).click();
+    const rows = page.getByTestId('drives-table').locator('[role=row][data-index]');
+    const top = await e.call('scores/top', { runId: run.id, limit: 3 });
+    await expect(rows.first()).toContainText(top.rows[0].serial);
+    await expect(rows.nth(1)).toContainText(top.rows[1].serial);
+    // Keyboard: the arrow moves down a row, Enter opens it.
+    await rows.first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: top.rows[1].serial })).toBeVisible();
+    await page.getByRole('button', { name: '← All drives' }).click();
+    await page.screenshot({ path: 'test/screenshots/12-drives-by-score.png', fullPage: true });
+
+    // Two runs compared: a second, smaller run through the Api, then both ticked.
+    const second = await e.jobs.wait(
+      (
+        await e.call('train/start', {
+          config: { model: 'lstm-ae', windowDays: 8, units: 16, epochs: 2, maxWindowsPerEpoch: 3200 },
+        })
+      ).jobId,
+    );
+    expect(second.state).toBe('done');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByLabel(`Compare run ${run.id}`).check();
+    await page.getByLabel(`Compare run ${run.id + 1}`).check();
+    const cmp = page.getByTestId('run-comparison');
+    await expect(cmp.locator('.main-svg').first()).toBeVisible();
+    await expect(cmp.getByRole('row', { name: /units/ })).toContainText('48');
+    await page.mouse.wheel(0, -100_000);
+    await page.screenshot({ path: 'test/screenshots/13-compare-runs.png', fullPage: true });
+    expect(problems).toEqual([]);
+  } finally {
+    await app.stop();
+  }
+});

@@ -11,78 +11,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Engine } from '../src-main/engine/engine';
 import { rng } from '../src-main/engine/model/rng';
-import { writeSplitRecord } from '../src-main/engine/model/split-record';
+import { fillStore } from './scored-store';
 import { startWebServer } from '../src-main/engine/web/server';
-import { toBlob as blob } from '../src-main/engine/store/blobs';
 
 const DRIVES = Number(process.env.BENCH_EVAL_DRIVES ?? 20_000);
 const PER_DRIVE = Number(process.env.BENCH_EVAL_WINDOWS ?? 50);
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp/eval');
-const FIRST_DAY = 19_000;
 
 const log = (m: string): boolean => process.stderr.write(`bench:eval ${m}\n`);
-
-function fillStore(engine: Engine, runsDir: string): number {
-  const db = engine.db;
-  const random = rng(42);
-  const insertDrive = db.prepare(
-    'INSERT INTO drives(id, serial, model, first_day, last_day, days_seen, failure_day) VALUES (?,?,?,?,?,?,?)',
-  );
-  const insertScore = db.prepare(
-    `INSERT INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors, split,
-       rule_scores, robust_scores) VALUES (1,?,?,?,?,?,?,NULL,2,?,?)`,
-  );
-  const lastDay = FIRST_DAY + PER_DRIVE - 1;
-  db.prepare(
-    `INSERT INTO runs(id, kind, status, config, dataset_fingerprint, backend, backend_version, device, started_at, weights_dir)
-     VALUES (1, 'lstm-ae', 'done', ?, 'bench', 'native', 'bench', 'bench', '2026-01-01', ?)`,
-  ).run(JSON.stringify({ horizonDays: 14, testFromDay: null, testFraction: 1 }), runsDir);
-  db.transaction(() => {
-    for (let id = 1; id <= DRIVES; id++) {
-      const failed = random() < 0.01;
-      insertDrive.run(
-        id,
-        `BENCH${id}`,
-        'BENCH-MODEL',
-        FIRST_DAY - 15,
-        lastDay,
-        PER_DRIVE + 15,
-        failed ? lastDay : null,
-      );
-      const ends = Int32Array.from({ length: PER_DRIVE }, (_, w) => FIRST_DAY + w);
-      const score = new Float32Array(PER_DRIVE);
-      const rule = new Float32Array(PER_DRIVE);
-      const robust = new Float32Array(PER_DRIVE);
-      let best = 0;
-      for (let w = 0; w < PER_DRIVE; w++) {
-        const nearFailure = failed && PER_DRIVE - w <= 20 ? (20 - (PER_DRIVE - w)) / 10 : 0;
-        score[w] = -Math.log(1 - random()) * 0.5 + nearFailure;
-        rule[w] = random() < 0.02 + nearFailure / 4 ? Math.floor(random() * 20) : 0;
-        robust[w] = Math.abs(random() * 3 + nearFailure);
-        if (score[w] > score[best]) best = w;
-      }
-      insertScore.run(
-        id,
-        PER_DRIVE,
-        score[best],
-        ends[best],
-        blob(ends),
-        blob(score),
-        blob(rule),
-        blob(robust),
-      );
-    }
-  })();
-  mkdirSync(runsDir, { recursive: true });
-  writeSplitRecord(runsDir, {
-    key: 'bench',
-    testFromDay: null,
-    val: [],
-    test: Array.from({ length: DRIVES }, (_, i) => i + 1),
-  });
-  return DRIVES * PER_DRIVE;
-}
 
 function stats(ms: number[]): { medianMs: number; p99Ms: number; maxMs: number } {
   const s = [...ms].sort((a, b) => a - b);
@@ -108,7 +45,7 @@ async function main(): Promise<void> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
   const engine = new Engine({ dbPath: join(TMP, 'w.sqlite'), mode: 'cli' });
-  const windows = fillStore(engine, join(TMP, 'run1'));
+  const windows = fillStore(engine, join(TMP, 'run1'), { drives: DRIVES, perDrive: PER_DRIVE });
   log(`${windows.toLocaleString('en-US')} windows of ${DRIVES.toLocaleString('en-US')} drives stored`);
   const rows: Record<string, unknown>[] = [];
   const runId = 1;

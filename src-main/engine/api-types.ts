@@ -294,7 +294,10 @@ export interface FleetHeatmap {
   total: number;
   drives: { serial: string; model: string; failureDay: string | null; score: number }[];
   days: string[];
-  /** drives.length x days.length, row-major; null where the drive has no window ending that day. */
+  /**
+   * drives.length x days.length, row-major; null where the drive has no window ending that day.
+   * Rounded to 4 significant digits: a colour and a hover label, at half the bytes (the exact scores are in scores/drive).
+   */
   z: (number | null)[];
 }
 

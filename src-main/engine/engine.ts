@@ -14,6 +14,7 @@ import {
   type Events,
   type JobInfo,
 } from './api-types';
+import { DriveOrders } from './catalogue/drive-order';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
 import { getRun, listRuns, topScores } from './catalogue/runs';
@@ -58,6 +59,7 @@ export class Engine implements ApiClient {
   private readonly handlers: Handlers;
   private readonly samplePath: string | null;
   private readonly evaluator: Evaluator;
+  private readonly driveOrders: DriveOrders;
 
   constructor(private readonly opts: EngineOptions) {
     this.db = openDb(opts.dbPath);
@@ -72,8 +74,10 @@ export class Engine implements ApiClient {
     this.events.setMaxListeners(100);
     this.jobs = new JobManager((event, data) => this.events.emit(event, data));
     this.evaluator = new Evaluator(this.db);
+    this.driveOrders = new DriveOrders(this.db);
     // Scores that change (a run scored again) must not be answered from a stale session.
     this.events.on('job/finished', (job: JobInfo) => {
+      this.driveOrders.clear();
       if (job.kind === 'score') this.evaluator.forget();
     });
     this.handlers = this.makeHandlers();
@@ -94,7 +98,7 @@ export class Engine implements ApiClient {
           (db.prepare('SELECT count(*) AS n FROM drives WHERE days_seen > 0').get() as { n: number }).n === 0,
       }),
       'dataset/summary': () => datasetSummary(db),
-      'drives/list': (q) => listDrives(db, q),
+      'drives/list': (q) => listDrives(db, q, this.driveOrders),
       'drives/models': () => listModels(db),
       'drives/series': (q) => driveSeries(db, q.serial, q.attributes),
       'import/start': (q) => {

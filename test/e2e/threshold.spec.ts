@@ -51,12 +51,20 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await expect.poll(() => shownMatrix(page)).toEqual(api.matrix);
 
     // Moving the slider moves the matrix: far left flags every drive.
+    const rocPoint = page
+      .getByRole('img', { name: 'ROC curve with the current threshold' })
+      .locator('..')
+      .getByTestId('plot-point');
     await page.getByTestId('threshold-slider').fill('0');
     const o = await e.call('eval/overview', { runId });
     const all = o.drives.positives + o.drives.negatives;
     await expect.poll(async () => (await shownMatrix(page)).tp + (await shownMatrix(page)).fp).toBe(all);
+    // ... and the ROC marker sits at (1, 1): top right.
+    const allFlagged = (await rocPoint.boundingBox())!;
     await page.getByTestId('threshold-slider').fill('800');
     await expect.poll(async () => (await shownMatrix(page)).tn).toBeGreaterThan(0);
+    // A higher threshold: fewer false alarms, so the marker moves left.
+    await expect.poll(async () => (await rocPoint.boundingBox())!.x).toBeLessThan(allFlagged.x);
 
     // The FAR preset: the false-alarm rate shown is at most the target.
     await page.getByLabel('False-alarm rate, percent').fill('1');

@@ -130,6 +130,28 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await expect(cmp.getByRole('row', { name: /units/ })).toContainText('48');
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/13-compare-runs.png', fullPage: true });
+
+    // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();
+    await expect(page.getByTestId('fleet-heatmap').locator('.main-svg').first()).toBeVisible();
+    const luminance = (rgb: string): number => {
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const body = await page.evaluate(() => {
+      const s = getComputedStyle(document.body);
+      return { bg: s.backgroundColor, fg: s.color };
+    });
+    expect(luminance(body.bg)).toBeLessThan(60);
+    expect(luminance(body.fg)).toBeGreaterThan(180);
+    const tick = page.getByTestId('fleet-heatmap').locator('.xtick text').first();
+    expect(luminance(await tick.evaluate((t) => getComputedStyle(t).fill))).toBeGreaterThan(180);
+    await page.screenshot({ path: 'test/screenshots/14-dark-heatmap.png', fullPage: true });
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(page.getByTestId('runs-table')).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/15-dark-train.png', fullPage: true });
     expect(problems).toEqual([]);
   } finally {
     await app.stop();

@@ -3,6 +3,7 @@ import { ApiError } from '../api-types';
 import type { Db } from '../store/db';
 import { decodeInto } from '../store/readings-codec';
 import { formatDay } from '../import/row-fields';
+import type { DriveOrders } from './drive-order';
 
 interface DriveRecord {
   id: number;
@@ -51,10 +52,11 @@ export interface DriveQuery {
 
 /**
  * One page of the drive catalogue. Drives still being imported (days_seen = 0)
- * are not shown. Sorting uses an index where one exists; serial breaks ties so
- * pages are stable.
+ * are not shown; serial breaks ties so pages are stable. With `orders` (the
+ * engine's), a query's order is computed once and pages are slices of it;
+ * without, each page is a LIMIT/OFFSET query.
  */
-export function listDrives(db: Db, q: DriveQuery): { total: number; rows: DriveRow[] } {
+export function listDrives(db: Db, q: DriveQuery, orders?: DriveOrders): { total: number; rows: DriveRow[] } {
   const where = ['days_seen > 0'];
   const params: (string | number)[] = [];
   if (q.model) {
@@ -80,13 +82,36 @@ export function listDrives(db: Db, q: DriveQuery): { total: number; rows: DriveR
   const dir = q.dir === 'desc' ? 'DESC' : 'ASC';
   const limit = q.limit ?? 100;
   const offset = q.offset ?? 0;
-  const total = (db.prepare(`SELECT count(*) AS n FROM drives ${clause}`).get(...params) as { n: number }).n;
   const order = sort === 'serial' ? `serial ${dir}` : `${sort} ${dir} NULLS LAST, serial ${dir}`;
-  const rows = db
-    .prepare(
-      `SELECT d.*${scored ? ', s.max_score AS score' : ''} FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    )
-    .all(...fromParams, ...params, limit, offset) as (DriveRecord & { score?: number | null })[];
+  const columns = `d.*${scored ? ', s.max_score AS score' : ''}`;
+  type Found = DriveRecord & { score?: number | null };
+  let total: number;
+  let rows: Found[];
+  if (orders) {
+    const key = JSON.stringify([clause, params, from, fromParams, order]);
+    const ids = orders.ids(key, () =>
+      Int32Array.from(
+        db
+          .prepare(`SELECT d.id FROM ${from} ${clause} ORDER BY ${order}`)
+          .pluck()
+          .all(...fromParams, ...params) as number[],
+      ),
+    );
+    total = ids.length;
+    const page = Array.from(ids.subarray(offset, offset + limit));
+    const found = page.length
+      ? (db
+          .prepare(`SELECT ${columns} FROM ${from} WHERE d.id IN (${page.map(() => '?').join(',')})`)
+          .all(...fromParams, ...page) as Found[])
+      : [];
+    const byId = new Map(found.map((r) => [r.id, r]));
+    rows = page.map((id) => byId.get(id)).filter((r): r is Found => r !== undefined);
+  } else {
+    total = (db.prepare(`SELECT count(*) AS n FROM drives ${clause}`).get(...params) as { n: number }).n;
+    rows = db
+      .prepare(`SELECT ${columns} FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...fromParams, ...params, limit, offset) as Found[];
+  }
   return {
     total,
     rows: rows.map((r) => (scored ? { ...toDriveRow(r), score: r.score ?? null } : toDriveRow(r))),

@@ -7,6 +7,8 @@ import { ApiError, type TrainResult } from '../api-types';
 import { Engine } from '../engine';
 import { formatDay } from '../import/row-fields';
 import { float32Of, int32Of } from '../store/blobs';
+import { rng } from '../model/rng';
+import { significant4 } from './fleet-heatmap';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 
@@ -128,9 +130,13 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     for (const [i, drive] of h.drives.entries()) {
       const s = stored(engine, runId, drive.serial);
       const byDay = new Map(s.ends.map((e, w) => [formatDay(e), s.scores[w]]));
-      h.days.forEach((day, j) => assert.equal(h.z[i * h.days.length + j], byDay.get(day) ?? null));
+      h.days.forEach((day, j) => {
+        const want = byDay.get(day);
+        assert.equal(h.z[i * h.days.length + j], want === undefined ? null : significant4(want));
+      });
       assert.equal(
-        Math.max(...h.z.slice(i * h.days.length, (i + 1) * h.days.length).map((v) => v ?? -1)) <= drive.score,
+        Math.max(...h.z.slice(i * h.days.length, (i + 1) * h.days.length).map((v) => v ?? -1)) <=
+          significant4(drive.score),
         true,
       );
     }
@@ -138,6 +144,25 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     const model = h.drives[0].model;
     const one = await engine.call('scores/heatmap', { runId, model });
     assert.ok(one.drives.length > 0 && one.drives.every((d) => d.model === model));
+  });
+
+  test('heatmap cells keep 4 significant digits and print short', () => {
+    for (const [x, want] of [
+      [0.123456789, 0.1235],
+      [1234567, 1235000],
+      [0.000012344999, 0.00001234],
+      [-98.76543, -98.77],
+      [0, 0],
+      [1e-30 * 1.23456, 1.235e-30],
+    ] as const) {
+      assert.equal(significant4(x), want);
+    }
+    // The same double as the decimal toPrecision writes (so it prints as short), over many magnitudes.
+    const random = rng(5);
+    for (let i = 0; i < 2000; i++) {
+      const x = Math.exp((random() - 0.5) * 40);
+      assert.equal(significant4(x), Number(x.toPrecision(4)), String(x));
+    }
   });
 
   test('clear errors: an unknown drive, a run not scored yet, a window the convolution cannot halve', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openDb } from './db';
-import { SCHEMA_VERSION } from './migrations';
+import { migrate, SCHEMA_VERSION } from './migrations';
 
 const dir = mkdtempSync(join(tmpdir(), 'dt-migrate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,4 +42,45 @@ test('a file from a newer version is refused with a clear message', () => {
         `newer Drive Triage (schema version ${SCHEMA_VERSION + 1}; this version reads up to ${SCHEMA_VERSION})`,
       ),
   );
+});
+
+test('scores written before version 5 (a WITHOUT ROWID table) keep every column in the rowid table', () => {
+  const path = join(dir, 'v4.sqlite');
+  const raw = new Database(path);
+  migrate(raw, path, 4);
+  raw
+    .prepare(
+      `INSERT INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
+         split, rule_scores, robust_scores) VALUES (7, 3, 2, 0.5, 19001, ?, ?, ?, 2, ?, ?)`,
+    )
+    .run(Buffer.from([1, 2]), Buffer.from([3, 4]), Buffer.from([5]), Buffer.from([6]), Buffer.from([7]));
+  raw.close();
+  const db = openDb(path);
+  const row = db.prepare('SELECT * FROM scores').get() as Record<string, unknown>;
+  assert.deepEqual(
+    { ...row },
+    {
+      run_id: 7,
+      drive_id: 3,
+      windows: 2,
+      max_score: 0.5,
+      max_day: 19001,
+      split: 2,
+      end_days: Buffer.from([1, 2]),
+      window_scores: Buffer.from([3, 4]),
+      rule_scores: Buffer.from([6]),
+      robust_scores: Buffer.from([7]),
+      day_errors: Buffer.from([5]),
+    },
+  );
+  const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'scores'").pluck().get() as string;
+  assert.doesNotMatch(sql, /WITHOUT ROWID/);
+  assert.equal(
+    db
+      .prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'scores_rank'")
+      .pluck()
+      .get(),
+    1,
+  );
+  db.close();
 });

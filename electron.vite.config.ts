@@ -15,6 +15,7 @@ export default defineConfig({
           'engine-host': resolve(__dirname, 'src-main/electron/engine-host.ts'),
           'job-worker': resolve(__dirname, 'src-main/engine/jobs/job-worker.ts'),
           'train-worker': resolve(__dirname, 'src-main/engine/jobs/train-worker.ts'),
+          'search-worker': resolve(__dirname, 'src-main/engine/jobs/search-worker.ts'),
           'parse-worker': resolve(__dirname, 'src-main/engine/import/parse-worker.ts'),
           cli: resolve(__dirname, 'src-main/engine/cli/cli.ts'),
         },

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { ApiKey, ApiRequest, TrainConfig } from './api-types';
+import {
+  TUNABLE_FIELDS,
+  type ApiKey,
+  type ApiRequest,
+  type SearchDimension,
+  type SearchSettings,
+  type TrainConfig,
+} from './api-types';
 
 const empty = z.object({}).strict();
 const text = z.string().max(4096);
@@ -80,6 +87,84 @@ const thresholdPreset = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+const bounds = <T extends { min: number; max: number; default?: number }>(
+  d: T,
+  ctx: z.RefinementCtx,
+): void => {
+  if (d.min > d.max) ctx.addIssue({ code: 'custom', message: `min (${d.min}) is above max (${d.max})` });
+  if (d.default !== undefined && (d.default < d.min || d.default > d.max))
+    ctx.addIssue({ code: 'custom', message: `default ${d.default} is outside ${d.min}..${d.max}` });
+};
+const searchDimension: z.ZodType<SearchDimension> = z.discriminatedUnion('type', [
+  z
+    .object({ type: z.literal('float'), min: finite, max: finite, default: finite.optional() })
+    .strict()
+    .superRefine(bounds),
+  z
+    .object({
+      type: z.literal('log-float'),
+      min: z.number().positive(),
+      max: z.number().positive(),
+      default: finite.optional(),
+    })
+    .strict()
+    .superRefine(bounds),
+  z
+    .object({
+      type: z.literal('int'),
+      min: z.number().int(),
+      max: z.number().int(),
+      step: positiveInt.optional(),
+      log: z.boolean().optional(),
+      default: z.number().int().optional(),
+    })
+    .strict()
+    .superRefine(bounds)
+    .refine((d) => !d.log || d.min > 0, { message: 'a log-scale integer needs min above 0' }),
+  z
+    .object({
+      type: z.literal('categorical'),
+      values: z
+        .array(z.union([text, finite, z.boolean()]))
+        .min(1)
+        .max(64),
+      default: z.union([text, finite, z.boolean()]).optional(),
+    })
+    .strict()
+    .refine((d) => d.default === undefined || d.values.includes(d.default), {
+      message: 'default is not one of the values',
+    }),
+]);
+
+/** A search: its space (fixed training settings beside the dimensions), objective and budgets. */
+export const searchSettings: z.ZodType<SearchSettings> = z
+  .object({
+    space: z
+      .object({
+        dimensions: z
+          .partialRecord(z.enum(TUNABLE_FIELDS), searchDimension)
+          .refine((d) => Object.keys(d).length > 0, { message: 'give at least one dimension to tune' })
+          .refine((d) => !('width' in d && 'units' in d), {
+            message: 'width and units are the same setting',
+          }),
+      })
+      // The fixed settings are checked as whole training configurations when the search starts.
+      .passthrough(),
+    objective: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('val-loss') }).strict(),
+      z.object({ kind: z.literal('detection-at-far'), far: z.number().gt(0).lt(1) }).strict(),
+      z.object({ kind: z.literal('average-precision') }).strict(),
+    ]),
+    trials: positiveInt.max(1000),
+    parallel: positiveInt.max(8).optional(),
+    maxMinutes: z.number().positive().nullable().optional(),
+    initialTrials: positiveInt.max(1000).optional(),
+    medianStopping: z.boolean().optional(),
+    seed: z.number().int().optional(),
+    name: text.optional(),
+  })
+  .strict() as z.ZodType<SearchSettings>;
+
 /** Every request is validated here before a handler sees it. */
 export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'app/info': empty,
@@ -158,6 +243,17 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       seed: z.number().int().optional(),
     })
     .strict(),
+  'search/start': searchSettings,
+  'search/list': empty,
+  'search/get': z.object({ id: runId }).strict(),
+  'search/resume': z
+    .object({
+      id: runId,
+      trials: positiveInt.max(1000).optional(),
+      maxMinutes: z.number().positive().nullable().optional(),
+    })
+    .strict(),
+  'search/cancel': z.object({ id: runId }).strict(),
   'jobs/list': empty,
   'jobs/get': z.object({ id: text }).strict(),
   'jobs/cancel': z.object({ id: text }).strict(),

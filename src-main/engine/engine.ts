@@ -26,6 +26,7 @@ import { evalReport } from './eval/report';
 import { deleteRun } from './model/run-training';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
+import { searchHandlers } from './search/search-api';
 
 export interface EngineOptions {
   dbPath: string;
@@ -168,6 +169,7 @@ export class Engine implements ApiClient {
       'eval/lead-times': (q) => this.evaluator.session(q.runId).leadTimes(q.threshold, q.binDays ?? 7),
       'eval/alerts': (q) => this.evaluator.session(q.runId).alerts(q.threshold),
       'eval/report': (q) => evalReport(this.evaluator, q),
+      ...searchHandlers(db, this.jobs, this.opts.dbPath),
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),

@@ -6,7 +6,6 @@ import {
   isImportProgress,
   type DriveStatus,
   type ImportResult,
-  type JobInfo,
   type ScoreResult,
   type TrainConfig,
   type TrainResult,
@@ -15,6 +14,8 @@ import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
 import { parseArgs } from './args';
+import { UsageError, waitWithCtrlC } from './common';
+import { runSearchCommand, SEARCH_USAGE } from './search-command';
 import { progressLine } from './progress-bar';
 
 const USAGE = `drive-triage: find failing hard drives before they fail
@@ -31,6 +32,7 @@ Usage:
                      [--bootstrap N] [--json]           metrics, detection at FAR 0.1/1/5%, lead times, baselines
   drive-triage runs --db <file> [--json]                list training runs
   drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]
+${SEARCH_USAGE}
 
 --db may also come from the DRIVE_TRIAGE_DB environment variable.`;
 
@@ -52,9 +54,14 @@ const VALUED = new Set([
   'budget',
   'level',
   'bootstrap',
+  'space',
+  'objective',
+  'trials',
+  'parallel',
+  'minutes',
+  'initial',
+  'name',
 ]);
-
-class UsageError extends Error {}
 
 function rendererDir(): string {
   const candidates = [
@@ -65,17 +72,6 @@ function rendererDir(): string {
   const found = candidates.find((d) => existsSync(join(d, 'index.html')));
   if (!found) throw new Error('the UI is not built yet: run `npm run build` first');
   return found;
-}
-
-/** Waits for a job; Ctrl-C cancels it (the job winds down cleanly) instead of killing the process. */
-async function waitWithCtrlC(engine: Engine, jobId: string): Promise<JobInfo> {
-  const cancel = (): void => void engine.call('jobs/cancel', { id: jobId });
-  process.once('SIGINT', cancel);
-  try {
-    return await engine.jobs.wait(jobId);
-  } finally {
-    process.off('SIGINT', cancel);
-  }
 }
 
 async function runImportCommand(engine: Engine, paths: string[], json: boolean): Promise<number> {
@@ -380,7 +376,11 @@ export async function main(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const dbFlag = args.flags.get('db');
   const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
-  if (!['import', 'summary', 'drives', 'serve', 'train', 'score', 'evaluate', 'runs'].includes(command)) {
+  if (
+    !['import', 'summary', 'drives', 'serve', 'train', 'score', 'evaluate', 'runs', 'search'].includes(
+      command,
+    )
+  ) {
     process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
@@ -406,6 +406,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runEvaluate(engine, args.flags, json);
       case 'runs':
         return await runRuns(engine, args.positionals, args.flags, json);
+      case 'search':
+        return await runSearchCommand(engine, args.positionals, args.flags, json);
       default:
         return await runServe(engine, args.flags, resolve(dbPath));
     }

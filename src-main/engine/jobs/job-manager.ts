@@ -9,6 +9,8 @@ type Emit = <E extends keyof Events>(event: E, data: Events[E]) => void;
 
 /** If a worker has not wound down this long after a cancel, it is stopped hard (the store stays consistent). */
 const CANCEL_GRACE_MS = 1500;
+/** A search first stops its trials' workers (each within their own grace) and records them. */
+const SEARCH_CANCEL_GRACE_MS = 10_000;
 
 interface Running {
   info: JobInfo;
@@ -83,9 +85,12 @@ export class JobManager {
     } else if (j.info.state === 'running') {
       Atomics.store(j.cancelFlag, 0, 1);
       const w = j.worker;
-      setTimeout(() => {
-        if (j.info.state === 'running' && w) void w.terminate();
-      }, CANCEL_GRACE_MS).unref();
+      setTimeout(
+        () => {
+          if (j.info.state === 'running' && w) void w.terminate();
+        },
+        j.info.kind === 'search' ? SEARCH_CANCEL_GRACE_MS : CANCEL_GRACE_MS,
+      ).unref();
     }
     return { ...j.info };
   }
@@ -105,7 +110,8 @@ export class JobManager {
     this.active = job;
     job.info.state = 'running';
     // A small young generation: the import's garbage is collected before it adds up (peak RSS budget).
-    const entry = job.order.kind === 'import' ? 'job-worker' : 'train-worker';
+    const kind = job.order.kind;
+    const entry = kind === 'import' ? 'job-worker' : kind === 'search' ? 'search-worker' : 'train-worker';
     const worker = spawnWorker(
       entry,
       join(__dirname, `${entry}.ts`),
@@ -120,7 +126,7 @@ export class JobManager {
         this.emit('job/progress', { jobId: job.info.id, kind: job.info.kind, progress: m.progress });
       } else if (m.type === 'done') {
         ended = true;
-        const r = m.result;
+        const r = m.result as JobInfo['result'] & object;
         const state = 'cancelled' in r ? (r.cancelled ? 'cancelled' : 'done') : r.status;
         this.finish(job, state, r, 'error' in r ? (r.error ?? null) : null);
       } else {

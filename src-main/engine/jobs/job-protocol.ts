@@ -1,19 +1,14 @@
-import type {
-  ImportProgress,
-  ImportResult,
-  ScoreProgress,
-  ScoreResult,
-  TrainConfig,
-  TrainProgress,
-  TrainResult,
-} from '../api-types';
+import type { JobProgress, JobResult, SearchObjective, TrainConfig, TrainResult } from '../api-types';
 
-/** What the engine asks a job worker to do. */
-export type JobOrder = ImportOrder | TrainOrder | ScoreOrder;
+/** What the engine asks a job worker to do (a trial is asked for by a search's worker, not the engine). */
+export type JobOrder = ImportOrder | TrainOrder | ScoreOrder | SearchOrder | TrialOrder;
 
 /** A job as asked for, before the manager adds its cancel flag. */
 export type JobSpec =
-  Omit<ImportOrder, 'cancelFlag'> | Omit<TrainOrder, 'cancelFlag'> | Omit<ScoreOrder, 'cancelFlag'>;
+  | Omit<ImportOrder, 'cancelFlag'>
+  | Omit<TrainOrder, 'cancelFlag'>
+  | Omit<ScoreOrder, 'cancelFlag'>
+  | Omit<SearchOrder, 'cancelFlag'>;
 
 interface ImportOrder {
   kind: 'import';
@@ -40,8 +35,29 @@ interface ScoreOrder {
   cancelFlag: SharedArrayBuffer;
 }
 
+export interface SearchOrder {
+  kind: 'search';
+  dbPath: string;
+  searchId: number;
+  cancelFlag: SharedArrayBuffer;
+}
+
+/** One trial of a search: train, then (for a detection objective) score and evaluate. */
+export interface TrialOrder {
+  kind: 'trial';
+  dbPath: string;
+  config: TrainConfig;
+  objective: SearchObjective;
+  /** Native engine threads for this trial. */
+  threads: number;
+  cancelFlag: SharedArrayBuffer;
+}
+
+/** What a trial reports at its end: the training result and the objective it reached (null: none). */
+export type TrialOutcome = TrainResult & { objective: number | null };
+
 /** What a job worker reports back. */
 export type JobMessage =
-  | { type: 'progress'; progress: ImportProgress | TrainProgress | ScoreProgress }
-  | { type: 'done'; result: ImportResult | TrainResult | ScoreResult }
+  | { type: 'progress'; progress: JobProgress }
+  | { type: 'done'; result: JobResult | TrialOutcome }
   | { type: 'error'; message: string };

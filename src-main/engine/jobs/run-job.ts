@@ -1,24 +1,17 @@
 import { parentPort } from 'node:worker_threads';
-import type {
-  ImportProgress,
-  ImportResult,
-  ScoreProgress,
-  ScoreResult,
-  TrainProgress,
-  TrainResult,
-} from '../api-types';
+import type { JobProgress, JobResult } from '../api-types';
 import { openDb, type Db } from '../store/db';
-import type { JobMessage, JobOrder } from './job-protocol';
+import type { JobMessage, JobOrder, TrialOutcome } from './job-protocol';
 
 export interface JobHooks {
-  onProgress(p: ImportProgress | TrainProgress | ScoreProgress): void;
+  onProgress(p: JobProgress): void;
   isCancelled(): boolean;
 }
 
 /** The frame of every job worker: its own database connection, progress and cancel wired to the engine. */
 export async function runJob(
   order: JobOrder,
-  work: (db: Db, order: JobOrder, hooks: JobHooks) => Promise<ImportResult | TrainResult | ScoreResult>,
+  work: (db: Db, order: JobOrder, hooks: JobHooks) => Promise<JobResult | TrialOutcome>,
 ): Promise<void> {
   const post = (m: JobMessage): void => parentPort?.postMessage(m);
   const cancel = new Int32Array(order.cancelFlag);

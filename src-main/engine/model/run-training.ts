@@ -27,6 +27,8 @@ export type ResolvedTrainConfig = Required<Omit<TrainConfig, 'backend'>> & Pick<
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void;
   isCancelled?(): boolean;
+  /** Threads the native engine may use (a search running two trials at once gives each one core). */
+  threads?: number;
 }
 
 /** The columns a model reads by default: raw SMART values filled in at least half of the readings. */
@@ -211,7 +213,7 @@ export async function runTraining(
   try {
     step =
       backend.name === 'native'
-        ? nativeStep(model, stepOptions, { seed: c.seed })
+        ? nativeStep(model, stepOptions, { seed: c.seed, threads: hooks.threads })
         : tfjsStep(model, stepOptions);
   } catch (err) {
     // A model the engine cannot run must end its run, not leave it marked running.

@@ -148,6 +148,39 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE scores_v5 RENAME TO scores;
   CREATE INDEX scores_rank ON scores(run_id, max_score DESC);
   `,
+  // 6: hyperparameter searches and their trials, each trial stored as it starts and as it ends.
+  `
+  CREATE TABLE searches (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT    NOT NULL,
+    settings         TEXT    NOT NULL,   -- SearchSettings as JSON: space, objective, budgets, seed
+    status           TEXT    NOT NULL,   -- running, done, cancelled, failed
+    created_at       TEXT    NOT NULL,
+    finished_at      TEXT,
+    seconds          REAL    NOT NULL DEFAULT 0,
+    heartbeat_at     INTEGER,            -- ms since epoch, while a process runs it: a stale one was killed
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    hyper            TEXT,               -- the surrogate's last fitted hyperparameters (JSON), for importance and warm starts
+    notices          TEXT,               -- JSON array
+    error            TEXT
+  );
+  CREATE TABLE search_trials (
+    search_id   INTEGER NOT NULL,
+    trial       INTEGER NOT NULL,
+    params      TEXT    NOT NULL,        -- JSON
+    source      TEXT    NOT NULL,        -- default, initial, gp, random
+    ei          REAL,
+    status      TEXT    NOT NULL,        -- running, done, pruned, failed, cancelled
+    objective   REAL,
+    run_id      INTEGER,
+    val_losses  TEXT    NOT NULL DEFAULT '[]',
+    started_at  TEXT    NOT NULL,
+    finished_at TEXT,
+    seconds     REAL,
+    error       TEXT,
+    PRIMARY KEY (search_id, trial)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -215,6 +215,23 @@ describe('searches on the sample', () => {
     assert.ok(d.trialList.every((t) => t.status === 'done'));
   });
 
+  test('the time budget: no trial starts after it, the ones running finish, and the search is done', async () => {
+    const r = await run({
+      space: SPACE,
+      objective: { kind: 'val-loss' },
+      trials: 50,
+      parallel: 1,
+      maxMinutes: 2 / 60,
+      medianStopping: false,
+    });
+    const d = await engine.call('search/get', { id: r.searchId });
+    assert.equal(d.status, 'done');
+    assert.ok(d.finished >= 1 && d.finished < 50, `${d.finished} trials`);
+    assert.ok(d.trialList.every((t) => t.status === 'done'));
+    const lastStart = Math.max(...d.trialList.map((t) => Date.parse(t.startedAt)));
+    assert.ok(lastStart - Date.parse(d.createdAt) < 2000 + 1000, 'a trial started after the budget');
+  });
+
   test('a space some trials of which could never run is refused at the door, naming the setting', async () => {
     const refuse = async (space: SearchSpace, pattern: RegExp): Promise<void> =>
       assert.rejects(

@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'vitest';
+import type { SearchDetail, SearchTrial } from '../../../src-main/engine/api-types';
+import { bestSoFar, historyFigure, importanceFigure, objectiveLabel, parallelFigure } from './search-figures';
+
+const trial = (
+  n: number,
+  objective: number | null,
+  status: SearchTrial['status'],
+  params: SearchTrial['params'],
+): SearchTrial => ({
+  trial: n,
+  params,
+  status,
+  objective,
+  runId: n + 10,
+  source: n === 0 ? 'default' : 'gp',
+  expectedImprovement: null,
+  startedAt: '',
+  finishedAt: null,
+  seconds: 1,
+  valLosses: [],
+  error: null,
+});
+
+const detail = (direction: 'minimize' | 'maximize'): SearchDetail => ({
+  id: 1,
+  name: 's',
+  status: 'done',
+  objective: direction === 'minimize' ? { kind: 'val-loss' } : { kind: 'detection-at-far', far: 0.01 },
+  direction,
+  trials: 4,
+  maxMinutes: null,
+  parallel: 2,
+  seed: 1,
+  createdAt: '',
+  finishedAt: null,
+  seconds: 4,
+  finished: 4,
+  best: null,
+  error: null,
+  space: {
+    model: 'lstm-ae',
+    dimensions: {
+      learningRate: { type: 'log-float', min: 1e-4, max: 1e-2 },
+      loss: { type: 'categorical', values: ['mse', 'focal', 'weighted-bce'] },
+    },
+  },
+  settings: { space: { dimensions: {} }, objective: { kind: 'val-loss' }, trials: 4 },
+  trialList: [
+    trial(0, 0.9, 'done', { learningRate: 1e-3, loss: 'mse' }),
+    trial(1, 0.7, 'done', { learningRate: 1e-4, loss: 'focal' }),
+    trial(2, 1.2, 'pruned', { learningRate: 1e-2, loss: 'weighted-bce' }),
+    trial(3, 0.8, 'done', { learningRate: 1e-3, loss: 'focal' }),
+    trial(4, null, 'failed', { learningRate: 1e-3, loss: 'mse' }),
+  ],
+  importance: [
+    { name: 'learningRate', share: 0.8 },
+    { name: 'loss', share: 0.2 },
+  ],
+  notices: [],
+});
+
+describe('search figures', () => {
+  test('best so far follows the direction', () => {
+    expect(bestSoFar([3, 1, 2, 0.5], 'minimize')).toEqual([3, 1, 1, 0.5]);
+    expect(bestSoFar([0.2, 0.5, 0.4], 'maximize')).toEqual([0.2, 0.5, 0.5]);
+  });
+
+  test('history: finished trials, stopped ones apart, the best-so-far line; failed trials left out', () => {
+    const [done, pruned, best] = historyFigure(detail('minimize')).data;
+    expect(done.x).toEqual([0, 1, 3]);
+    expect(pruned.x).toEqual([2]);
+    expect(best.y).toEqual([0.9, 0.7, 0.7]);
+    expect(objectiveLabel(detail('maximize'))).toBe('detection at 1% false alarms');
+  });
+
+  test('parallel coordinates: each axis scaled to its range (log where searched so), categories evenly, better darker', () => {
+    const f = parallelFigure(detail('minimize'));
+    expect(f.data).toHaveLength(4); // measured trials
+    const ys = f.data.map((l) => l.y as number[]);
+    expect(ys[0][0]).toBeCloseTo(0.5); // 1e-3: the middle of 1e-4..1e-2 on a log scale
+    expect(ys[1][0]).toBeCloseTo(0);
+    expect(ys[2][1]).toBe(1); // weighted-bce: the third of three categories
+    expect(ys[1][1]).toBe(0.5);
+    // The objective axis: 0.7 lowest, 1.2 highest; the best trial (lowest loss) is drawn darkest and widest.
+    expect(ys[1][2]).toBe(0);
+    expect(ys[2][2]).toBe(1);
+    const widths = f.data.map((l) => (l.line as { width: number }).width);
+    expect(Math.max(...widths)).toBe(widths[1]);
+  });
+
+  test('importance: largest at the top; none before the surrogate is fitted', () => {
+    const f = importanceFigure(detail('minimize'))!;
+    expect(f.data[0].y).toEqual(['loss', 'learningRate']);
+    expect(importanceFigure({ ...detail('minimize'), importance: null })).toBeNull();
+  });
+});

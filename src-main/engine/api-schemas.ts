@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  REPORT_SECTIONS,
   TUNABLE_FIELDS,
   type ApiKey,
   type ApiRequest,
@@ -165,6 +166,19 @@ export const searchSettings: z.ZodType<SearchSettings> = z
   })
   .strict() as z.ZodType<SearchSettings>;
 
+const reportFields = {
+  runId: z.number().int(),
+  threshold: z.number().finite().optional(),
+  far: z.number().gt(0).lt(1).optional(),
+  budget: z.number().positive().optional(),
+  sections: z.array(z.enum(REPORT_SECTIONS)).min(1).optional(),
+  heatmaps: z.number().int().min(0).max(50).optional(),
+  bootstrap: z.number().int().min(0).max(10_000).optional(),
+};
+const oneThreshold = (q: { threshold?: number; far?: number; budget?: number }): boolean =>
+  [q.threshold, q.far, q.budget].filter((v) => v !== undefined).length <= 1;
+const oneThresholdMessage = { message: 'give at most one of threshold, far and budget' };
+
 /** Every request is validated here before a handler sees it. */
 export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'app/info': empty,
@@ -254,6 +268,15 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
     })
     .strict(),
   'search/cancel': z.object({ id: runId }).strict(),
+  'report/build': z.object(reportFields).strict().refine(oneThreshold, oneThresholdMessage),
+  'report/export': z
+    .object({
+      ...reportFields,
+      outDir: text.min(1),
+      formats: z.array(z.enum(['html', 'pdf', 'csv'])).min(1),
+    })
+    .strict()
+    .refine(oneThreshold, oneThresholdMessage),
   'jobs/list': empty,
   'jobs/get': z.object({ id: text }).strict(),
   'jobs/cancel': z.object({ id: text }).strict(),

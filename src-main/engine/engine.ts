@@ -27,6 +27,9 @@ import { deleteRun } from './model/run-training';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
 import { searchHandlers } from './search/search-api';
+import { buildReport } from './report/build-report';
+import { exportReport } from './report/export-report';
+import { SearchStore } from './search/search-store';
 
 export interface EngineOptions {
   dbPath: string;
@@ -170,6 +173,15 @@ export class Engine implements ApiClient {
       'eval/alerts': (q) => this.evaluator.session(q.runId).alerts(q.threshold),
       'eval/report': (q) => evalReport(this.evaluator, q),
       ...searchHandlers(db, this.jobs, this.opts.dbPath),
+      'report/build': (q) => buildReport(db, this.evaluator, q),
+      'report/export': (q) => {
+        const trial = db
+          .prepare('SELECT search_id FROM search_trials WHERE run_id = ? LIMIT 1')
+          .pluck()
+          .get(q.runId) as number | undefined;
+        const search = trial === undefined ? null : new SearchStore(db).detail(trial);
+        return exportReport(buildReport(db, this.evaluator, q), q, search);
+      },
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),

@@ -125,3 +125,31 @@ test('where the native engine cannot load, training falls back to TensorFlow.js 
     r.notices.join('; '),
   );
 });
+
+test('search and report: bad flags are usage errors that say what to do', () => {
+  const db = join(dir, 'flags.sqlite');
+  const space = join(dir, 'space.json');
+  writeFileSync(
+    space,
+    JSON.stringify({
+      model: 'lstm-ae',
+      dimensions: { learningRate: { type: 'log-float', min: 1e-4, max: 1e-2 } },
+    }),
+  );
+  const objective = cli('search', '--db', db, '--space', space, '--objective', 'accuracy', '--trials', '2');
+  assert.equal(objective.code, 2);
+  assert.match(objective.err, /--objective accuracy: use val-loss, detection@far=F .* or average-precision/);
+  const noSpace = cli('search', '--db', db, '--space', join(dir, 'missing.json'), '--objective', 'val-loss');
+  assert.equal(noSpace.code, 2);
+  assert.match(noSpace.err, /missing\.json: not a readable JSON file/);
+  const format = cli('report', '--db', db, '--run', '1', '--out', join(dir, 'r'), '--format', 'docx');
+  assert.equal(format.code, 2);
+  assert.match(format.err, /--format docx: use html, pdf and\/or csv/);
+  const unknownRun = cli('report', '--db', db, '--run', '99', '--out', join(dir, 'r'), '--json');
+  assert.equal(unknownRun.code, 1);
+  assert.match(unknownRun.err, /no training run with id 99/);
+  assert.equal(existsSync(join(dir, 'r')), false);
+  const list = cli('search', 'list', '--db', db, '--json');
+  assert.equal(list.code, 0);
+  assert.deepEqual(JSON.parse(list.out), []);
+});

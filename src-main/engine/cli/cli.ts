@@ -16,6 +16,7 @@ import { startWebServer } from '../web/server';
 import { parseArgs } from './args';
 import { UsageError, waitWithCtrlC } from './common';
 import { runSearchCommand, SEARCH_USAGE } from './search-command';
+import { REPORT_USAGE, runReportCommand } from './report-command';
 import { progressLine } from './progress-bar';
 
 const USAGE = `drive-triage: find failing hard drives before they fail
@@ -33,6 +34,7 @@ Usage:
   drive-triage runs --db <file> [--json]                list training runs
   drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]
 ${SEARCH_USAGE}
+${REPORT_USAGE}
 
 --db may also come from the DRIVE_TRIAGE_DB environment variable.`;
 
@@ -61,6 +63,7 @@ const VALUED = new Set([
   'minutes',
   'initial',
   'name',
+  'format',
 ]);
 
 function rendererDir(): string {
@@ -377,9 +380,18 @@ export async function main(argv: string[]): Promise<number> {
   const dbFlag = args.flags.get('db');
   const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
   if (
-    !['import', 'summary', 'drives', 'serve', 'train', 'score', 'evaluate', 'runs', 'search'].includes(
-      command,
-    )
+    ![
+      'import',
+      'summary',
+      'drives',
+      'serve',
+      'train',
+      'score',
+      'evaluate',
+      'runs',
+      'search',
+      'report',
+    ].includes(command)
   ) {
     process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
     return 2;
@@ -408,6 +420,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runRuns(engine, args.positionals, args.flags, json);
       case 'search':
         return await runSearchCommand(engine, args.positionals, args.flags, json);
+      case 'report':
+        return await runReportCommand(engine, args.flags, json);
       default:
         return await runServe(engine, args.flags, resolve(dbPath));
     }

@@ -14,3 +14,19 @@ export async function waitWithCtrlC(engine: Engine, jobId: string): Promise<JobI
     process.off('SIGINT', cancel);
   }
 }
+
+/** Reads `--name value` flags: as text, or as a number (a usage error when it is not one). */
+export function flagReaders(flags: Map<string, string | true>): {
+  str(k: string): string | undefined;
+  num(k: string): number | undefined;
+} {
+  const str = (k: string): string | undefined =>
+    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
+  const num = (k: string): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    if (!Number.isFinite(Number(v))) throw new UsageError(`--${k} ${v}: not a number`);
+    return Number(v);
+  };
+  return { str, num };
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { SearchInfo, SearchObjective, SearchResult, SearchSettings, SearchSpace } from '../api-types';
 import { searchSettings } from '../api-schemas';
 import type { Engine } from '../engine';
-import { UsageError, waitWithCtrlC } from './common';
+import { flagReaders, UsageError, waitWithCtrlC } from './common';
 
 export const SEARCH_USAGE = `  drive-triage search --db <file> --space space.json --objective val-loss|detection@far=F|average-precision
                      --trials N [--parallel 2] [--minutes M] [--initial K] [--seed S] [--no-median-stopping] [--json]
@@ -60,14 +60,7 @@ export async function runSearchCommand(
   flags: Map<string, string | true>,
   json: boolean,
 ): Promise<number> {
-  const str = (k: string): string | undefined =>
-    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
-  const num = (k: string): number | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    if (!Number.isFinite(Number(v))) throw new UsageError(`--${k} ${v}: not a number`);
-    return Number(v);
-  };
+  const { str, num } = flagReaders(flags);
   const [verb, idText] = args;
   if (verb === 'list') {
     const all = await engine.call('search/list', {});

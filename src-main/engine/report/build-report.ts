@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiError,
+  REPORT_SECTIONS,
+  type ReportData,
+  type ReportFlaggedDrive,
+  type ReportRequest,
+  type TrainConfig,
+} from '../api-types';
+import { driveErrors } from '../catalogue/drive-errors';
+import { getRun } from '../catalogue/runs';
+import { datasetSummary } from '../catalogue/summary';
+import { evalReport } from '../eval/report';
+import type { Evaluator } from '../eval/evaluator';
+import type { EvalSession } from '../eval/session';
+import { formatDay } from '../import/row-fields';
+import type { Db } from '../store/db';
+import { VERSION } from '../version';
+
+const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Drives of the evaluation set that the threshold flags: each one's first alert and its score, worst first. */
+function flaggedAt(
+  s: EvalSession,
+  threshold: number,
+): { driveId: number; firstAlert: number; score: number }[] {
+  const scores = s.driveScores('model');
+  const out: { driveId: number; firstAlert: number; score: number }[] = [];
+  for (let d = 0; d < s.data.driveIds.length; d++) {
+    const i = s.firstAlert(d, threshold);
+    if (i >= 0) out.push({ driveId: s.data.driveIds[d], firstAlert: s.data.endDay[i], score: scores[d] });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+/** The threshold a report uses, and the words that say how it was chosen. */
+function chooseThreshold(s: EvalSession, q: ReportRequest): ReportData['threshold'] {
+  if (q.threshold !== undefined)
+    return { value: q.threshold, chosenBy: 'given', reason: `set by the analyst to ${q.threshold}` };
+  if (q.far !== undefined)
+    return {
+      value: s.thresholdFor('drive', { kind: 'far', far: q.far }),
+      chosenBy: 'far',
+      reason: `the lowest threshold whose false-alarm rate over healthy drives is at most ${+(q.far * 100).toPrecision(3)}%`,
+    };
+  if (q.budget !== undefined)
+    return {
+      value: s.thresholdFor('drive', { kind: 'budget', alerts: q.budget, per: 'day' }),
+      chosenBy: 'budget',
+      reason: `the lowest threshold that flags at most ${q.budget} drive${q.budget === 1 ? '' : 's'} per day on average`,
+    };
+  return {
+    value: s.overview().suggestedThreshold,
+    chosenBy: 'suggested',
+    reason:
+      'the threshold with the best F1 over the test drives (no threshold, false-alarm rate or budget was given)',
+  };
+}
+
+/** At most `max` points of a series, evenly spaced, first and last kept. */
+function thin<T>(xs: T[], max: number): T[] {
+  if (xs.length <= max) return xs;
+  const step = (xs.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => xs[Math.round(i * step)]);
+}
+
+/**
+ * Everything a report says, from the store as it is: the data it was trained
+ * on (each file's sha256), the run, the threshold and why, the evaluation at
+ * drive and window level with bootstrap intervals and the baselines, and the
+ * flagged drives with what drives their error. The fingerprint is sha256 over
+ * the data files' hashes (sorted), the weights file and the threshold.
+ */
+export function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest): ReportData {
+  const run = getRun(db, q.runId);
+  if (!run.scored)
+    throw new ApiError(
+      'conflict',
+      `run ${q.runId} has not scored the drives yet; score it first (drive-triage score)`,
+    );
+  const s = evaluator.session(q.runId);
+  const threshold = chooseThreshold(s, q);
+  const t = threshold.value;
+  const bootstrap = q.bootstrap ?? 200;
+
+  const summary = datasetSummary(db);
+  const files = (
+    db.prepare("SELECT name, sha256, rows_accepted FROM files WHERE status = 'done' ORDER BY name").all() as {
+      name: string;
+      sha256: string;
+      rows_accepted: number;
+    }[]
+  ).map((f) => ({ name: f.name, sha256: f.sha256, rows: f.rows_accepted }));
+  const weightsFile = run.weightsDir ? join(run.weightsDir, 'weights.bin') : null;
+  const parts = {
+    data: sha256(
+      files
+        .map((f) => f.sha256)
+        .sort()
+        .join('\n'),
+    ),
+    weights:
+      weightsFile && existsSync(weightsFile) ? sha256(readFileSync(weightsFile)) : sha256(`run ${run.id}`),
+    threshold: sha256(String(Math.fround(t))),
+  };
+  const fingerprint = sha256(`${parts.data}\n${parts.weights}\n${parts.threshold}`);
+
+  const config = run.config as TrainConfig & { attributes?: string[]; spike?: TrainConfig['spike'] };
+  const spikes = run.batches.filter((b) => b.spike).length;
+  const rule = config.spike ?? null;
+  const handled =
+    spikes === 0
+      ? 'no loss spike'
+      : rule?.action === 'skip'
+        ? 'each spiking batch was skipped (no weight update)'
+        : rule?.action === 'rollback'
+          ? 'each spike rolled the weights back to the last good batch and halved the learning rate'
+          : 'recorded; training went on unchanged';
+
+  const flaggedAll = flaggedAt(s, t);
+  const info = db.prepare('SELECT serial, model, days_seen, failure_day FROM drives WHERE id = ?');
+  const drives: ReportFlaggedDrive[] = flaggedAll.map((f) => {
+    const d = info.get(f.driveId) as {
+      serial: string;
+      model: string;
+      days_seen: number;
+      failure_day: number | null;
+    };
+    const why = driveErrors(db, q.runId, d.serial, t);
+    return {
+      serial: d.serial,
+      model: d.model,
+      score: f.score,
+      firstAlert: formatDay(f.firstAlert),
+      daysOfHistory: d.days_seen,
+      failed: d.failure_day === null ? null : formatDay(d.failure_day),
+      top: why.contributions.slice(0, 3).map((c) => ({ feature: c.feature, share: c.share })),
+    };
+  });
+  const heatmaps = drives.slice(0, q.heatmaps ?? 5).flatMap((d) => {
+    const e = driveErrors(db, q.runId, d.serial, t);
+    if (e.features.length === 0) return [];
+    const from = Math.max(0, e.days.length - 30);
+    return [{ serial: d.serial, days: e.days.slice(from), features: e.features, z: e.dayErrors.slice(from) }];
+  });
+
+  return {
+    title: `Drive Triage report: run ${run.id} (${run.kind}) at threshold ${+t.toPrecision(6)}`,
+    generatedAt: new Date().toISOString(),
+    appVersion: VERSION,
+    sections: q.sections ?? [...REPORT_SECTIONS],
+    fingerprint,
+    fingerprintParts: parts,
+    dataset: {
+      files,
+      firstDay: summary.firstDay ?? '',
+      lastDay: summary.lastDay ?? '',
+      drives: summary.drives,
+      failures: summary.failures,
+      models: summary.models,
+      attributes: config.attributes ?? [],
+    },
+    model: {
+      runId: run.id,
+      kind: run.kind,
+      config: run.config,
+      backend: run.backend,
+      device: run.device,
+      seconds: run.seconds,
+      epochs: run.epochs,
+      loss: thin(
+        run.batches.map((b, i) => ({ batch: i, loss: b.loss })),
+        2000,
+      ),
+      spikes: { count: spikes, rule, handled },
+      notices: run.notices,
+    },
+    threshold,
+    results: {
+      drive: evalReport(evaluator, { runId: q.runId, level: 'drive', threshold: t, bootstrap }),
+      window: evalReport(evaluator, { runId: q.runId, level: 'window', threshold: t, bootstrap }),
+      curves: s.curves('drive', 'model', 400),
+      alerts: s.alerts(t),
+    },
+    flagged: { total: drives.length, drives, heatmaps },
+  };
+}

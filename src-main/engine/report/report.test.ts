@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ApiError, type ReportExport, type TrainResult } from '../api-types';
+import { Engine } from '../engine';
+import { chromiumPath } from './report-pdf';
+import { csvField } from './report-csv';
+
+const SAMPLE = resolve(__dirname, '../../../resources/sample');
+const hasPdfTools = ((): boolean => {
+  try {
+    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A CSV file as rows of fields (RFC 4180 quoting), the header first. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (c !== '\r') field += c;
+  }
+  return rows;
+}
+const records = (text: string): Record<string, string>[] => {
+  const [head, ...rest] = parseCsv(text);
+  return rest.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+};
+const numOrNull = (s: string): number | null => (s === '' ? null : Number(s));
+
+describe('reports of a scored run on the sample', () => {
+  let dir: string;
+  let engine: Engine;
+  let runId: number;
+  let exported: ReportExport;
+  const file = (suffix: string): string => exported.files.find((f) => f.path.endsWith(suffix))!.path;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-report-'));
+    engine = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'cli', samplePath: SAMPLE });
+    await engine.jobs.wait((await engine.call('import/sample', {})).jobId);
+    const { jobId } = await engine.call('train/start', {
+      config: { model: 'lstm-ae', units: 8, epochs: 1, maxWindowsPerEpoch: 640, windowDays: 7, seed: 5 },
+    });
+    const r = (await engine.jobs.wait(jobId)).result as TrainResult;
+    runId = r.runId;
+    await engine.jobs.wait((await engine.call('runs/score', { id: runId })).jobId);
+    exported = await engine.call('report/export', {
+      runId,
+      far: 0.05,
+      outDir: join(dir, 'out'),
+      formats: hasPdfTools ? ['html', 'pdf', 'csv'] : ['html', 'csv'],
+      bootstrap: 50,
+    });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the HTML stands alone: no external URL is loaded, and it draws its charts in Chromium offline', async () => {
+    const html = readFileSync(file('.html'), 'utf8');
+    // Nothing fetched: no script, style, image or frame from elsewhere.
+    assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 50 });
+    assert.ok(html.includes(data.fingerprint));
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const page = await browser.newPage();
+      const url = pathToFileURL(file('.html')).href;
+      const requested: string[] = [];
+      await page.route('**/*', (r) => {
+        if (r.request().url() !== url) requested.push(r.request().url());
+        return r.request().url() === url ? r.continue() : r.abort();
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      assert.deepEqual(requested, []);
+      assert.deepEqual(errors, []);
+      // Every chart drawn (ROC, PR, lead times, alerts, training loss, the top drives' heatmaps).
+      const charts = await page.locator('[data-chart]').count();
+      assert.ok(charts >= 5);
+      assert.equal(await page.locator('[data-chart] .main-svg').first().isVisible(), true);
+      assert.equal(await page.locator('[data-chart]:has(.main-svg)').count(), charts);
+      // The flagged drives are listed.
+      for (const d of data.flagged.drives.slice(0, 5))
+        assert.ok((await page.locator('table.flagged').innerText()).includes(d.serial));
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test(
+    'the PDF is valid: every page renders, and its text has the flagged serials and the fingerprint',
+    { skip: hasPdfTools ? false : 'pdftoppm (poppler-utils) is not installed' },
+    () => {
+      const pdf = file('.pdf');
+      const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))![1]);
+      assert.ok(pages >= 3);
+      const out = join(dir, 'pages');
+      execFileSync('mkdir', ['-p', out]);
+      execFileSync('pdftoppm', ['-r', '30', '-png', pdf, join(out, 'p')]);
+      assert.equal(readdirSync(out).filter((f) => f.endsWith('.png')).length, pages);
+      const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+      const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
+      assert.ok(flagged.length > 0);
+      for (const f of flagged) assert.ok(text.includes(f.serial), f.serial);
+      // The fingerprint is printed on every page (the footer).
+      const fp = exported.fingerprint;
+      const perPage = text.split('\f').filter((p) => p.trim() !== '');
+      assert.equal(perPage.length, pages);
+      for (const p of perPage) assert.ok(p.includes(fp), 'a page without the fingerprint');
+    },
+  );
+
+  test('each CSV parses back to the numbers the Api returns', async () => {
+    const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 50 });
+    const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
+    assert.equal(flagged.length, data.flagged.total);
+    flagged.forEach((f, i) => {
+      const d = data.flagged.drives[i];
+      assert.equal(f.serial, d.serial);
+      assert.equal(Number(f.score), d.score);
+      assert.equal(f.first_alert, d.firstAlert);
+      assert.equal(Number(f.days_of_history), d.daysOfHistory);
+    });
+    const confusion = records(readFileSync(file('-confusion.csv'), 'utf8'));
+    for (const level of ['drive', 'window'] as const) {
+      const row = confusion.find((c) => c.level === level)!;
+      const at = await engine.call('eval/at', { runId, level, threshold: data.threshold.value });
+      assert.deepEqual(
+        { tp: Number(row.tp), fp: Number(row.fp), tn: Number(row.tn), fn: Number(row.fn) },
+        at.matrix,
+      );
+    }
+    const metrics = records(readFileSync(file('-metrics.csv'), 'utf8'));
+    const model = metrics.find((m) => m.source === 'model' && m.level === 'drive')!;
+    assert.equal(numOrNull(model.recall), data.results.drive.recall);
+    assert.equal(numOrNull(model.false_alarm_rate), data.results.drive.far);
+    assert.equal(numOrNull(model.average_precision), data.results.drive.averagePrecision);
+    assert.equal(numOrNull(model.recall_lo), data.results.drive.intervals.recall?.[0] ?? null);
+    assert.deepEqual(
+      metrics.filter((m) => m.source === 'baseline').map((m) => m.scorer),
+      data.results.drive.baselines.map((b) => b.name),
+    );
+    // The threshold came from the 5% FAR preset: the false-alarm rate is at most 5%.
+    assert.equal(data.threshold.chosenBy, 'far');
+    assert.ok(data.results.drive.far! <= 0.05);
+  });
+
+  test('same data, weights and threshold: the same fingerprint; another threshold: another', async () => {
+    const a = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0, sections: ['threshold'] });
+    const b = await engine.call('report/build', {
+      runId,
+      threshold: a.threshold.value,
+      bootstrap: 0,
+      sections: ['threshold'],
+    });
+    const c = await engine.call('report/build', { runId, threshold: a.threshold.value * 2, bootstrap: 0 });
+    assert.equal(a.fingerprint, b.fingerprint);
+    assert.notEqual(a.fingerprint, c.fingerprint);
+    assert.equal(a.fingerprint, exported.fingerprint);
+  });
+
+  test('a threshold no drive reaches: the report says so instead of an empty table', async () => {
+    const out = join(dir, 'none');
+    const r = await engine.call('report/export', {
+      runId,
+      threshold: 1e9,
+      outDir: out,
+      formats: ['html', 'csv'],
+      bootstrap: 0,
+    });
+    const html = readFileSync(r.files.find((f) => f.format === 'html')!.path, 'utf8');
+    assert.match(html, /No drive reaches the threshold/);
+    assert.doesNotMatch(html, /<table class="flagged">/);
+    const csv = records(readFileSync(r.files.find((f) => f.path.endsWith('-flagged.csv'))!.path, 'utf8'));
+    assert.equal(csv.length, 0);
+  });
+
+  test('bad requests are refused plainly; an unscored run asks to be scored', async () => {
+    await assert.rejects(
+      engine.call('report/build', { runId, threshold: 1, far: 0.01 }),
+      (e: ApiError) => e.code === 'bad-request' && /at most one of threshold, far and budget/.test(e.message),
+    );
+    const { jobId } = await engine.call('train/start', {
+      config: { model: 'lstm-ae', units: 4, epochs: 1, maxWindowsPerEpoch: 64, windowDays: 7 },
+    });
+    const unscored = ((await engine.jobs.wait(jobId)).result as TrainResult).runId;
+    await assert.rejects(
+      engine.call('report/build', { runId: unscored }),
+      (e: ApiError) => e.code === 'conflict' && /score it first/.test(e.message),
+    );
+    assert.equal(existsSync(join(dir, 'never')), false);
+  });
+
+  test('CSV fields with commas, quotes and line breaks are quoted', () => {
+    assert.equal(csvField('a,b'), '"a,b"');
+    assert.equal(csvField('say "hi"'), '"say ""hi"""');
+    assert.equal(csvField('two\nlines'), '"two\nlines"');
+    assert.equal(csvField(null), '');
+    assert.equal(csvField(NaN), '');
+    assert.deepEqual(parseCsv('x,"a,b"\r\n'), [['x', 'a,b']]);
+  });
+});

@@ -185,7 +185,7 @@ tr { break-inside: avoid; } td.n { text-align: right; font-variant-numeric: tabu
 .tp { background: #e3f4ea; } .tn { background: #eef3fd; } .fp { background: #fde8e6; } .fn { background: #fdf3e1; }
 .pair { display: flex; gap: 16px; flex-wrap: wrap; } .pair > * { flex: 1 1 420px; }
 .chart { break-inside: avoid; min-height: 300px; } .chart.small { min-height: 220px; }
-.serial { font-family: ui-monospace, monospace; white-space: nowrap; } .none { padding: 12px; background: #eef3fd; border-radius: 6px; }
+.serial { font-family: ui-monospace, monospace; white-space: nowrap; } .flagged td, .flagged th { font-size: 11px; } .flagged td:not(:nth-child(2)):not(:last-child) { white-space: nowrap; } .flagged td:last-child { min-width: 170px; } .none { padding: 12px; background: #eef3fd; border-radius: 6px; }
 .notices { color: #b7791f; } header p { margin: 2px 0; }
 .fingerprint { font-family: ui-monospace, monospace; font-size: 10px; }
 footer { position: fixed; bottom: 0; left: 0; right: 0; padding: 4px 16px; background: #fff; border-top: 1px solid #dde2e8; font-size: 9px; color: #5f6b7a; display: flex; justify-content: space-between; }

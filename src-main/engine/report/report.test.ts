@@ -135,7 +135,18 @@ describe('reports of a scored run on the sample', () => {
       const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
       const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
       assert.ok(flagged.length > 0);
-      for (const f of flagged) assert.ok(text.includes(f.serial), f.serial);
+      for (const f of flagged) {
+        // Each row on one line of its page: no table row cut in half by a page break.
+        const line = text.split('\n').find((l) => l.includes(f.serial));
+        assert.ok(line, f.serial);
+        // (A long model name may wrap inside its cell; its first word starts on the row's line.)
+        assert.ok(
+          line.includes(f.model.split(' ')[0]) &&
+            line.includes(f.first_alert) &&
+            line.includes(f.days_of_history),
+          `row of ${f.serial} split: ${line}`,
+        );
+      }
       // The fingerprint is printed on every page (the footer).
       const fp = exported.fingerprint;
       const perPage = text.split('\f').filter((p) => p.trim() !== '');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -93,6 +93,36 @@ describe('searches on the sample', () => {
     assert.deepEqual(d.importance?.map((i) => i.name).sort(), ['learningRate', 'width']);
     assert.ok(Math.abs(d.importance!.reduce((a, i) => a + i.share, 0) - 1) < 1e-9);
     assert.equal((await engine.call('search/list', {}))[0].status, 'done');
+
+    // A report of the best trial's run carries the search's trials as CSV, as stored.
+    await engine.jobs.wait((await engine.call('runs/score', { id: d.best!.runId! })).jobId);
+    const out = await engine.call('report/export', {
+      runId: d.best!.runId!,
+      outDir: join(dir, 'report'),
+      formats: ['csv'],
+      bootstrap: 0,
+    });
+    const trials = readFileSync(out.files.find((f) => f.path.endsWith('-trials.csv'))!.path, 'utf8')
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
+    assert.deepEqual(trials[0], [
+      'search',
+      'trial',
+      'status',
+      'objective',
+      'run',
+      'source',
+      'seconds',
+      'learningRate',
+      'width',
+    ]);
+    assert.deepEqual(
+      trials
+        .slice(1)
+        .map((r) => [Number(r[1]), r[2], r[3] === '' ? null : Number(r[3]), Number(r[4]), Number(r[8])]),
+      d.trialList.map((t) => [t.trial, t.status, t.objective, t.runId, t.params.width]),
+    );
   });
 
   test('a detection objective scores each trial’s run: its average precision is the one the Api reports', async () => {

@@ -4,9 +4,9 @@
  * imports electron.
  */
 import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_KEYS } from '../engine/api-types';
+import { API_KEYS, type ApiKey } from '../engine/api-types';
 import type { HostReply, HostRequest } from './engine-host';
 
 const apiKeys = new Set<string>(API_KEYS);
@@ -21,6 +21,32 @@ function samplePath(): string {
   return existsSync(packaged) ? packaged : join(__dirname, '../../resources/sample');
 }
 
+/**
+ * Prints a report's HTML to PDF in a hidden, sandboxed window: Electron's own
+ * Chromium, so the desktop app needs no other browser. Waits for the report's
+ * charts (body[data-ready]); A4 from the page's own CSS.
+ */
+async function printReport(htmlFile: string, pdfFile: string): Promise<void> {
+  const win = new BrowserWindow({
+    show: false,
+    width: 794,
+    height: 1123,
+    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: true },
+  });
+  try {
+    await win.loadFile(htmlFile);
+    for (let waited = 0; ; waited += 100) {
+      if (await win.webContents.executeJavaScript("document.body.dataset.ready === 'true'")) break;
+      if (waited > 60_000) throw new Error('the report did not finish drawing its charts in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pdf = await win.webContents.printToPDF({ printBackground: true, preferCSSPageSize: true });
+    writeFileSync(pdfFile, pdf);
+  } finally {
+    win.destroy();
+  }
+}
+
 function startEngine(): UtilityProcess {
   const dbPath = process.env.DRIVE_TRIAGE_DB ?? join(app.getPath('userData'), 'workspace.sqlite');
   const child = utilityProcess.fork(join(__dirname, 'engine-host.js'), [dbPath, samplePath()], {
@@ -28,6 +54,12 @@ function startEngine(): UtilityProcess {
   });
   child.on('message', (msg: HostReply) => {
     if (msg.type === 'event') window?.webContents.send('api:event', msg.event, msg.data);
+    else if (msg.type === 'print')
+      printReport(msg.htmlFile, msg.pdfFile).then(
+        () => child.postMessage({ type: 'printed', id: msg.id, error: null } satisfies HostRequest),
+        (err: Error) =>
+          child.postMessage({ type: 'printed', id: msg.id, error: err.message } satisfies HostRequest),
+      );
     else pending.get(msg.id)?.(msg);
   });
   return child;
@@ -72,7 +104,7 @@ void app.whenReady().then(() => {
       return { error: { code: 'bad-request', message: `refused call to "${key}"` } };
     }
     const id = nextId++;
-    const msg: HostRequest = { type: 'call', id, key: key as HostRequest['key'], arg };
+    const msg: HostRequest = { type: 'call', id, key: key as ApiKey, arg };
     return new Promise((resolve) => {
       pending.set(id, (reply) => {
         pending.delete(id);

@@ -36,6 +36,11 @@ export interface EngineOptions {
   mode: AppInfo['mode'];
   /** Folder of the bundled sample data; found next to the app when not given. */
   samplePath?: string;
+  /**
+   * Prints a report's HTML file to PDF. By default headless Chromium (playwright-core); the desktop app passes
+   * Electron's printToPDF, done by its main process.
+   */
+  printPdf?: (htmlFile: string, pdfFile: string) => Promise<void>;
 }
 
 type Handlers = { [K in ApiKey]: (arg: ApiRequest<K>) => ApiResponse<K> | Promise<ApiResponse<K>> };
@@ -180,7 +185,7 @@ export class Engine implements ApiClient {
           .pluck()
           .get(q.runId) as number | undefined;
         const search = trial === undefined ? null : new SearchStore(db).detail(trial);
-        return exportReport(buildReport(db, this.evaluator, q), q, search);
+        return exportReport(buildReport(db, this.evaluator, q), q, search, this.opts.printPdf);
       },
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),

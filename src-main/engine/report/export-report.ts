@@ -15,6 +15,7 @@ export async function exportReport(
   data: ReportData,
   q: ReportExportRequest,
   search: SearchDetail | null,
+  printPdf: (htmlFile: string, pdfFile: string) => Promise<void> = htmlToPdf,
 ): Promise<ReportExport> {
   mkdirSync(q.outDir, { recursive: true });
   const stem = join(q.outDir, `report-run${data.model.runId}-${data.fingerprint.slice(0, 8)}`);
@@ -28,7 +29,7 @@ export async function exportReport(
     writeFileSync(html, reportHtml(data));
     if (formats.has('html')) add(html, 'html');
     if (formats.has('pdf')) {
-      await htmlToPdf(html, `${stem}.pdf`);
+      await printPdf(html, `${stem}.pdf`);
       add(`${stem}.pdf`, 'pdf');
     }
     // The HTML was only the PDF's source.

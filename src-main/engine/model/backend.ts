@@ -48,11 +48,22 @@ async function tryTensorflow(
   return null;
 }
 
+/**
+ * tfjs's cpu backend prints a banner ("install the node backend") on first use in
+ * Node. Which engine runs, and why, is already said in every run's record and
+ * progress; the banner only clutters the CLI and the logs of every worker.
+ */
+async function useQuietCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  const cpu = tf.backend() as { firstUse?: boolean };
+  if (cpu.firstUse === true) cpu.firstUse = false;
+}
+
 /** The native engine, or why it does not load; tfjs stays on cpu to build and save the models. */
 async function tryNativeEngine(): Promise<BackendInfo | string> {
   const { module, error } = loadNative();
   if (!module) return error;
-  await tf.setBackend('cpu');
+  await useQuietCpu();
   const isa = module.usableIsas()[0];
   return {
     name: 'native',
@@ -97,6 +108,6 @@ export async function selectBackend(wanted?: BackendName, needsConvGradient = fa
       notices.push('the wasm backend did not start; using cpu');
     }
   }
-  await tf.setBackend('cpu');
+  await useQuietCpu();
   return { name: 'cpu', version: tf.version.tfjs, device: 'CPU (JavaScript)', notices };
 }

@@ -16,6 +16,7 @@ export default defineConfig({
           'job-worker': resolve(__dirname, 'src-main/engine/jobs/job-worker.ts'),
           'train-worker': resolve(__dirname, 'src-main/engine/jobs/train-worker.ts'),
           'search-worker': resolve(__dirname, 'src-main/engine/jobs/search-worker.ts'),
+          'bootstrap-worker': resolve(__dirname, 'src-main/engine/eval/bootstrap-worker.ts'),
           'parse-worker': resolve(__dirname, 'src-main/engine/import/parse-worker.ts'),
           cli: resolve(__dirname, 'src-main/engine/cli/cli.ts'),
         },

@@ -179,13 +179,13 @@ export class Engine implements ApiClient {
       'eval/report': (q) => evalReport(this.evaluator, q),
       ...searchHandlers(db, this.jobs, this.opts.dbPath),
       'report/build': (q) => buildReport(db, this.evaluator, q),
-      'report/export': (q) => {
+      'report/export': async (q) => {
         const trial = db
           .prepare('SELECT search_id FROM search_trials WHERE run_id = ? LIMIT 1')
           .pluck()
           .get(q.runId) as number | undefined;
         const search = trial === undefined ? null : new SearchStore(db).detail(trial);
-        return exportReport(buildReport(db, this.evaluator, q), q, search, this.opts.printPdf);
+        return exportReport(await buildReport(db, this.evaluator, q), q, search, this.opts.printPdf);
       },
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),

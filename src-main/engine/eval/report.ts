@@ -10,7 +10,8 @@ import {
 } from '../api-types';
 import { formatDay } from '../import/row-fields';
 import { BACKBLAZE_RULE_THRESHOLD, ROBUST_Z_THRESHOLD } from './baselines';
-import { bootstrap, type BootstrapInput } from './bootstrap';
+import type { BootstrapInput } from './bootstrap';
+import { bootstrapAsync } from './bootstrap-async';
 import { rocAucAndAp } from './curves';
 import type { Evaluator } from './evaluator';
 import { median, scoreName, type EvalSession } from './session';
@@ -52,14 +53,14 @@ function bootstrapInput(
 }
 
 /** One comparison row: metrics at the threshold, the curves' areas, detection at fixed FARs, lead times, intervals. */
-export function evalRow(
+export async function evalRow(
   s: EvalSession,
   series: EvalSeries,
   level: EvalLevel,
   threshold: number,
   meta: RowMeta,
   boot: { reps: number; seed: number },
-): EvalRow {
+): Promise<EvalRow> {
   const set = s.set(level, series);
   const m = set.metricsAt(threshold);
   const areas = rocAucAndAp(set);
@@ -69,7 +70,7 @@ export function evalRow(
     .sort((a, b) => a - b);
   const iv =
     boot.reps > 0
-      ? bootstrap(bootstrapInput(s, level, series, lead), {
+      ? await bootstrapAsync(bootstrapInput(s, level, series, lead), {
           threshold,
           fars: FAR_POINTS,
           reps: boot.reps,
@@ -127,13 +128,13 @@ function chosenPreset(req: EvalReportRequest): { preset: ThresholdPreset | null;
  * scored run with the same test set (each at the operating point chosen by the
  * same rule, or its best F1 when the model's threshold was given as a number).
  */
-export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
+export async function evalReport(ev: Evaluator, req: EvalReportRequest): Promise<EvalReport> {
   const s = ev.session(req.runId);
   const level = req.level ?? 'drive';
   const boot = { reps: req.bootstrap ?? DEFAULT_BOOTSTRAP, seed: req.seed ?? 1 };
   const { preset, words } = chosenPreset(req);
   const threshold = preset ? s.thresholdFor(level, preset) : req.threshold!;
-  const model = evalRow(
+  const modelRow = evalRow(
     s,
     'model',
     level,
@@ -147,9 +148,9 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
     },
     boot,
   );
-  const baselines: EvalRow[] = [];
+  const baselineRows: Promise<EvalRow>[] = [];
   if (s.data.scores['backblaze-rule'])
-    baselines.push(
+    baselineRows.push(
       evalRow(
         s,
         'backblaze-rule',
@@ -166,7 +167,7 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
       ),
     );
   if (s.data.scores['robust-z'])
-    baselines.push(
+    baselineRows.push(
       evalRow(
         s,
         'robust-z',
@@ -183,7 +184,7 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
       ),
     );
   const { sessions, excluded } = ev.comparableRuns(s, level);
-  const runs = sessions.map((o) => {
+  const runRows = sessions.map((o) => {
     const own = preset ?? { kind: 'max-f1' as const };
     return evalRow(
       o,
@@ -200,6 +201,12 @@ export function evalReport(ev: Evaluator, req: EvalReportRequest): EvalReport {
       boot,
     );
   });
+  // The rows' bootstraps run side by side (worker threads when they are big).
+  const [model, baselines, runs] = await Promise.all([
+    modelRow,
+    Promise.all(baselineRows),
+    Promise.all(runRows),
+  ]);
   const set = s.set(level);
   return {
     ...model,

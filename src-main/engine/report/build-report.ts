@@ -73,7 +73,7 @@ function thin<T>(xs: T[], max: number): T[] {
  * flagged drives with what drives their error. The fingerprint is sha256 over
  * the data files' hashes (sorted), the weights file and the threshold.
  */
-export function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest): ReportData {
+export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest): Promise<ReportData> {
   const run = getRun(db, q.runId);
   if (!run.scored)
     throw new ApiError(
@@ -179,8 +179,8 @@ export function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest): Rep
     },
     threshold,
     results: {
-      drive: evalReport(evaluator, { runId: q.runId, level: 'drive', threshold: t, bootstrap }),
-      window: evalReport(evaluator, { runId: q.runId, level: 'window', threshold: t, bootstrap }),
+      drive: await evalReport(evaluator, { runId: q.runId, level: 'drive', threshold: t, bootstrap }),
+      window: await evalReport(evaluator, { runId: q.runId, level: 'window', threshold: t, bootstrap }),
       curves: s.curves('drive', 'model', 400),
       alerts: s.alerts(t),
     },

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { rng } from '../model/rng';
+import { bootstrap } from './bootstrap';
+import { bootstrapAsync } from './bootstrap-async';
+
+test('a big bootstrap runs in a worker thread and gives exactly the intervals of the inline one', async () => {
+  const random = rng(11);
+  const drives = 3000;
+  const perDrive = 20;
+  const n = drives * perDrive;
+  const cluster = Int32Array.from({ length: n }, (_, i) => Math.floor(i / perDrive));
+  const failing = Uint8Array.from({ length: drives }, () => (random() < 0.05 ? 1 : 0));
+  const label = Uint8Array.from(cluster, (c, i) => (failing[c] && i % perDrive >= perDrive - 5 ? 1 : 0));
+  const score = Float32Array.from(label, (l) => random() + (l ? 0.8 : 0));
+  const leadDays = Float64Array.from({ length: drives }, (_, c) =>
+    failing[c] ? Math.floor(random() * 30) : NaN,
+  );
+  const input = { score, label, cluster, clusters: drives, leadDays };
+  const options = { threshold: 1.2, fars: [0.01, 0.05], reps: 60, seed: 7 };
+  assert.ok(n * options.reps >= 2_000_000, 'big enough for the worker path');
+  const inWorker = await bootstrapAsync(input, options);
+  assert.deepEqual(inWorker, bootstrap(input, options));
+  assert.ok(inWorker.recall && inWorker.recall[0] <= inWorker.recall[1]);
+});

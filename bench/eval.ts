@@ -62,7 +62,12 @@ async function main(): Promise<void> {
     );
     rows.push({ key: `eval/at level=${level} (slider move)`, calls: ms.length, ...stats(ms), targetMs: 5 });
   }
-  const server = await startWebServer(engine, { port: 0, rendererDir: TMP, uploadDir: join(TMP, 'up') });
+  const server = await startWebServer(engine, {
+    port: 0,
+    rendererDir: TMP,
+    uploadDir: join(TMP, 'up'),
+    allowedRoots: [TMP],
+  });
   const http = await timeIt(500, () =>
     fetch(new URL('/api/eval/at', server.url), {
       method: 'POST',

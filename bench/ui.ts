@@ -132,6 +132,7 @@ async function main(): Promise<void> {
   const server = await startWebServer(engine, {
     rendererDir: join(ROOT, 'out/renderer'),
     uploadDir: join(TMP, 'up'),
+    allowedRoots: [TMP],
   });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

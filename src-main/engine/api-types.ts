@@ -590,6 +590,8 @@ export interface AppInfo {
   mode: 'electron' | 'web' | 'cli';
   sampleAvailable: boolean;
   empty: boolean;
+  /** Web mode: the folders this page may import from and export to (the server adds them). */
+  allowedRoots?: string[];
 }
 
 /** One tunable setting of a search, in the space file and the Api. */
@@ -866,7 +868,7 @@ export const EVENT_KEYS = [
 
 /** The error every transport returns: a code for programs and a sentence for people. */
 export interface ApiErrorBody {
-  code: 'bad-request' | 'not-found' | 'conflict' | 'internal';
+  code: 'bad-request' | 'forbidden' | 'not-found' | 'conflict' | 'internal';
   message: string;
 }
 

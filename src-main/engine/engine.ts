@@ -21,6 +21,7 @@ import { getRun, listRuns, topScores } from './catalogue/runs';
 import { driveErrors } from './catalogue/drive-errors';
 import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
+import { importLockHolder } from './import/import-lock';
 import { Evaluator } from './eval/evaluator';
 import { evalReport } from './eval/report';
 import { deleteRun } from './model/run-training';
@@ -72,8 +73,9 @@ export class Engine implements ApiClient {
 
   constructor(private readonly opts: EngineOptions) {
     this.db = openDb(opts.dbPath);
-    // No import runs as the engine starts, so a file still marked running was cut off.
-    this.db.prepare("UPDATE files SET status = 'interrupted' WHERE status = 'running'").run();
+    // A file still marked running was cut off, unless another process is importing it right now.
+    if (importLockHolder(opts.dbPath) === null)
+      this.db.prepare("UPDATE files SET status = 'interrupted' WHERE status = 'running'").run();
     this.db
       .prepare(
         "UPDATE runs SET status = 'failed', error = 'the process stopped during training' WHERE status = 'running'",

@@ -17,6 +17,7 @@ export async function startApp(): Promise<{
   const server = await startWebServer(engine, {
     rendererDir: 'out/renderer',
     uploadDir: join(dir, 'uploads'),
+    allowedRoots: [dir],
   });
   return {
     engine,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
@@ -13,7 +13,7 @@ import {
 import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
-import { parseArgs } from './args';
+import { parseArgs, type ParsedArgs } from './args';
 import { UsageError, waitWithCtrlC } from './common';
 import { runSearchCommand, SEARCH_USAGE } from './search-command';
 import { REPORT_USAGE, runReportCommand } from './report-command';
@@ -25,7 +25,10 @@ Usage:
   drive-triage import <paths...> --db <file> [--json]   import Backblaze CSV, CSV.GZ, ZIP files or folders
   drive-triage summary --db <file> [--json]             days, drives, failures, models, attribute fill rates
   drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]
-  drive-triage serve --db <file> [--port N] [--sample]  web mode: the app's UI on 127.0.0.1
+  drive-triage serve --db <file> [--port N] [--sample] [--allow-path DIR]... [--max-upload-mb N]
+                                                        web mode: the app's UI on 127.0.0.1; the page imports
+                                                        and exports only inside the workspace's folder, its
+                                                        uploads and each --allow-path
   drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
                      [--backend native|tensorflow|wasm|cpu] [--json] train a model (settings: TrainConfig, ARCHITECTURE.md)
   drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
@@ -64,6 +67,8 @@ const VALUED = new Set([
   'initial',
   'name',
   'format',
+  'allow-path',
+  'max-upload-mb',
 ]);
 
 function rendererDir(): string {
@@ -152,13 +157,23 @@ async function runDrives(engine: Engine, flags: Map<string, string | true>, json
   return 0;
 }
 
-async function runServe(engine: Engine, flags: Map<string, string | true>, dbPath: string): Promise<number> {
+async function runServe(engine: Engine, args: ParsedArgs, dbPath: string): Promise<number> {
+  const flags = args.flags;
   const port = flags.has('port') ? Number(flags.get('port')) : 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  const allowed = args.repeated.get('allow-path') ?? [];
+  for (const dir of allowed)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new UsageError(`--allow-path ${dir}: not a folder`);
+  const uploadMb = flags.has('max-upload-mb') ? Number(flags.get('max-upload-mb')) : undefined;
+  if (uploadMb !== undefined && !(uploadMb > 0))
+    throw new UsageError('--max-upload-mb must be a positive number');
   const server = await startWebServer(engine, {
     port,
     rendererDir: rendererDir(),
     uploadDir: join(dirname(dbPath), 'uploads'),
+    allowedRoots: [dirname(dbPath), ...allowed],
+    maxUploadBytes: uploadMb === undefined ? undefined : Math.round(uploadMb * 1024 * 1024),
   });
   if (flags.has('sample') && (await engine.call('app/info', {})).empty)
     await engine.call('import/sample', {});
@@ -423,7 +438,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'report':
         return await runReportCommand(engine, args.flags, json);
       default:
-        return await runServe(engine, args.flags, resolve(dbPath));
+        return await runServe(engine, args, resolve(dbPath));
     }
   } catch (err) {
     const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);

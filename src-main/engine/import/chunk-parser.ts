@@ -36,7 +36,8 @@ export class ChunkParser {
     }
     const starts = from ? r.starts.slice(from) : r.starts;
     const ends = from ? r.ends.slice(from) : r.ends;
-    this.builder.addLines(r.buf, starts, ends, this.nextLine);
+    const overlong = r.overlong.length ? new Set(r.overlong.map((i) => i - from)) : undefined;
+    this.builder.addLines(r.buf, starts, ends, this.nextLine, overlong);
     this.nextLine += starts.length;
   }
 }

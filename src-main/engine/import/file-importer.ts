@@ -45,17 +45,15 @@ const HEADER_MAX_BYTES = 64 * 1024;
  */
 export class FileImporter {
   private readonly slots = new Map<string, number>();
+  /** The next free slot: one past the highest stored (the map may hold fewer names than that after a rollback). */
+  private nextSlot = 0;
   private readonly stmt;
   private parser: ParserThread | null = null;
 
   constructor(private readonly db: Db) {
     // Bulk writes: checkpoint once per file (see finish) instead of every 4 MB of WAL.
     db.pragma('wal_autocheckpoint = 0');
-    for (const r of db.prepare('SELECT slot, name FROM attributes').raw().iterate() as Iterable<
-      [number, string]
-    >) {
-      this.slots.set(r[1], r[0]);
-    }
+    this.loadSlots();
     this.stmt = {
       getReading: db.prepare(
         'SELECT rowid, failure, file_id, vals, tags FROM readings WHERE day = ? AND drive_id = (SELECT id FROM drives WHERE serial = ?)',
@@ -154,6 +152,8 @@ export class FileImporter {
       // The parser may still hold this file's batches: start afresh for the next one.
       await this.closeParser();
       this.undoFile(fileId);
+      // The rollback removed the attributes this file added; the map must not keep handing out their slots.
+      this.loadSlots();
       return {
         ...base,
         status: 'refused',
@@ -172,6 +172,18 @@ export class FileImporter {
   async close(): Promise<void> {
     await this.closeParser();
     this.db.pragma('wal_autocheckpoint = 1000');
+  }
+
+  /** The attribute slots as the database has them. */
+  private loadSlots(): void {
+    this.slots.clear();
+    this.nextSlot = 0;
+    for (const r of this.db.prepare('SELECT slot, name FROM attributes').raw().iterate() as Iterable<
+      [number, string]
+    >) {
+      this.slots.set(r[1], r[0]);
+      this.nextSlot = Math.max(this.nextSlot, r[0] + 1);
+    }
   }
 
   /** Removes every trace of a file that failed midway (e.g. a truncated gzip). */
@@ -194,6 +206,7 @@ export class FileImporter {
       db: this.db,
       stmt: this.stmt,
       slots: this.slots,
+      slotCount: this.nextSlot,
     };
   }
 
@@ -239,7 +252,7 @@ export class FileImporter {
   slotFor(name: string): number {
     let slot = this.slots.get(name);
     if (slot === undefined) {
-      slot = this.slots.size;
+      slot = this.nextSlot++;
       const info = smartColumnInfo(name);
       this.stmt.insertAttr.run(slot, name, info?.id ?? null, info?.kind ?? 'extra');
       this.slots.set(name, slot);
@@ -254,7 +267,9 @@ async function readHeaderLine(chunks: AsyncIterator<Buffer>, head: Buffer[]): Pr
   for (;;) {
     const all = Buffer.concat(head);
     const nl = all.indexOf(10);
-    if (nl >= 0 || bytes > HEADER_MAX_BYTES) return headerText(all, nl >= 0 ? nl : all.length);
+    if (nl > HEADER_MAX_BYTES || (nl < 0 && bytes > HEADER_MAX_BYTES))
+      throw new FormatError(`the first line is longer than ${HEADER_MAX_BYTES >> 10} KiB: not a CSV header`);
+    if (nl >= 0) return headerText(all, nl);
     const r = await chunks.next();
     if (r.done) return headerText(all, all.length);
     head.push(r.value);
@@ -303,7 +318,7 @@ class FileRun {
     db.exec('BEGIN');
     this.attemptStart = stmt.nextRowid.get() as number;
     this.numericSlots = Int32Array.from(h.numeric, (c) => owner.slotFor(c.name));
-    this.nSlots = owner.internals.slots.size;
+    this.nSlots = owner.internals.slotCount;
     this.present = new Float64Array(this.nSlots);
   }
 

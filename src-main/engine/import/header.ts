@@ -49,7 +49,7 @@ export function parseHeader(line: string | undefined): Header {
         ? ` (the delimiter looks like '${/[;\t|]/.exec(line)?.[0] === '\t' ? 'tab' : /[;\t|]/.exec(line)?.[0]}', Backblaze files use commas)`
         : '';
     throw new FormatError(
-      `not a Backblaze drive-stats CSV: the header lacks ${missing.join(', ')}${hint}; first line: "${line.slice(0, 80)}"`,
+      `not a Backblaze drive-stats CSV: the header lacks ${missing.join(', ')}${hint}; ${quoteFirstLine(line)}`,
     );
   }
   const seen = new Set<string>();
@@ -73,4 +73,15 @@ export function parseHeader(line: string | undefined): Header {
     failure: at('failure'),
     numeric,
   };
+}
+
+/**
+ * The refused file's first line, only where it reads like a header: a refusal must not hand a file's content
+ * (say /etc/passwd, through web mode) to whoever asked for the import.
+ */
+function quoteFirstLine(line: string): string {
+  const head = line.slice(0, 80);
+  return /^[\w ,;|\t."-]*$/.test(head)
+    ? `first line: "${head.replaceAll('\t', '\\t')}"`
+    : 'its first line is not shown (it does not look like a CSV header)';
 }

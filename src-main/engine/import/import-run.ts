@@ -1,5 +1,6 @@
 import type { Db } from '../store/db';
 import { FileImporter, type FileResult } from './file-importer';
+import { acquireImportLock } from './import-lock';
 import { expandInputs, type SkippedInput } from './sources';
 
 export interface ImportProgress {
@@ -36,6 +37,7 @@ export interface ImportHooks {
 export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}): Promise<ImportSummary> {
   const t0 = performance.now();
   const { sources, skipped } = await expandInputs(paths);
+  const release = acquireImportLock(db.name);
   const importer = new FileImporter(db);
   const bytesTotal = sources.reduce((s, x) => s + x.size, 0);
   const every = hooks.progressEveryMs ?? 250;
@@ -88,6 +90,7 @@ export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}
     }
   } finally {
     await importer.close();
+    release();
   }
   const sum = (k: 'rowsAccepted' | 'rowsRejected' | 'rowsDuplicate'): number =>
     files.reduce((s, f) => s + f[k], 0);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { driveSeries } from '../catalogue/drives';
 import { datasetSummary } from '../catalogue/summary';
 import { openDb, type Db } from '../store/db';
 import { modernHeader, writeModernDay } from '../testing/modern-generator';
@@ -202,6 +203,32 @@ describe('bad input', () => {
     assert.equal(count(db, 'SELECT count(*) FROM readings'), 2);
   });
 
+  test('a 100 MB line is one rejected row with its line number; memory stays flat and the rows after it import', async () => {
+    const db = fresh('longline');
+    const path = join(dir, 'long-line.csv');
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(path, 'w');
+    writeSync(fd, `${header()}\n${row('L1', '2013-04-10', '0')}\nA,`);
+    const block = Buffer.alloc(1 << 20, 65);
+    for (let i = 0; i < 100; i++) writeSync(fd, block);
+    writeSync(fd, `\n${row('L2', '2013-04-10', '5')}\n`);
+    closeSync(fd);
+    const rssBefore = process.memoryUsage().rss;
+    const r = await runImport(db, [path]);
+    assert.equal(r.rowsAccepted, 2);
+    assert.equal(r.rowsRejected, 1);
+    const reject = db.prepare('SELECT line, reason, length(raw) AS n FROM rejected_rows').get() as {
+      line: number;
+      reason: string;
+      n: number;
+    };
+    assert.equal(reject.line, 3);
+    assert.match(reject.reason, /longer than 1 MiB/);
+    assert.ok(reject.n <= 200);
+    // A bound far above what a flat read needs, far below the quadratic carry's 846 MB.
+    assert.ok(process.memoryUsage().rss - rssBefore < 200e6, 'memory stays bounded');
+  });
+
   describe('files that are not Backblaze CSVs are refused whole and write nothing', () => {
     let db: Db;
     let before0: number;
@@ -252,11 +279,63 @@ describe('bad input', () => {
       );
       await refused(path, /delimiter looks like ';'/);
     });
+    test('a system file: refused without quoting its content', async () => {
+      const path = join(dir, 'passwd');
+      writeFileSync(path, 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n');
+      await refused(path, /first line is not shown/);
+      const r = await runImport(db, [path]);
+      assert.doesNotMatch(r.files[0].message ?? '', /root|bash/);
+    });
+    test('a first line over 64 KiB: said so, not mistaken for a duplicate column', async () => {
+      const path = join(dir, 'wide-header.csv');
+      writeFileSync(
+        path,
+        `${header()},${Array.from({ length: 9000 }, (_, i) => `extra_${i}`).join(',')},date\n`,
+      );
+      await refused(path, /first line is longer than 64 KiB/);
+    });
     test('a wrong header', async () => {
       const path = join(dir, 'other.csv');
       writeFileSync(path, 'id,name,price\n1,x,3\n');
       await refused(path, /lacks date, serial_number/);
     });
+  });
+
+  test("a refused file that added a column does not shift the next file's new column", async () => {
+    // A truncated .csv.gz that introduced zzz_old is rolled back; the next good file adds yyy_new.
+    const db = fresh('slots-after-rollback');
+    const withColumn = (name: string, value: string, serial: string): string =>
+      `${row(serial, '2013-04-12', '0')},${value}`;
+    const truncated = join(dir, 'new-column-truncated.csv.gz');
+    const lines = [
+      `${header()},zzz_old`,
+      ...Array.from({ length: 60_000 }, (_, i) => withColumn('zzz_old', '111', `Z${i}`)),
+    ];
+    const gz = gzipSync(Buffer.from(lines.join('\n')));
+    writeFileSync(truncated, gz.subarray(0, Math.floor(gz.length * 0.9)));
+    const good = join(dir, 'new-column-good.csv');
+    writeFileSync(good, [`${header()},yyy_new`, withColumn('yyy_new', '222', 'G1')].join('\n'));
+    // The same column again, now in a good file (the analyst re-downloaded it).
+    const fixed = join(dir, 'new-column-fixed.csv');
+    writeFileSync(fixed, [`${header()},zzz_old`, withColumn('zzz_old', '111', 'F1')].join('\n'));
+    const r = await runImport(db, [truncated, good, fixed]);
+    assert.deepEqual(
+      r.files.map((f) => f.status),
+      ['refused', 'imported', 'imported'],
+    );
+    const value = (serial: string, name: string): (number | null)[] | undefined =>
+      driveSeries(db, serial, [name]).series.find((x) => x.name === name)?.values;
+    assert.deepEqual(value('G1', 'yyy_new'), [222]);
+    assert.deepEqual(value('F1', 'zzz_old'), [111]);
+    const present = db.prepare('SELECT present_rows FROM attributes WHERE name = ?').pluck();
+    assert.equal(present.get('yyy_new'), 1);
+    assert.equal(present.get('zzz_old'), 1);
+    // A later import (a fresh importer, slots read from the database) adds one more column without a clash.
+    const later = join(dir, 'new-column-later.csv');
+    writeFileSync(later, [`${header()},www_later`, withColumn('www_later', '333', 'L1')].join('\n'));
+    assert.equal((await runImport(db, [later])).files[0].status, 'imported');
+    assert.deepEqual(value('L1', 'www_later'), [333]);
+    assert.deepEqual(value('G1', 'yyy_new'), [222]);
   });
 
   test('a header-only file imports with a notice and no rows', async () => {
@@ -294,6 +373,70 @@ describe('bad input', () => {
     assert.equal(r.skipped.length, 1);
     assert.match(r.skipped[0].name, /notes\.pdf$/);
     assert.equal(count(db, 'SELECT count(*) FROM readings'), 9358);
+  });
+});
+
+describe('one importer per workspace across processes', () => {
+  test('an import while another process holds the workspace is refused, naming its pid, and writes nothing', async () => {
+    const dbPath = join(dir, 'locked.sqlite');
+    const db = openDb(dbPath);
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      writeFileSync(`${dbPath}.import-lock`, String(other.pid));
+      await assert.rejects(
+        runImport(db, [join(SAMPLE, '2013-04-10.csv.gz')]),
+        new RegExp(`another import is running into this workspace \\(pid ${other.pid}\\)`),
+      );
+      assert.equal(count(db, 'SELECT count(*) FROM files'), 0, 'no file left running');
+      assert.equal(count(db, 'SELECT count(*) FROM readings'), 0);
+    } finally {
+      other.kill();
+    }
+    await new Promise((r) => other.once('exit', r));
+    // Its process gone (killed mid-import), the lock is stale and taken over; released after.
+    const r = await runImport(db, [join(SAMPLE, '2013-04-10.csv.gz')]);
+    assert.equal(r.files[0].status, 'imported');
+    assert.equal(existsSync(`${dbPath}.import-lock`), false);
+    db.close();
+  });
+
+  test('two CLI imports at once that both add columns: no slot clash, nothing left running', async () => {
+    const dbPath = join(dir, 'two-clis.sqlite');
+    openDb(dbPath).close();
+    const files = ['aaa_one', 'bbb_two'].map((col, i) => {
+      const path = join(dir, `two-clis-${i}.csv`);
+      const cols = OLD_HEADER.split(',');
+      const rows = Array.from({ length: 20_000 }, (_, k) => {
+        const f = cols.map(() => '');
+        f[cols.indexOf('date')] = '2013-04-10';
+        f[cols.indexOf('serial_number')] = `C${i}-${k}`;
+        f[cols.indexOf('model')] = 'ST3000DM001';
+        f[cols.indexOf('capacity_bytes')] = '3000592982016';
+        f[cols.indexOf('failure')] = '0';
+        return `${f.join(',')},${i + 1}`;
+      });
+      writeFileSync(path, [`${OLD_HEADER},${col}`, ...rows].join('\n'));
+      return path;
+    });
+    const cli = resolve(__dirname, '../../../bin/drive-triage.js');
+    const run = (file: string): Promise<{ code: number; out: string }> =>
+      new Promise((done) => {
+        const child = spawn(process.execPath, [cli, 'import', file, '--db', dbPath], { stdio: 'pipe' });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('exit', (code) => done({ code: code ?? 1, out }));
+      });
+    const results = await Promise.all(files.map(run));
+    for (const r of results) {
+      if (r.code !== 0) assert.match(r.out, /another import is running into this workspace \(pid \d+\)/);
+      assert.doesNotMatch(r.out, /UNIQUE constraint/);
+    }
+    const db = openDb(dbPath);
+    assert.equal(count(db, "SELECT count(*) FROM files WHERE status = 'running'"), 0);
+    const slots = db.prepare('SELECT slot FROM attributes').pluck().all() as number[];
+    assert.equal(new Set(slots).size, slots.length);
+    db.close();
   });
 });
 

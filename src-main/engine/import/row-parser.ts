@@ -1,4 +1,5 @@
 import { ReadingEncoder } from '../store/readings-codec';
+import { MAX_LINE_BYTES } from './lines';
 import type { Header } from './header';
 import { parseDay, splitQuoted } from './row-fields';
 
@@ -106,7 +107,13 @@ export class BatchBuilder {
    * Adds lines buf[starts[i] .. ends[i]) (no line ending), the first being line
    * number `firstLine` of the file.
    */
-  addLines(buf: Buffer, starts: number[], ends: number[], firstLine: number): void {
+  addLines(
+    buf: Buffer,
+    starts: number[],
+    ends: number[],
+    firstLine: number,
+    overlong?: ReadonlySet<number>,
+  ): void {
     const n = starts.length;
     if (n === 0) return;
     const pieceStart = starts[0];
@@ -119,6 +126,14 @@ export class BatchBuilder {
       this.linesRead++;
       const s = starts[i];
       const e = ends[i];
+      if (overlong?.has(i)) {
+        this.reject(
+          firstLine + i,
+          `the line is longer than ${MAX_LINE_BYTES >> 20} MiB: not a drive-stats row`,
+          buf.toString('latin1', s, e),
+        );
+        continue;
+      }
       if (s === e) continue;
       if (quoted && buf.subarray(s, e).includes(QUOTE))
         this.addQuoted(buf.toString('latin1', s, e), firstLine + i, rawBase + s, rawBase + e);

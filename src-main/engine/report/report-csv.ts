@@ -1,9 +1,15 @@
 import type { EvalRow, ReportData, SearchDetail } from '../api-types';
 
-/** One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+/**
+ * One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). Text that a spreadsheet would
+ * run as a formula (starting with = + - @, a tab or a CR: OWASP's rule) is prefixed with a quote mark; numbers
+ * are written as numbers, negative ones too.
+ */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  const raw = String(v);
+  const s = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

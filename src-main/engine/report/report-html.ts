@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { OFFLINE_PLOT_CONFIG, plotText } from '../charts/plot-text';
 import type { EvalRow, IntervalPair, ReportData, ReportSection } from '../api-types';
 
 /** plotly's minified bundle, inlined into every report (read once per process). */
@@ -137,7 +138,8 @@ const SECTIONS: Record<ReportSection, (d: ReportData) => string> = {
 const DRAW = `
 const d = JSON.parse(document.getElementById('report-data').textContent);
 const base = { margin: { l: 56, r: 16, t: 36, b: 44 }, font: { family: 'system-ui, sans-serif', size: 11 }, showlegend: true, legend: { orientation: 'h', y: -0.25 } };
-const cfg = { displayModeBar: false, responsive: false, staticPlot: matchMedia('print').matches };
+const cfg = { ...${JSON.stringify(OFFLINE_PLOT_CONFIG)}, displayModeBar: false, responsive: false, staticPlot: matchMedia('print').matches };
+const plotText = ${plotText.toString()};
 const figs = {
   training: () => [[
     { x: d.model.loss.map((p) => p.batch), y: d.model.loss.map((p) => p.loss), type: 'scatter', mode: 'lines', name: 'training loss (per batch)', line: { color: '#93b4f5', width: 1 } },
@@ -162,7 +164,7 @@ const figs = {
 d.flagged.heatmaps.forEach((h, i) => {
   figs['heat-' + i] = () => [[
     { type: 'heatmap', x: h.days, y: h.features.map((f) => f.replace(/^smart_(\\d+)_raw$/, 'SMART $1')), z: h.features.map((_, f) => h.z.map((row) => row[f])), colorscale: 'YlOrRd', reversescale: true, colorbar: { thickness: 10 } },
-  ], { title: { text: h.serial }, margin: { l: 90, r: 16, t: 32, b: 60 }, showlegend: false }];
+  ], { title: { text: plotText(h.serial) }, margin: { l: 90, r: 16, t: 32, b: 60 }, showlegend: false }];
 });
 Promise.all([...document.querySelectorAll('[data-chart]')].map((el) => {
   const f = figs[el.dataset.chart];

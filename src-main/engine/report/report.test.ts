@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { ApiError, type ReportExport, type TrainResult } from '../api-types';
 import { Engine } from '../engine';
 import { chromiumPath } from './report-pdf';
-import { csvField } from './report-csv';
+import { csv, csvField } from './report-csv';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 const hasPdfTools = ((): boolean => {
@@ -243,5 +243,16 @@ describe('reports of a scored run on the sample', () => {
     assert.equal(csvField(null), '');
     assert.equal(csvField(NaN), '');
     assert.deepEqual(parseCsv('x,"a,b"\r\n'), [['x', 'a,b']]);
+  });
+
+  test('CSV fields a spreadsheet would run as formulas are written as text; numbers stay numbers', () => {
+    const evil = ['=HYPERLINK("https://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx'];
+    const text = csv(['serial', 'score'], [...evil.map((e) => [e, -0.5]), ['ZA1-OK', 3]]);
+    const rows = parseCsv(text).slice(1);
+    rows.slice(0, evil.length).forEach((r, i) => {
+      assert.equal(r[0], `'${evil[i]}`, `${JSON.stringify(evil[i])} is neutralised`);
+      assert.equal(r[1], '-0.5', 'a negative number is a number');
+    });
+    assert.deepEqual(rows.at(-1), ['ZA1-OK', '3']);
   });
 });

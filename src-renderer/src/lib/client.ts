@@ -8,6 +8,7 @@ import {
   type EventKey,
   type Events,
 } from '../../../src-main/engine/api-types';
+import { eventsProtocols, TOKEN_HEADER, tokenInFragment } from '../../../src-main/engine/web/protocol';
 
 /** What the Electron preload exposes (see src-main/electron/preload.ts). */
 interface ElectronBridge {
@@ -37,12 +38,28 @@ function electronClient(bridge: ElectronBridge): Client {
   };
 }
 
+const TOKEN_KEY = 'drive-triage-token';
+
+/**
+ * The web-mode token: taken from the address's fragment once (and dropped from the address bar), then kept in this
+ * tab's sessionStorage, which no page of another origin can read.
+ */
+function webToken(): string {
+  const fromFragment = tokenInFragment(location.hash);
+  if (fromFragment) {
+    sessionStorage.setItem(TOKEN_KEY, fromFragment);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
 function webClient(): Client {
+  const token = webToken();
   const listeners = new Map<string, Set<(d: unknown) => void>>();
   let socket: WebSocket | null = null;
   const connect = (): void => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    socket = new WebSocket(`${proto}//${location.host}/events`);
+    socket = new WebSocket(`${proto}//${location.host}/events`, eventsProtocols(token));
     socket.onmessage = (m: MessageEvent<string>) => {
       const { event, data } = JSON.parse(m.data) as { event: string; data: unknown };
       listeners.get(event)?.forEach((cb) => cb(data));
@@ -53,7 +70,12 @@ function webClient(): Client {
   const post = async (path: string, body: BodyInit): Promise<unknown> => {
     let res: Response;
     try {
-      res = await fetch(path, { method: 'POST', body, credentials: 'same-origin' });
+      res = await fetch(path, {
+        method: 'POST',
+        body,
+        credentials: 'omit',
+        headers: { [TOKEN_HEADER]: token },
+      });
     } catch {
       throw new ApiError(
         'internal',

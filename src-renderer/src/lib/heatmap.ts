@@ -1,3 +1,4 @@
+import { plotText } from '../../../src-main/engine/charts/plot-text';
 import type { FleetHeatmap } from '../../../src-main/engine/api-types';
 
 export interface Figure {
@@ -34,7 +35,7 @@ export function heatmapFigure(h: FleetHeatmap): Figure {
   const W = h.days.length;
   const rows = h.drives.length;
   const z: (number | null)[][] = h.drives.map((_, i) => h.z.slice(i * W, (i + 1) * W));
-  const serials = h.drives.map((d) => d.serial);
+  const serials = h.drives.map((d) => plotText(d.serial));
   const rowIndex = serials.map((_, i) => i);
   const dayIndex = new Map(h.days.map((d, i) => [d, i]));
   const failed = h.drives
@@ -65,7 +66,7 @@ export function heatmapFigure(h: FleetHeatmap): Figure {
       mode: 'markers',
       x: failed.map((d) => d.failureDay),
       y: failed.map((d) => d.row),
-      customdata: failed.map((d) => d.serial),
+      customdata: failed.map((d) => plotText(d.serial)),
       name: 'failed',
       marker: { symbol: 'x-thin', size: 9, line: { width: 2, color: '#111827' } },
       hovertemplate: '%{customdata} failed on %{x}<extra></extra>',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   REPORT_SECTIONS,
   TUNABLE_FIELDS,
+  WINDOW_FEATURES,
   type ApiKey,
   type ApiRequest,
   type SearchDimension,
@@ -18,7 +19,7 @@ const fraction = z.number().min(0).max(0.9);
 /** A training run's settings (TrainConfig): bounds a typo or a wild value cannot pass. */
 export const trainConfig: z.ZodType<TrainConfig> = z
   .object({
-    model: z.enum(['lstm-ae', 'conv-ae', 'lstm-clf']),
+    model: z.enum(['lstm-ae', 'conv-ae', 'lstm-clf', 'gbdt']),
     attributes: z.array(text).min(1).max(200).optional(),
     windowDays: positiveInt.max(365).optional(),
     horizonDays: z.number().int().min(0).max(365).optional(),
@@ -66,12 +67,48 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     earlyStopPatience: z.number().int().min(0).optional(),
     seed: z.number().int().optional(),
     backend: z.enum(['tensorflow', 'native', 'wasm', 'cpu']).optional(),
+    rounds: positiveInt.max(100_000).optional(),
+    maxDepth: z.number().int().min(0).max(32).optional(),
+    maxLeaves: z.number().int().min(0).max(65_536).optional(),
+    minChildWeight: z.number().min(0).optional(),
+    lambda: z.number().min(0).optional(),
+    minSplitGain: z.number().min(0).optional(),
+    subsample: z.number().gt(0).max(1).optional(),
+    colsample: z.number().gt(0).max(1).optional(),
+    windowFeatures: z.array(z.enum(WINDOW_FEATURES)).min(1).optional(),
+    driveModelInput: z.boolean().optional(),
+    capacityInput: z.boolean().optional(),
+    maxTrainWindows: z.number().int().min(0).optional(),
+    folds: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .refine((k) => k !== 1, 'folds: 0 for the held-out split, or 2 and more')
+      .optional(),
   })
   .strict()
   // Said at the door rather than by a failed run: the encoder halves the window twice.
   .refine((c) => c.model !== 'conv-ae' || (c.windowDays ?? 16) % 4 === 0, {
     message: 'the convolution autoencoder needs a window length divisible by 4',
     path: ['windowDays'],
+  })
+  .refine((c) => c.model !== 'gbdt' || !c.loss || c.loss.kind === 'weighted-bce' || c.loss.kind === 'focal', {
+    message: 'gradient-boosted trees learn with weighted-bce (logistic) or focal loss',
+    path: ['loss'],
+  })
+  .refine((c) => !c.folds || c.model === 'gbdt', {
+    message:
+      'cross-validation (folds) is available for gradient-boosted trees (gbdt); other kinds use the held-out split',
+    path: ['folds'],
+  })
+  .refine((c) => !c.folds || !c.testFromDay, {
+    message: 'cross-validation splits by drive; it cannot be combined with a time split (testFromDay)',
+    path: ['folds'],
+  })
+  .refine((c) => c.model !== 'gbdt' || (c.maxDepth ?? 4) > 0 || (c.maxLeaves ?? 0) > 0, {
+    message: 'set maxDepth or maxLeaves above 0',
+    path: ['maxDepth'],
   });
 
 const runId = z.number().int();

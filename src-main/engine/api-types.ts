@@ -108,7 +108,20 @@ export interface ImportProgress {
   filesTotal: number;
 }
 
-export type ModelKind = 'lstm-ae' | 'conv-ae' | 'lstm-clf';
+export type ModelKind = 'lstm-ae' | 'conv-ae' | 'lstm-clf' | 'gbdt';
+
+/** What a tree model sees of a window, per attribute (model/gbdt/window-features.ts), in matrix order. */
+export const WINDOW_FEATURES = [
+  'last',
+  'delta1',
+  'delta7',
+  'deltaWindow',
+  'max',
+  'min',
+  'slope',
+  'missingDays',
+] as const;
+export type WindowFeature = (typeof WINDOW_FEATURES)[number];
 
 export type LossSpec =
   | { kind: 'mse' }
@@ -163,6 +176,30 @@ export interface TrainConfig {
   earlyStopPatience?: number;
   seed?: number;
   backend?: 'tensorflow' | 'native' | 'wasm' | 'cpu';
+  /** Gradient-boosted trees (model 'gbdt'): boosting rounds (trees), at most. */
+  rounds?: number;
+  /** Trees: depth limit (0 = none, then maxLeaves); with maxLeaves > 0 trees grow leaf-wise. */
+  maxDepth?: number;
+  maxLeaves?: number;
+  /** Trees: the least hessian sum in a child, the L2 penalty on leaf weights, the least gain of a split. */
+  minChildWeight?: number;
+  lambda?: number;
+  minSplitGain?: number;
+  /** Trees: the share of windows and of features each tree sees. */
+  subsample?: number;
+  colsample?: number;
+  /** Trees: the per-attribute window features; and the drive's model and capacity as inputs. */
+  windowFeatures?: WindowFeature[];
+  driveModelInput?: boolean;
+  capacityInput?: boolean;
+  /** Trees: training windows at most (every positive kept, negatives sampled); 0 = all. */
+  maxTrainWindows?: number;
+  /**
+   * k-fold cross-validation by drive (stratified by failure): k models, every drive scored by the one that did not
+   * see it, and a final model on all drives for new data. 0 = the held-out split. Default for trees: 5 when the
+   * held-out split would hold fewer than 50 failed drives, else 0.
+   */
+  folds?: number;
 }
 
 export interface TrainProgress {
@@ -437,8 +474,34 @@ export interface EvalRow {
 }
 
 /** What `evaluate` prints: the model's row at the top level, then the baselines and comparable runs. */
+/** A model against a baseline on the same drives at one false-alarm rate: both detection rates and their difference. */
+export interface PairedDifference {
+  /** The false-alarm rate both are held to (at the baseline's own point: the rate it runs at; NaN for AP rows). */
+  far: number;
+  model: number;
+  baseline: number;
+  difference: number;
+  /** 95% paired bootstrap interval of the difference over drives (the same drives resampled for both). */
+  interval: [number, number] | null;
+}
+
+/** "Better than the rule?": the paired comparison of a run with Backblaze's rule, drive level. */
+export interface PairedComparison {
+  failedDrives: number;
+  healthyDrives: number;
+  /** At the rule's own operating point (any counter above zero), the model held to the rule's false-alarm rate. */
+  atBaselinePoint: PairedDifference;
+  atFar: PairedDifference[];
+  averagePrecision: PairedDifference;
+  replicates: number;
+  /** One plain sentence: better, worse, or too few failed drives to tell them apart. */
+  verdict: string;
+}
+
 export interface EvalReport extends EvalRow {
   runId: number;
+  /** Drive level, where the rule can be scored: the run against Backblaze's rule, paired. */
+  vsRule: PairedComparison | null;
   level: EvalLevel;
   alertsPerDay: number;
   evaluationSet: string;

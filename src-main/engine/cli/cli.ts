@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { PairedComparison, PairedDifference } from '../api-types';
 import {
   ApiError,
   isImportProgress,
@@ -314,8 +315,24 @@ async function runEvaluate(
     );
   }
   for (const x of r.excludedRuns) out(`  (run ${x.runId} not compared: ${x.reason})`);
+  if (r.vsRule) printVsRule(out, r.vsRule);
   for (const n of r.notices) out(`note: ${n}`);
   return 0;
+}
+
+/** The paired comparison with Backblaze's rule: one line per false-alarm rate, then the verdict. */
+function printVsRule(out: (line: string) => void, c: PairedComparison): void {
+  const points = (v: number): string => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
+  const line = (label: string, d: PairedDifference, unit: string): void =>
+    out(
+      `  ${label.padEnd(24)} model ${pct(d.model).padStart(6)}  rule ${pct(d.baseline).padStart(6)}  difference ${points(d.difference)}${unit}${d.interval ? ` [${points(d.interval[0])}, ${points(d.interval[1])}]` : ''}`,
+    );
+  out(`
+against Backblaze's rule, paired over the same ${c.failedDrives + c.healthyDrives} drives (${c.replicates} replicates):`);
+  line(`at the rule's FAR ${pct(c.atBaselinePoint.far)}`, c.atBaselinePoint, ' points');
+  for (const d of c.atFar) line(`detection at FAR ${d.far * 100}%`, d, ' points');
+  line('average precision', c.averagePrecision, ' points');
+  out(`  ${c.verdict}`);
 }
 
 async function runRuns(

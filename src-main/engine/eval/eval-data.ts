@@ -70,6 +70,8 @@ export function loadEvalData(db: Db, runId: number): EvalData {
     );
   } else if (testFrom !== null) {
     evaluationSet = `every drive's windows ending on or after ${config.testFromDay} (time split)`;
+  } else if ((config.folds ?? 0) >= 2) {
+    evaluationSet = `all ${record.test.length} drives, ${config.folds}-fold cross-validated (each scored by the model that did not train on it)`;
   } else {
     evaluationSet = `the ${record.test.length} held-out test drives (${Math.round(config.testFraction * 100)}% of the drives, split by drive)`;
   }

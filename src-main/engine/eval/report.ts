@@ -11,6 +11,7 @@ import {
 import { formatDay } from '../import/row-fields';
 import { BACKBLAZE_RULE_THRESHOLD, ROBUST_Z_THRESHOLD } from './baselines';
 import type { BootstrapInput } from './bootstrap';
+import { pairedComparison } from './paired';
 import { bootstrapAsync } from './bootstrap-async';
 import { rocAucAndAp } from './curves';
 import type { Evaluator } from './evaluator';
@@ -208,9 +209,22 @@ export async function evalReport(ev: Evaluator, req: EvalReportRequest): Promise
     Promise.all(runRows),
   ]);
   const set = s.set(level);
+  const vsRule =
+    level === 'drive' && s.data.scores['backblaze-rule']
+      ? pairedComparison(
+          {
+            model: s.driveScores('model'),
+            baseline: s.driveScores('backblaze-rule'),
+            positive: s.data.drivePositive,
+            baselineThreshold: BACKBLAZE_RULE_THRESHOLD,
+          },
+          { fars: FAR_POINTS, reps: boot.reps, seed: boot.seed },
+        )
+      : null;
   return {
     ...model,
     runId: req.runId,
+    vsRule,
     level,
     alertsPerDay: s.alertsPerDay(threshold),
     evaluationSet: s.data.evaluationSet,

@@ -20,6 +20,7 @@ const SCORE_NAMES: Record<EvalData['kind'], string> = {
   'lstm-ae': 'reconstruction error (MSE)',
   'conv-ae': 'reconstruction error (MSE)',
   'lstm-clf': 'failure probability',
+  gbdt: 'failure probability',
 };
 
 /** What a run's score means, for axis labels and report rows. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import util from 'node:util';
 import { loadNative } from './native/addon';
+import { nativeBackendInfo } from './native/tree-backend';
 
 export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
@@ -64,13 +65,7 @@ async function tryNativeEngine(): Promise<BackendInfo | string> {
   const { module, error } = loadNative();
   if (!module) return error;
   await useQuietCpu();
-  const isa = module.usableIsas()[0];
-  return {
-    name: 'native',
-    version: `${module.version} (${isa})`,
-    device: `CPU (native ${isa}, ${module.hardwareThreads()} threads)`,
-    notices: [],
-  };
+  return nativeBackendInfo(module);
 }
 
 /**

@@ -61,6 +61,11 @@ export interface Dataset {
   failureDay: Int32Array;
   /** Things the analyst should know: features dropped and why, gaps filled. */
   notices: string[];
+  /**
+   * With `keepRaw`: the kept features' untransformed values (gaps filled, missing = NaN) and the days each drive
+   * really reported (before filling): what tree models read.
+   */
+  raw?: { cube: SeriesCube; reported: Uint8Array };
 }
 
 /** Fills short gaps in place (see DatasetConfig.maxGapDays); returns how many days were filled. */
@@ -165,13 +170,14 @@ export function applyScaler(cube: SeriesCube, scaler: Scaler): SeriesCube {
  * attributes, gaps filled by the rule, split by drive, scaled with statistics
  * of the training drives only.
  */
-export function buildDataset(db: Db, config: DatasetConfig): Dataset {
+export function buildDataset(db: Db, config: DatasetConfig, opts: { keepRaw?: boolean } = {}): Dataset {
   if (config.attributes.length === 0) throw new ApiError('bad-request', 'choose at least one attribute');
   if (config.windowDays < 1 || config.horizonDays < 0 || config.stride < 1) {
     throw new ApiError('bad-request', 'window length and stride must be at least 1, the horizon at least 0');
   }
   const raw = loadCube(db, config.attributes);
   const notices: string[] = [];
+  const reported = opts.keepRaw ? raw.present.slice() : null;
   const filled = fillGaps(raw, config.maxGapDays);
   if (filled)
     notices.push(`${filled} unreported days inside gaps of at most ${config.maxGapDays} days were filled`);
@@ -201,7 +207,22 @@ export function buildDataset(db: Db, config: DatasetConfig): Dataset {
   for (const d of dropped) notices.push(`dropped ${d}`);
   if (scaler.features.length === 0)
     throw new ApiError('bad-request', 'no attribute varies in the training drives');
-  return { config, scaler, cube: applyScaler(raw, scaler), split, testFrom, failureDay, notices };
+  const cube = applyScaler(raw, scaler);
+  const kept = reported ? { cube: selectFeatures(raw, scaler.features), reported } : undefined;
+  return { config, scaler, cube, split, testFrom, failureDay, notices, raw: kept };
+}
+
+/** The cube with only these features, in this order. */
+export function selectFeatures(cube: SeriesCube, features: string[]): SeriesCube {
+  const F = cube.features.length;
+  const src = features.map((f) => cube.features.indexOf(f));
+  if (src.every((k, i) => k === i) && features.length === F) return cube;
+  const G = features.length;
+  const cells = cube.driveIds.length * cube.days;
+  const values = new Float32Array(cells * G);
+  for (let cell = 0; cell < cells; cell++)
+    for (let g = 0; g < G; g++) values[cell * G + g] = cube.values[cell * F + src[g]];
+  return { ...cube, features, values };
 }
 
 function timeSplitDay(iso: string, cube: SeriesCube): number {
@@ -232,6 +253,8 @@ export interface WindowQuery {
   /** Autoencoders learn from drives that never failed. */
   healthyOnly: boolean;
   batchSize: number;
+  /** Windows of the untransformed values (Dataset.raw) instead of the scaled ones. */
+  raw?: boolean;
 }
 
 export interface LabelledBatch {
@@ -252,7 +275,9 @@ export function* labelledWindows(ds: Dataset, q: WindowQuery): Generator<Labelle
     (ds.testFrom !== null || wanted.has(ds.split[row])) && !(q.healthyOnly && ds.failureDay[row] >= 0);
   const H = ds.config.horizonDays;
   const size = ds.config.windowDays * ds.cube.features.length;
-  for (const b of windowBatches(ds.cube, ds.config.windowDays, q.batchSize, ds.config.stride, include)) {
+  // The raw cube keeps the scaler's features in its order: windows of either cube have the same size.
+  const cube = q.raw && ds.raw ? ds.raw.cube : ds.cube;
+  for (const b of windowBatches(cube, ds.config.windowDays, q.batchSize, ds.config.stride, include)) {
     const y = new Uint8Array(b.count);
     let kept = 0;
     for (let i = 0; i < b.count; i++) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
-import { loadCube, windowBatches } from '../catalogue/windows';
+import { loadCube, windowBatches, type SeriesCube, type WindowBatch } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
 import { applyScaler, fillGaps, type Scaler } from './dataset';
@@ -18,6 +18,7 @@ import {
   type RobustStats,
 } from '../eval/baselines';
 import { readSplitRecord, SPLIT_CODE } from './split-record';
+import { TreeScorer } from './gbdt/score-trees';
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
 const DRIVES_PER_SLICE = 20_000;
@@ -43,24 +44,11 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   const t0 = performance.now();
   const config = JSON.parse(run.config) as ResolvedTrainConfig;
   const scaler = JSON.parse(readFileSync(join(run.weights_dir, 'scaler.json'), 'utf8')) as Scaler;
-  const backend = await selectBackend(config.backend);
-  const model = await loadModel(run.weights_dir);
-  const autoencoder = run.kind !== 'lstm-clf';
+  const scorer =
+    run.kind === 'gbdt'
+      ? treeWindowScorer(db, run.weights_dir)
+      : await networkWindowScorer(run.weights_dir, run.kind, config, scaler.features.length);
   const S = config.windowDays;
-  const F = scaler.features.length;
-  const native =
-    backend.name === 'native'
-      ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
-      : null;
-  const predict = (x: Float32Array, n: number): Float32Array =>
-    native
-      ? native.predict(x, n)
-      : tf.tidy(
-          () =>
-            (
-              model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
-            ).dataSync() as Float32Array,
-        );
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
   const insert = db.prepare(
     `INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
@@ -75,8 +63,10 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
     for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
       const raw = loadCube(db, baselines.features, { lo, hi: lo + DRIVES_PER_SLICE });
       if (raw.driveIds.length === 0) continue;
+      const reported = raw.present.slice();
       fillGaps(raw, config.maxGapDays);
       const cube = applyScaler(raw, scaler);
+      const slice = scorer.slice(raw, reported, cube);
       // Per cube row: its windows' end days, scores and last-day errors, in order.
       const ends: number[][] = raw.driveIds.length
         ? Array.from({ length: raw.driveIds.length }, () => [])
@@ -86,15 +76,13 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       const rule: number[][] = ends.map(() => []);
       const robust: number[][] = ends.map(() => []);
       const centre = Array.from(raw.driveIds, (id) => baselines.centreOf(id));
-      for (const b of windowBatches(cube, S, BATCH, config.stride)) {
+      for (const b of windowBatches(slice.cube, S, BATCH, config.stride)) {
         if (hooks.isCancelled?.()) {
           cancelled = true;
           break;
         }
-        const y = predict(b.data, b.count);
-        const out = autoencoder
-          ? reconstructionErrors(b.data, y, b.count, S, F)
-          : windowProbabilities(y, b.count);
+        const out = slice.score(b);
+        const F = out.last ? out.last.length / b.count : 0;
         for (let i = 0; i < b.count; i++) {
           const row = b.drive[i];
           ends[row].push(b.endDay[i]);
@@ -121,7 +109,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
             ends[row][best],
             blob(Int32Array.from(ends[row])),
             blob(Float32Array.from(scores[row])),
-            autoencoder ? blob(Float32Array.from(dayErr[row])) : null,
+            scorer.perAttribute ? blob(Float32Array.from(dayErr[row])) : null,
             baselines.splitOf(raw.driveIds[row]),
             blob(Float32Array.from(rule[row])),
             centre[row] ? blob(Float32Array.from(robust[row])) : null,
@@ -136,16 +124,81 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       });
     }
   } finally {
-    native?.dispose();
-    model.dispose();
+    scorer.dispose();
   }
   return {
     runId,
     status: cancelled ? 'cancelled' : 'done',
-    backend: backend.name,
+    backend: scorer.backend,
     drives: drivesScored,
     windows,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Scores a batch of windows: a score per window, and per attribute a value per window (the heatmaps' cells). */
+interface WindowScorer {
+  backend: string;
+  /** Whether `last` holds per-attribute values (autoencoders' errors, trees' contributions). */
+  perAttribute: boolean;
+  /** The scorer of one slice of drives: its windows come from the returned cube. */
+  slice(
+    raw: SeriesCube,
+    reported: Uint8Array,
+    scaled: SeriesCube,
+  ): { cube: SeriesCube; score(b: WindowBatch): { score: Float32Array; last: Float32Array | null } };
+  dispose(): void;
+}
+
+/** Trees read the untransformed values. */
+function treeWindowScorer(db: Db, dir: string): WindowScorer {
+  const trees = new TreeScorer(db, dir);
+  return {
+    backend: 'native',
+    perAttribute: true,
+    slice: (raw, reported) => trees.slice(raw, reported),
+    dispose: () => undefined,
+  };
+}
+
+/** Autoencoders and classifiers read the scaled windows through the network. */
+async function networkWindowScorer(
+  dir: string,
+  kind: string,
+  config: ResolvedTrainConfig,
+  F: number,
+): Promise<WindowScorer> {
+  const backend = await selectBackend(config.backend);
+  const model = await loadModel(dir);
+  const autoencoder = kind !== 'lstm-clf';
+  const S = config.windowDays;
+  const native =
+    backend.name === 'native'
+      ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
+      : null;
+  const predict = (x: Float32Array, n: number): Float32Array =>
+    native
+      ? native.predict(x, n)
+      : tf.tidy(
+          () =>
+            (
+              model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
+            ).dataSync() as Float32Array,
+        );
+  return {
+    backend: backend.name,
+    perAttribute: autoencoder,
+    slice: (_raw, _reported, scaled) => ({
+      cube: scaled,
+      score: (b) => {
+        const y = predict(b.data, b.count);
+        return autoencoder ? reconstructionErrors(b.data, y, b.count, S, F) : windowProbabilities(y, b.count);
+      },
+    }),
+    dispose: () => {
+      native?.dispose();
+      model.dispose();
+    },
   };
 }
 

@@ -21,7 +21,11 @@ export interface SplitRecord {
 /** Stored in scores.split. */
 export const SPLIT_CODE: Record<SplitName, number> = { train: 0, val: 1, test: 2 };
 
-export function splitRecordOf(db: Db, ds: Dataset): SplitRecord {
+/**
+ * `crossValidated`: every drive was scored by a model that did not see it, so every drive is in the evaluation
+ * (the test set) and none is only validation.
+ */
+export function splitRecordOf(db: Db, ds: Dataset, crossValidated = false): SplitRecord {
   const of = (name: SplitName): number[] =>
     Array.from(ds.cube.driveIds)
       .filter((_, row) => ds.split[row] === name)
@@ -30,14 +34,14 @@ export function splitRecordOf(db: Db, ds: Dataset): SplitRecord {
     .prepare("SELECT sha256 FROM files WHERE status = 'done' ORDER BY sha256")
     .pluck()
     .all() as string[];
-  const test = of('test');
+  const test = crossValidated ? Array.from(ds.cube.driveIds).sort((a, b) => a - b) : of('test');
   const testFromDay = ds.config.testFromDay;
   // A time split's test set is every drive after the cut; a drive split's is its list of drives.
   const key = createHash('sha256')
     .update(JSON.stringify(testFromDay ? { files, testFromDay } : { files, test }))
     .digest('hex')
     .slice(0, 16);
-  return { key, testFromDay, val: of('val'), test };
+  return { key, testFromDay, val: crossValidated ? [] : of('val'), test };
 }
 
 export function writeSplitRecord(dir: string, r: SplitRecord): void {

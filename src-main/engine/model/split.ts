@@ -30,3 +30,23 @@ export function splitDrives(failed: boolean[], o: SplitOptions): SplitName[] {
   }
   return out;
 }
+
+/**
+ * Assigns each drive to one of k folds, seeded and stratified by failure: failed and healthy drives are each
+ * shuffled and dealt round the folds, so every fold holds its share of the failures (within one drive).
+ */
+export function assignFolds(failed: boolean[], k: number, seed: number): Int32Array {
+  if (!Number.isInteger(k) || k < 2) throw new Error('cross-validation needs at least 2 folds');
+  const fold = new Int32Array(failed.length);
+  const random = rng(seed);
+  let next = 0;
+  for (const group of [true, false]) {
+    const members = shuffle(
+      failed.flatMap((f, i) => (f === group ? [i] : [])),
+      random,
+    );
+    // Healthy drives continue the deal where the failed ones stopped, so fold sizes differ by one at most.
+    for (const d of members) fold[d] = next++ % k;
+  }
+  return fold;
+}

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "gbdt.h"
 #include "kernels.h"
 #include "net.h"
 
@@ -251,7 +252,124 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   bool f64_ = false;
 };
 
+// ---- gradient-boosted trees -------------------------------------------------------------------------------
+
+dt::GbdtParams gbdtParams(const Napi::Object& o) {
+  dt::GbdtParams p;
+  p.rounds = (int)num(o, "rounds", p.rounds);
+  p.learningRate = num(o, "learningRate", p.learningRate);
+  p.maxDepth = (int)num(o, "maxDepth", p.maxDepth);
+  p.maxLeaves = (int)num(o, "maxLeaves", p.maxLeaves);
+  p.minChildWeight = num(o, "minChildWeight", p.minChildWeight);
+  p.lambda = num(o, "lambda", p.lambda);
+  p.minSplitGain = num(o, "minSplitGain", p.minSplitGain);
+  p.subsample = num(o, "subsample", p.subsample);
+  p.colsample = num(o, "colsample", p.colsample);
+  const std::string loss = str(o, "loss", "logistic");
+  if (loss != "logistic" && loss != "focal") throw std::invalid_argument("unknown tree loss " + loss);
+  p.loss = loss == "focal" ? dt::GBDT_FOCAL : dt::GBDT_LOGISTIC;
+  p.positiveWeight = num(o, "positiveWeight", p.positiveWeight);
+  p.gamma = num(o, "gamma", p.gamma);
+  p.alpha = num(o, "alpha", p.alpha);
+  p.earlyStopRounds = (int)num(o, "earlyStopRounds", p.earlyStopRounds);
+  p.maxBins = (int)num(o, "maxBins", p.maxBins);
+  p.threads = std::max(1, (int)num(o, "threads", 1));
+  p.seed = (uint64_t)num(o, "seed", 1);
+  return p;
+}
+
+template <class T, class Arr>
+Napi::Value typed(Napi::Env env, const std::vector<T>& v) {
+  Arr a = Arr::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+Napi::Object treeObject(Napi::Env env, const dt::GbdtTree& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("feature", typed<int32_t, Napi::Int32Array>(env, t.feature));
+  o.Set("left", typed<int32_t, Napi::Int32Array>(env, t.left));
+  o.Set("right", typed<int32_t, Napi::Int32Array>(env, t.right));
+  o.Set("threshold", typed<float, Napi::Float32Array>(env, t.threshold));
+  o.Set("defaultLeft", typed<uint8_t, Napi::Uint8Array>(env, t.defaultLeft));
+  o.Set("value", typed<double, Napi::Float64Array>(env, t.value));
+  o.Set("gain", typed<double, Napi::Float64Array>(env, t.gain));
+  o.Set("cover", typed<double, Napi::Float64Array>(env, t.cover));
+  return o;
+}
+
+template <class T>
+const T* typedData(const Napi::Value& v, size_t need, const char* what) {
+  if (!v.IsTypedArray()) throw std::invalid_argument(std::string(what) + " must be a typed array");
+  auto a = v.As<Napi::TypedArray>();
+  if (a.ByteLength() < need * sizeof(T)) throw std::invalid_argument(std::string(what) + " is too short");
+  return reinterpret_cast<const T*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+}
+
+/** gbdtTrain(x, y, n, f, xv, yv, nv, params, onRound?) -> { trees, trainLoss, valLoss, bestRounds, cancelled } */
+Napi::Value GbdtTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const size_t n = (size_t)info[2].As<Napi::Number>().Int64Value();
+    const int f = info[3].As<Napi::Number>().Int32Value();
+    const size_t nv = (size_t)info[6].As<Napi::Number>().Int64Value();
+    const float* x = typedData<float>(info[0], n * f, "x");
+    const uint8_t* y = typedData<uint8_t>(info[1], n, "y");
+    const float* xv = nv ? typedData<float>(info[4], nv * f, "validation x") : nullptr;
+    const uint8_t* yv = nv ? typedData<uint8_t>(info[5], nv, "validation y") : nullptr;
+    const dt::GbdtParams p = gbdtParams(info[7].As<Napi::Object>());
+    dt::GbdtRoundHook hook;
+    if (info.Length() > 8 && info[8].IsFunction()) {
+      Napi::Function cb = info[8].As<Napi::Function>();
+      hook = [&](int round, double train, double val) {
+        Napi::Value r = cb.Call({Napi::Number::New(env, round), Napi::Number::New(env, train), Napi::Number::New(env, val)});
+        if (env.IsExceptionPending()) throw std::runtime_error("the round callback threw");
+        return !(r.IsBoolean() && !r.As<Napi::Boolean>().Value());
+      };
+    }
+    const dt::GbdtModel m = dt::gbdtTrain(x, y, n, f, xv, yv, nv, p, hook);
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Array trees = Napi::Array::New(env, m.trees.size());
+    for (size_t i = 0; i < m.trees.size(); i++) trees.Set((uint32_t)i, treeObject(env, m.trees[i]));
+    out.Set("trees", trees);
+    out.Set("trainLoss", typed<double, Napi::Float64Array>(env, m.trainLoss));
+    out.Set("valLoss", typed<double, Napi::Float64Array>(env, m.valLoss));
+    out.Set("bestRounds", Napi::Number::New(env, m.bestRounds));
+    out.Set("cancelled", Napi::Boolean::New(env, m.cancelled));
+    return out;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+  }
+}
+
+/** gbdtGradients(margin: Float64Array, y: Uint8Array, params) -> { g, h, loss } (for tests) */
+Napi::Value GbdtGradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+    const double* m = typedData<double>(info[0], n, "margin");
+    const uint8_t* y = typedData<uint8_t>(info[1], n, "y");
+    const dt::GbdtParams p = gbdtParams(info[2].As<Napi::Object>());
+    std::vector<double> g(n), h(n), loss(n);
+    dt::gbdtGradients(m, y, n, p, g.data(), h.data());
+    for (size_t i = 0; i < n; i++) loss[i] = dt::gbdtLoss(m[i], y[i], p);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("g", typed<double, Napi::Float64Array>(env, g));
+    out.Set("h", typed<double, Napi::Float64Array>(env, h));
+    out.Set("loss", typed<double, Napi::Float64Array>(env, loss));
+    return out;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gbdtTrain", Napi::Function::New(env, GbdtTrain));
+  exports.Set("gbdtGradients", Napi::Function::New(env, GbdtGradients));
   exports.Set("NativeNet", NativeNet::Define(env));
   exports.Set("version", Napi::String::New(env, "dt-native 1"));
   exports.Set("usableIsas", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {

@@ -24,7 +24,68 @@ export interface NativeNet {
   dispose(): void;
 }
 
+/** Settings of the native gradient-boosted trees (src-main/native/src/gbdt.h). */
+export interface GbdtParams {
+  rounds: number;
+  learningRate: number;
+  maxDepth: number;
+  maxLeaves: number;
+  minChildWeight: number;
+  lambda: number;
+  minSplitGain: number;
+  subsample: number;
+  colsample: number;
+  loss: 'logistic' | 'focal';
+  positiveWeight: number;
+  gamma: number;
+  alpha: number;
+  earlyStopRounds: number;
+  maxBins?: number;
+  threads: number;
+  seed: number;
+}
+
+/** One tree as the engine returns it: nodes in creation order, 0 the root, feature -1 at a leaf. */
+export interface NativeTree {
+  feature: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Left when x < threshold; a missing x goes left when defaultLeft is 1. */
+  threshold: Float32Array;
+  defaultLeft: Uint8Array;
+  /** Leaf output, or an internal node's expected output (learning rate applied). */
+  value: Float64Array;
+  gain: Float64Array;
+  cover: Float64Array;
+}
+
+export interface NativeGbdt {
+  trees: NativeTree[];
+  trainLoss: Float64Array;
+  valLoss: Float64Array;
+  bestRounds: number;
+  cancelled: boolean;
+}
+
 export interface NativeModule {
+  /** Trains trees on n rows of f features (row-major, NaN = missing); onRound returning false stops. */
+  gbdtTrain(
+    x: Float32Array,
+    y: Uint8Array,
+    n: number,
+    f: number,
+    xv: Float32Array,
+    yv: Uint8Array,
+    nv: number,
+    params: GbdtParams,
+    onRound?: (round: number, trainLoss: number, valLoss: number) => boolean | void,
+  ): NativeGbdt;
+  /** The loss, its gradient and hessian with respect to the margin, per row (tests). */
+  gbdtGradients(
+    margin: Float64Array,
+    y: Uint8Array,
+    params: Partial<GbdtParams>,
+  ): { g: Float64Array; h: Float64Array; loss: Float64Array };
   /** The engine's own version, recorded with every run it trains. */
   version: string;
   NativeNet: new (spec: NetSpec, options?: { precision?: 'float32' | 'float64'; isa?: string }) => NativeNet;

@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadNative, type GbdtParams } from '../native/addon';
+import { rng } from '../rng';
+import { assignFolds } from '../split';
+import { GbdtModel, modelFile, toXgboostJson } from './gbdt-model';
+
+const native = loadNative().module;
+const skip = native ? false : `the native engine is not built: ${loadNative().error}`;
+
+const BASE: GbdtParams = {
+  rounds: 1,
+  learningRate: 1,
+  maxDepth: 1,
+  maxLeaves: 0,
+  minChildWeight: 0,
+  lambda: 0,
+  minSplitGain: 0,
+  subsample: 1,
+  colsample: 1,
+  loss: 'logistic',
+  positiveWeight: 1,
+  gamma: 2,
+  alpha: 0.25,
+  earlyStopRounds: 0,
+  threads: 2,
+  seed: 1,
+};
+const none = { x: new Float32Array(0), y: new Uint8Array(0) };
+
+function train(x: number[][], y: number[], p: Partial<GbdtParams> = {}) {
+  const f = x[0].length;
+  return native!.gbdtTrain(Float32Array.from(x.flat()), Uint8Array.from(y), x.length, f, none.x, none.y, 0, {
+    ...BASE,
+    ...p,
+  });
+}
+
+const sigmoid = (m: number): number => 1 / (1 + Math.exp(-m));
+
+describe('gradient-boosted trees (native engine)', { skip }, () => {
+  test('a split found exactly on a hand-built case', () => {
+    // Margins start at 0 (p = 0.5): g = p - y, h = p(1 - p) = 0.25.
+    const g = train([[1], [2], [3], [4]], [0, 0, 1, 1]);
+    const t = g.trees[0];
+    assert.deepEqual(Array.from(t.feature), [0, -1, -1]);
+    assert.equal(t.threshold[0], 3, 'x < 3 goes left');
+    // Left: G = 0.5 + 0.5 = 1, H = 0.5 -> w = -2; right: G = -1, H = 0.5 -> w = 2.
+    assert.equal(t.value[t.left[0]], -2);
+    assert.equal(t.value[t.right[0]], 2);
+    // Gain = 1/2 (1^2/0.5 + 1^2/0.5 - 0^2/1) = 2.
+    assert.equal(t.gain[0], 2);
+    assert.deepEqual(Array.from(t.cover), [1, 0.5, 0.5]);
+  });
+
+  test('binned training equals a brute-force split search on small data', () => {
+    const random = rng(11);
+    for (let trial = 0; trial < 5; trial++) {
+      const n = 300;
+      const f = 4;
+      const x = Array.from({ length: n }, () =>
+        Array.from({ length: f }, () => (random() < 0.1 ? NaN : Math.floor(random() * 40) / 4)),
+      );
+      const y = x.map((r) => (r[trial % f] > 5 || (r[1] !== r[1] && random() < 0.7) ? 1 : 0) as number);
+      const lambda = 1;
+      const t = train(x, y, { lambda }).trees[0];
+      // Every feature, every threshold between distinct values, missing sent either way.
+      const score = (G: number, H: number): number => (G * G) / (H + lambda);
+      let best = { gain: -Infinity, feature: -1, threshold: 0 };
+      const G = y.reduce((s, v) => s + (0.5 - v), 0);
+      const H = n * 0.25;
+      for (let c = 0; c < f; c++) {
+        const values = [...new Set(x.map((r) => r[c]).filter((v) => v === v))].sort((a, b) => a - b);
+        for (const thr of values.slice(1)) {
+          for (const missingLeft of [false, true]) {
+            let gl = 0;
+            let hl = 0;
+            x.forEach((r, i) => {
+              const v = r[c];
+              if (v === v ? v < thr : missingLeft) {
+                gl += 0.5 - y[i];
+                hl += 0.25;
+              }
+            });
+            const gain = 0.5 * (score(gl, hl) + score(G - gl, H - hl) - score(G, H));
+            if (gain > best.gain + 1e-12) best = { gain, feature: c, threshold: thr };
+          }
+        }
+      }
+      assert.equal(t.feature[0], best.feature, `trial ${trial}: feature`);
+      assert.equal(t.threshold[0], Math.fround(best.threshold), `trial ${trial}: threshold`);
+      assert.ok(Math.abs(t.gain[0] - best.gain) < 1e-9, `trial ${trial}: gain ${t.gain[0]} vs ${best.gain}`);
+    }
+  });
+
+  test('missing values go the way that was learnt', () => {
+    const positivesMissing = train([[1], [2], [3], [4], [NaN], [NaN]], [0, 0, 1, 1, 1, 1]).trees[0];
+    assert.equal(positivesMissing.threshold[0], 3);
+    assert.equal(positivesMissing.defaultLeft[0], 0, 'missing joins the positives on the right');
+    const negativesMissing = train([[1], [2], [3], [4], [NaN], [NaN]], [0, 0, 1, 1, 0, 0]).trees[0];
+    assert.equal(negativesMissing.defaultLeft[0], 1, 'missing joins the negatives on the left');
+    const m = new GbdtModel(modelFile(['x'], [negativesMissing]));
+    const p = m.probabilities(Float32Array.from([NaN, 1, 4]), 3);
+    assert.ok(p[0] < 0.5 && p[1] < 0.5 && p[2] > 0.5);
+  });
+
+  test('weighted logistic and focal gradients, by hand and by finite differences', () => {
+    const margin = Float64Array.from([-3, -0.7, 0, 0.3, 2.5]);
+    const y = Uint8Array.from([1, 0, 1, 1, 0]);
+    const w = native!.gbdtGradients(margin, y, { loss: 'logistic', positiveWeight: 5 });
+    margin.forEach((m, i) => {
+      const weight = y[i] ? 5 : 1;
+      const p = sigmoid(m);
+      assert.ok(Math.abs(w.g[i] - weight * (p - y[i])) < 1e-12);
+      assert.ok(Math.abs(w.h[i] - weight * p * (1 - p)) < 1e-12);
+      assert.ok(Math.abs(w.loss[i] - weight * -(y[i] ? Math.log(p) : Math.log(1 - p))) < 1e-12);
+    });
+    const focal = { loss: 'focal' as const, gamma: 2, alpha: 0.25 };
+    const at = (m: number, yy: number) => native!.gbdtGradients(Float64Array.of(m), Uint8Array.of(yy), focal);
+    margin.forEach((m, i) => {
+      const e = 1e-5;
+      const here = at(m, y[i]);
+      const p = sigmoid(m);
+      const byHand = y[i] ? -0.25 * (1 - p) ** 2 * Math.log(p) : -0.75 * p ** 2 * Math.log(1 - p);
+      assert.ok(Math.abs(here.loss[0] - byHand) < 1e-12, `focal loss at ${m}`);
+      const dLoss = (at(m + e, y[i]).loss[0] - at(m - e, y[i]).loss[0]) / (2 * e);
+      assert.ok(Math.abs(here.g[0] - dLoss) < 1e-7, `focal gradient at ${m}: ${here.g[0]} vs ${dLoss}`);
+      const dGrad = (at(m + e, y[i]).g[0] - at(m - e, y[i]).g[0]) / (2 * e);
+      assert.ok(Math.abs(here.h[0] - Math.max(dGrad, 1e-9)) < 1e-5, `focal hessian at ${m}`);
+    });
+  });
+
+  const synthetic = (n: number, seed: number) => {
+    const random = rng(seed);
+    const f = 6;
+    const x = new Float32Array(n * f);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < f; c++) x[i * f + c] = random() < 0.05 ? NaN : random();
+      y[i] = x[i * f] + x[i * f + 1] * x[i * f + 2] > 1 && random() < 0.9 ? 1 : 0;
+    }
+    return { x, y, n, f };
+  };
+
+  test('deterministic for a seed; another seed samples other rows and features', () => {
+    const d = synthetic(4000, 3);
+    const p = { ...BASE, rounds: 15, maxDepth: 3, learningRate: 0.3, subsample: 0.7, colsample: 0.6 };
+    const fit = (seed: number) => native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, { ...p, seed });
+    const a = fit(5);
+    const b = fit(5);
+    assert.deepEqual(modelFile([], a.trees), modelFile([], b.trees));
+    assert.notDeepEqual(modelFile([], fit(6).trees), modelFile([], a.trees));
+  });
+
+  test('early stopping keeps the best validation round; leaf-wise growth holds the leaf budget', () => {
+    const d = synthetic(3000, 4);
+    const v = synthetic(1000, 5);
+    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, v.x, v.y, v.n, {
+      ...BASE,
+      rounds: 400,
+      maxDepth: 6,
+      learningRate: 0.5,
+      lambda: 1,
+      minChildWeight: 1,
+      earlyStopRounds: 10,
+    });
+    const val = Array.from(g.valLoss);
+    const best = val.indexOf(Math.min(...val));
+    assert.equal(g.bestRounds, best + 1);
+    assert.equal(g.trees.length, best + 1);
+    assert.equal(val.length, best + 11, 'stopped 10 rounds after the best');
+    const leafy = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
+      ...BASE,
+      rounds: 3,
+      maxDepth: 0,
+      maxLeaves: 7,
+      learningRate: 0.3,
+    });
+    for (const t of leafy.trees) assert.equal(Array.from(t.feature).filter((f) => f < 0).length, 7);
+  });
+
+  test('path contributions add up to the margin', () => {
+    const d = synthetic(2000, 6);
+    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
+      ...BASE,
+      rounds: 30,
+      maxDepth: 4,
+      learningRate: 0.2,
+    });
+    const m = new GbdtModel(modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees));
+    const margins = m.margins(d.x, 50);
+    for (let i = 0; i < 50; i++) {
+      const c = m.contributions(d.x, i);
+      assert.ok(Math.abs(c.reduce((s, v) => s + v, 0) - margins[i]) < 1e-9);
+    }
+    // The features the label depends on matter most.
+    const top = m
+      .gainImportance()
+      .slice(0, 3)
+      .map((r) => r.feature);
+    assert.ok(top.includes('a') && top.includes('b') && top.includes('c'), top.join(','));
+  });
+
+  describe("XGBoost's JSON model format", () => {
+    const python = '/usr/bin/python3';
+    const probe = spawnSync(python, ['-c', 'import xgboost, numpy'], { encoding: 'utf8' });
+    const reason =
+      probe.status === 0
+        ? false
+        : `Debian's python3-xgboost is not installed (${python} -c 'import xgboost' failed)`;
+    const dir = mkdtempSync(join(tmpdir(), 'dt-xgb-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    test(
+      'xgboost.Booster loads the export and predicts the same probabilities (1e-6)',
+      { skip: reason },
+      () => {
+        const d = synthetic(3000, 7);
+        const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
+          ...BASE,
+          rounds: 40,
+          maxDepth: 4,
+          learningRate: 0.2,
+          positiveWeight: 10,
+          subsample: 0.8,
+          colsample: 0.8,
+        });
+        const file = modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees);
+        writeFileSync(join(dir, 'model.json'), toXgboostJson(file));
+        writeFileSync(join(dir, 'x.bin'), Buffer.from(d.x.buffer));
+        const ours = new GbdtModel(file).probabilities(d.x, d.n);
+        const r = spawnSync(
+          python,
+          [
+            '-c',
+            `import numpy as np, xgboost as xgb, sys
+b = xgb.Booster(model_file=sys.argv[1])
+x = np.fromfile(sys.argv[2], dtype=np.float32).reshape(-1, 6)
+np.asarray(b.predict(xgb.DMatrix(x, missing=np.nan, feature_names=b.feature_names)), dtype=np.float32).tofile(sys.argv[3])`,
+            join(dir, 'model.json'),
+            join(dir, 'x.bin'),
+            join(dir, 'p.bin'),
+          ],
+          { encoding: 'utf8' },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const theirs = new Float32Array(readFileSync(join(dir, 'p.bin')).buffer.slice(0));
+        assert.equal(theirs.length, d.n);
+        let worst = 0;
+        for (let i = 0; i < d.n; i++) worst = Math.max(worst, Math.abs(theirs[i] - ours[i]));
+        assert.ok(worst <= 1e-6, `largest difference ${worst}`);
+      },
+    );
+  });
+});
+
+describe('folds', () => {
+  test('stratified by failure, seeded, every drive in exactly one fold', () => {
+    const failed = Array.from({ length: 1003 }, (_, i) => i % 17 === 0);
+    const fold = assignFolds(failed, 5, 9);
+    assert.equal(fold.length, failed.length);
+    const sizes = [0, 0, 0, 0, 0];
+    const failures = [0, 0, 0, 0, 0];
+    fold.forEach((k, i) => {
+      assert.ok(k >= 0 && k < 5);
+      sizes[k]++;
+      if (failed[i]) failures[k]++;
+    });
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, sizes.join(','));
+    assert.ok(Math.max(...failures) - Math.min(...failures) <= 1, failures.join(','));
+    assert.deepEqual(assignFolds(failed, 5, 9), fold);
+    assert.notDeepEqual(assignFolds(failed, 5, 10), fold);
+    assert.throws(() => assignFolds(failed, 1, 1), /at least 2 folds/);
+  });
+});

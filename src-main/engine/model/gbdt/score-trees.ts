@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SeriesCube, WindowBatch } from '../../catalogue/windows';
+import type { Db } from '../../store/db';
+import { selectFeatures } from '../dataset';
+import { GbdtModel } from './gbdt-model';
+import { FOLDS_FILE, foldFile, GBDT_FILE, type FoldsFile, type TreeModelFile } from './train-trees';
+import { attributeOf, windowFeatureMatrix } from './window-features';
+import { driveInputsFor } from './window-table';
+
+interface LoadedModel {
+  model: GbdtModel;
+  file: TreeModelFile;
+  /** For each feature column, the attribute (index in the spec) it belongs to, or -1 (drive model, capacity). */
+  attributeOf: Int32Array;
+}
+
+/**
+ * Scores windows with a tree run: each drive by the fold model that did not train on it (cross-validation), any
+ * other drive by the final model. The score is the failure probability; the per-attribute "errors" are each
+ * attribute's share of the push toward failure (its features' path contributions, summed, where positive).
+ */
+export class TreeScorer {
+  private readonly final: LoadedModel;
+  private readonly folds: LoadedModel[] = [];
+  private readonly foldOf = new Map<number, number>();
+  private readonly info: Map<number, { model: string; capacity: number | null }>;
+
+  constructor(db: Db, dir: string) {
+    this.final = load(join(dir, GBDT_FILE));
+    const foldsPath = join(dir, FOLDS_FILE);
+    if (existsSync(foldsPath)) {
+      const f = JSON.parse(readFileSync(foldsPath, 'utf8')) as FoldsFile;
+      for (let k = 0; k < f.folds; k++) this.folds.push(load(join(dir, foldFile(k))));
+      for (const [id, k] of Object.entries(f.fold)) this.foldOf.set(Number(id), k);
+    }
+    this.info = new Map(
+      (
+        db.prepare('SELECT id, model, capacity FROM drives').raw().all() as [number, string, number | null][]
+      ).map(([id, model, capacity]) => [id, { model, capacity }]),
+    );
+  }
+
+  get attributes(): string[] {
+    return this.final.file.inputs.spec.attributes;
+  }
+
+  /**
+   * The scorer of one slice of drives: `raw` is the slice's cube (gaps filled, untransformed), `reported` its
+   * presence before filling. Windows must come from the returned cube.
+   */
+  slice(
+    raw: SeriesCube,
+    reported: Uint8Array,
+  ): {
+    cube: SeriesCube;
+    score(b: WindowBatch): { score: Float32Array; last: Float32Array };
+  } {
+    const cube = selectFeatures(raw, this.attributes);
+    const models = [...this.folds, this.final];
+    const modelIndex = Int32Array.from(raw.driveIds, (id) => this.foldOf.get(id) ?? this.folds.length);
+    const inputs = models.map((m) => driveInputsFor(raw.driveIds, this.info, m.file.inputs.modelCodes));
+    const A = this.attributes.length;
+    const S = this.final.file.windowDays;
+    return {
+      cube,
+      score: (b) => {
+        const score = new Float32Array(b.count);
+        const last = new Float32Array(b.count * A);
+        const x = new Float32Array(b.count * this.final.model.features.length);
+        // Windows of one drive share a model: score runs of them together.
+        for (let i = 0; i < b.count;) {
+          const m = modelIndex[b.drive[i]];
+          let j = i + 1;
+          while (j < b.count && modelIndex[b.drive[j]] === m) j++;
+          const part = { data: b.data, drive: b.drive, endDay: b.endDay, count: j };
+          windowFeatureMatrix(part, cube, reported, S, models[m].file.inputs.spec, inputs[m], x, i);
+          const loaded = models[m];
+          const F = loaded.model.features.length;
+          const contrib = new Float64Array(F + 1);
+          for (let w = i; w < j; w++) {
+            loaded.model.contributions(x, w, contrib);
+            let margin = 0;
+            for (let k = 0; k <= F; k++) margin += contrib[k];
+            score[w] = 1 / (1 + Math.exp(-margin));
+            for (let k = 0; k < F; k++) {
+              const a = loaded.attributeOf[k];
+              if (a >= 0) last[w * A + a] += contrib[k];
+            }
+            for (let a = 0; a < A; a++) last[w * A + a] = Math.max(0, last[w * A + a]);
+          }
+          i = j;
+        }
+        return { score, last };
+      },
+    };
+  }
+}
+
+function load(path: string): LoadedModel {
+  const file = JSON.parse(readFileSync(path, 'utf8')) as TreeModelFile;
+  const attrs = file.inputs.spec.attributes;
+  return {
+    model: new GbdtModel(file),
+    file,
+    attributeOf: Int32Array.from(file.features, (f) => attrs.indexOf(attributeOf(f))),
+  };
+}

@@ -1,0 +1,267 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../../store/db';
+import type { Dataset } from '../dataset';
+import { loadNative, type GbdtParams, type NativeModule } from '../native/addon';
+import type { ResolvedTrainConfig } from '../run-training';
+import { rng } from '../rng';
+import { assignFolds } from '../split';
+import { GbdtModel, modelFile, type GbdtModelFile } from './gbdt-model';
+import { DRIVE_MODEL_FEATURE } from './window-features';
+import {
+  selectWindows,
+  treeInputs,
+  windowTable,
+  withModelCodes,
+  type TreeInputs,
+  type WindowTable,
+} from './window-table';
+
+/** What a run's folder holds of a tree model beside the trees: how to rebuild its inputs. */
+export interface TreeModelFile extends GbdtModelFile {
+  inputs: { spec: TreeInputs['spec']; modelCodes: TreeInputs['modelCodes'] };
+  windowDays: number;
+  maxGapDays: number;
+  /** Drive ids whose windows trained this model, and those whose windows only stopped it early (sorted). */
+  trainedOn: number[];
+  validatedOn: number[];
+}
+
+/** A run's cross-validation: which fold each drive was held out in (drive id -> fold). */
+export interface FoldsFile {
+  folds: number;
+  seed: number;
+  fold: Record<string, number>;
+}
+
+export interface RoundReport {
+  /** 0-based round of the model being fitted, and which model: fold 0..k-1, or k for the final one. */
+  round: number;
+  model: number;
+  models: number;
+  rounds: number;
+  trainLoss: number;
+  valLoss: number | null;
+}
+
+export interface TreeHooks {
+  onRound(r: RoundReport): void;
+  isCancelled(): boolean;
+  threads?: number;
+}
+
+export interface TreeOutcome {
+  status: 'done' | 'cancelled';
+  /** Rounds kept in the final model, and its losses per round. */
+  rounds: number;
+  trainLoss: number[];
+  valLoss: (number | null)[];
+  notices: string[];
+}
+
+export const GBDT_FILE = 'gbdt.json';
+export const FOLDS_FILE = 'folds.json';
+export const foldFile = (k: number): string => `gbdt-fold-${k + 1}.json`;
+
+/** The engine's tree settings from a run's. */
+export function gbdtParams(c: ResolvedTrainConfig, threads: number): GbdtParams {
+  const focal = c.loss.kind === 'focal' ? c.loss : null;
+  return {
+    rounds: c.rounds,
+    learningRate: c.learningRate,
+    maxDepth: c.maxDepth,
+    maxLeaves: c.maxLeaves,
+    minChildWeight: c.minChildWeight,
+    lambda: c.lambda,
+    minSplitGain: c.minSplitGain,
+    subsample: c.subsample,
+    colsample: c.colsample,
+    loss: focal ? 'focal' : 'logistic',
+    positiveWeight: c.loss.kind === 'weighted-bce' ? c.loss.positiveWeight : 1,
+    gamma: focal?.gamma ?? 2,
+    alpha: focal?.alpha ?? 0.25,
+    earlyStopRounds: c.earlyStopPatience,
+    threads,
+    seed: c.seed,
+  };
+}
+
+/**
+ * Trains a tree run into its folder: with folds, one model per fold (each drive's scores will come from the model
+ * that did not see it) and then the final model on every drive; without, the final model on the training drives.
+ * The final model's rounds are the run's telemetry.
+ */
+export function trainTrees(
+  db: Db,
+  dir: string,
+  c: ResolvedTrainConfig,
+  ds: Dataset,
+  hooks: TreeHooks,
+): TreeOutcome {
+  const native = requireNative();
+  const options = { kinds: c.windowFeatures, driveModel: c.driveModelInput, capacity: c.capacityInput };
+  const inputs = treeInputs(db, ds, options);
+  const table = windowTable(ds, inputs);
+  const params = gbdtParams(c, hooks.threads ?? Math.max(1, native.hardwareThreads()));
+  const notices = [
+    `${table.count.toLocaleString('en-US')} windows, ${table.features.length} inputs per window (${c.windowFeatures.join(', ')} of ${inputs.spec.attributes.length} attributes${inputs.spec.driveModel ? ', drive model' : ''}${inputs.spec.capacity ? ', capacity' : ''})`,
+  ];
+  const models = c.folds >= 2 ? c.folds + 1 : 1;
+  const modelColumn = table.features.indexOf(DRIVE_MODEL_FEATURE);
+  const fit = (
+    model: number,
+    modelInputs: TreeInputs,
+    train: (i: number) => boolean,
+    val: (i: number) => boolean,
+  ): FitResult =>
+    fitTrees(
+      native,
+      table,
+      (t) => withModelCodes(t, modelColumn, modelInputs.drives.modelCode),
+      train,
+      val,
+      c,
+      params,
+      (round, trainLoss, valLoss) => {
+        hooks.onRound({ round, model, models, rounds: c.rounds, trainLoss, valLoss });
+        return !hooks.isCancelled();
+      },
+    );
+  const save = (file: string, r: FitResult, modelInputs: TreeInputs): void => {
+    const f: TreeModelFile = {
+      ...modelFile(table.features, r.trees.trees),
+      inputs: { spec: modelInputs.spec, modelCodes: modelInputs.modelCodes },
+      windowDays: c.windowDays,
+      maxGapDays: c.maxGapDays,
+      trainedOn: driveIdsOf(r.trainRows),
+      validatedOn: driveIdsOf(r.valRows),
+    };
+    writeFileSync(join(dir, file), JSON.stringify(f));
+  };
+  const split = (i: number): string => ds.split[table.row[i]];
+  const driveIdsOf = (rows: Int32Array): number[] =>
+    [...new Set(Array.from(rows, (row) => ds.cube.driveIds[row]))].sort((a, b) => a - b);
+  if (c.folds >= 2) {
+    const fold = assignFolds(
+      Array.from(ds.failureDay, (d) => d >= 0),
+      c.folds,
+      c.seed,
+    );
+    for (let k = 0; k < c.folds; k++) {
+      // The drive-model codes of fold k come from its own training drives: no held-out failure shapes them.
+      const foldInputs = treeInputs(db, ds, options, (row) => fold[row] !== k && ds.split[row] === 'train');
+      const r = fit(
+        k,
+        foldInputs,
+        (i) => fold[table.row[i]] !== k && split(i) === 'train',
+        (i) => fold[table.row[i]] !== k && split(i) === 'val',
+      );
+      if (r.trees.cancelled) return cancelled(notices);
+      save(foldFile(k), r, foldInputs);
+    }
+    const record: FoldsFile = {
+      folds: c.folds,
+      seed: c.seed,
+      fold: Object.fromEntries(Array.from(ds.cube.driveIds, (id, row) => [String(id), fold[row]])),
+    };
+    writeFileSync(join(dir, FOLDS_FILE), JSON.stringify(record));
+    notices.push(
+      `${c.folds}-fold cross-validation by drive: every drive is scored by the model that did not train on it; the final model (all drives) scores new data`,
+    );
+  }
+  const final = fit(
+    models - 1,
+    inputs,
+    (i) => split(i) === 'train',
+    (i) => split(i) === 'val',
+  );
+  if (final.trees.cancelled) return cancelled(notices);
+  save(GBDT_FILE, final, inputs);
+  notices.push(...final.notices);
+  return {
+    status: 'done',
+    rounds: final.trees.bestRounds,
+    trainLoss: Array.from(final.trees.trainLoss),
+    valLoss: Array.from(final.trees.valLoss, (v) => (Number.isNaN(v) ? null : v)),
+    notices,
+  };
+}
+
+interface FitResult {
+  trees: ReturnType<NativeModule['gbdtTrain']>;
+  notices: string[];
+  /** Cube rows of the windows trained on and validated on. */
+  trainRows: Int32Array;
+  valRows: Int32Array;
+}
+
+/** One model: the chosen windows (negatives sampled down to maxTrainWindows), early stopping on the validation ones. */
+function fitTrees(
+  native: NativeModule,
+  table: WindowTable,
+  recode: (t: WindowTable) => WindowTable,
+  train: (i: number) => boolean,
+  val: (i: number) => boolean,
+  c: ResolvedTrainConfig,
+  params: GbdtParams,
+  onRound: (round: number, trainLoss: number, valLoss: number) => boolean,
+): FitResult {
+  const notices: string[] = [];
+  let positives = 0;
+  let negatives = 0;
+  for (let i = 0; i < table.count; i++) {
+    if (!train(i)) continue;
+    if (table.y[i]) positives++;
+    else negatives++;
+  }
+  const keepNegative =
+    c.maxTrainWindows > 0 && positives + negatives > c.maxTrainWindows
+      ? Math.max(0, c.maxTrainWindows - positives) / negatives
+      : 1;
+  if (keepNegative < 1)
+    notices.push(
+      `trained on every failing window and ${(keepNegative * 100).toFixed(1)}% of the healthy ones (maxTrainWindows ${c.maxTrainWindows})`,
+    );
+  const random = rng(c.seed ^ 0x5bd1e995);
+  const t = recode(
+    selectWindows(
+      table,
+      (i) => train(i) && (table.y[i] === 1 || keepNegative >= 1 || random() < keepNegative),
+    ),
+  );
+  if (t.count === 0)
+    throw new Error('no training windows: the training drives have no window of this length');
+  const v = recode(selectWindows(table, val));
+  const trees = native.gbdtTrain(
+    t.x,
+    t.y,
+    t.count,
+    table.features.length,
+    v.x,
+    v.y,
+    v.count,
+    params,
+    onRound,
+  );
+  if (v.count > 0 && params.earlyStopRounds > 0 && trees.bestRounds < trees.trainLoss.length)
+    notices.push(
+      `kept the first ${trees.bestRounds} of ${trees.trainLoss.length} rounds: validation loss stopped improving`,
+    );
+  return { trees, notices, trainRows: t.row, valRows: v.row };
+}
+
+function cancelled(notices: string[]): TreeOutcome {
+  return { status: 'cancelled', rounds: 0, trainLoss: [], valLoss: [], notices };
+}
+
+function requireNative(): NativeModule {
+  const { module, error } = loadNative();
+  if (!module)
+    throw new Error(`gradient-boosted trees run on the native engine, which is unavailable: ${error}`);
+  return module;
+}
+
+/** A saved tree model, ready to score. */
+export function loadTreeModel(file: TreeModelFile): { model: GbdtModel; file: TreeModelFile } {
+  return { model: new GbdtModel(file), file };
+}

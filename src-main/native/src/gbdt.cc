@@ -1,0 +1,383 @@
+// Gradient-boosted trees, histogram algorithm (see gbdt.h). The shapes:
+//   x    (n, f) float32, row-major, NaN = missing      bins (n, f) uint8, row-major, 255 = missing
+//   gh   (n) gradient/hessian pairs of the current round
+//   hist (f, 256) gradient/hessian sums of one node's rows, bin 255 holding the missing ones
+// Rows of a node are a range of `rows` (the round's sampled rows), partitioned in place as nodes split.
+#include "gbdt.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "pool.h"
+
+namespace dt {
+namespace {
+
+constexpr int MISSING_BIN = 255;
+constexpr int HIST_BINS = 256;
+
+struct GH {
+  double g = 0, h = 0;
+};
+
+/** splitmix64: a seeded stream of uniforms, the same on every platform. */
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed) {}
+  double uniform() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+  }
+};
+
+inline double softplus(double m) { return m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m)); }
+inline double sigmoid(double m) { return 1 / (1 + std::exp(-m)); }
+
+double focalGradient(double m, uint8_t y, const GbdtParams& p) {
+  const double pr = sigmoid(m);
+  if (y) return p.alpha * std::pow(1 - pr, p.gamma) * (p.gamma * pr * -softplus(-m) - (1 - pr));
+  return (1 - p.alpha) * std::pow(pr, p.gamma) * (pr - p.gamma * (1 - pr) * -softplus(m));
+}
+
+/**
+ * One feature's bin edges from the training values: bin(x) = the number of edges <= x, so "bin <= b" is exactly
+ * "x < edges[b]" (the threshold a tree stores). Distinct values each get a bin when there are few enough; else the
+ * edges are quantiles.
+ */
+std::vector<float> binEdges(const float* x, size_t n, int f, int col, int valueBins) {
+  std::vector<float> v;
+  v.reserve(n);
+  for (size_t i = 0; i < n; i++) {
+    const float a = x[i * f + col];
+    if (a == a) v.push_back(a);
+  }
+  std::sort(v.begin(), v.end());
+  std::vector<float> distinct;
+  for (float a : v)
+    if (distinct.empty() || a != distinct.back()) distinct.push_back(a);
+  std::vector<float> edges;
+  if ((int)distinct.size() <= valueBins) {
+    if (distinct.size() > 1) edges.assign(distinct.begin() + 1, distinct.end());
+    return edges;
+  }
+  for (int q = 1; q < valueBins; q++) {
+    const float e = v[(size_t)((double)q * (double)v.size() / valueBins)];
+    if (e > v.front() && (edges.empty() || e > edges.back())) edges.push_back(e);
+  }
+  return edges;
+}
+
+inline uint8_t binOf(float a, const std::vector<float>& edges) {
+  if (a != a) return MISSING_BIN;
+  return (uint8_t)(std::upper_bound(edges.begin(), edges.end(), a) - edges.begin());
+}
+
+struct Split {
+  double gain = -std::numeric_limits<double>::infinity();
+  int feature = -1;
+  int bin = 0;
+  bool defaultLeft = false;
+  double GL = 0, HL = 0;
+};
+
+struct OpenNode {
+  int id;  // index in the tree
+  size_t begin, end;
+  double G, H;
+  int depth;
+  std::vector<GH> hist;
+  Split best;
+};
+
+class Booster {
+ public:
+  Booster(const float* x, const uint8_t* y, size_t n, int f, const GbdtParams& p)
+      : x_(x), y_(y), n_(n), f_(f), p_(p), pool_(std::max(1, p.threads)), rng_(p.seed) {
+    const int valueBins = std::max(2, std::min(p.maxBins, 255));
+    edges_.resize(f);
+    for (int c = 0; c < f; c++) edges_[c] = binEdges(x, n, f, c, valueBins);
+    bins_.resize(n * (size_t)f);
+    pool_.run(pool_.size(), [&](int part) {
+      const size_t lo = n * part / pool_.size(), hi = n * (part + 1) / pool_.size();
+      for (size_t i = lo; i < hi; i++)
+        for (int c = 0; c < f; c++) bins_[i * f + c] = binOf(x[i * f + c], edges_[c]);
+    });
+    margin_.assign(n, 0.0);
+    gh_.resize(n);
+  }
+
+  /** Grows one tree on this round's gradients and adds it to the margins. */
+  GbdtTree round() {
+    computeGradients();
+    sampleRows();
+    sampleFeatures();
+    GbdtTree t = growTree();
+    for (size_t i = 0; i < n_; i++) margin_[i] += t.value[leafByBins(t, &bins_[i * f_])];
+    return t;
+  }
+
+  double trainLoss() const {
+    double s = 0;
+    for (size_t i = 0; i < n_; i++) s += gbdtLoss(margin_[i], y_[i], p_);
+    return s / std::max<size_t>(1, n_);
+  }
+
+ private:
+  void computeGradients() {
+    std::vector<double> g(n_), h(n_);
+    gbdtGradients(margin_.data(), y_, n_, p_, g.data(), h.data());
+    for (size_t i = 0; i < n_; i++) gh_[i] = {g[i], h[i]};
+  }
+
+  void sampleRows() {
+    rows_.clear();
+    for (size_t i = 0; i < n_; i++)
+      if (p_.subsample >= 1 || rng_.uniform() < p_.subsample) rows_.push_back((uint32_t)i);
+  }
+
+  void sampleFeatures() {
+    std::vector<int> all(f_);
+    std::iota(all.begin(), all.end(), 0);
+    const int k = std::max(1, (int)std::lround(f_ * std::min(1.0, p_.colsample)));
+    for (int i = 0; i < k && p_.colsample < 1; i++) {
+      const int j = i + (int)(rng_.uniform() * (f_ - i));
+      std::swap(all[i], all[std::min(j, f_ - 1)]);
+    }
+    features_.assign(all.begin(), all.begin() + (p_.colsample < 1 ? k : f_));
+    std::sort(features_.begin(), features_.end());
+  }
+
+  /** hist of rows_[begin, end): each thread sums a contiguous part of the rows, then the parts are added in order. */
+  std::vector<GH> buildHist(size_t begin, size_t end) {
+    const int parts = (end - begin) < 4096 ? 1 : pool_.size();
+    std::vector<std::vector<GH>> partial(parts, std::vector<GH>((size_t)f_ * HIST_BINS));
+    pool_.run(parts, [&](int part) {
+      GH* hist = partial[part].data();
+      const size_t lo = begin + (end - begin) * part / parts, hi = begin + (end - begin) * (part + 1) / parts;
+      for (size_t k = lo; k < hi; k++) {
+        const uint32_t r = rows_[k];
+        const GH gh = gh_[r];
+        const uint8_t* b = &bins_[(size_t)r * f_];
+        for (int c = 0; c < f_; c++) {
+          GH& cell = hist[c * HIST_BINS + b[c]];
+          cell.g += gh.g;
+          cell.h += gh.h;
+        }
+      }
+    });
+    for (int part = 1; part < parts; part++)
+      for (size_t i = 0; i < partial[0].size(); i++) {
+        partial[0][i].g += partial[part][i].g;
+        partial[0][i].h += partial[part][i].h;
+      }
+    return std::move(partial[0]);
+  }
+
+  double score(double G, double H) const { return G * G / (H + p_.lambda); }
+
+  Split bestSplit(const std::vector<GH>& hist, double G, double H) const {
+    Split best;
+    const double parent = score(G, H);
+    for (int c : features_) {
+      const GH* hf = &hist[(size_t)c * HIST_BINS];
+      const GH miss = hf[MISSING_BIN];
+      const int nb = (int)edges_[c].size() + 1;
+      double GL = 0, HL = 0;
+      for (int b = 0; b + 1 < nb; b++) {
+        GL += hf[b].g;
+        HL += hf[b].h;
+        for (int dl = 0; dl < (miss.h > 0 ? 2 : 1); dl++) {
+          const double gl = GL + (dl ? miss.g : 0), hl = HL + (dl ? miss.h : 0);
+          const double gr = G - gl, hr = H - hl;
+          if (hl < p_.minChildWeight || hr < p_.minChildWeight) continue;
+          const double gain = 0.5 * (score(gl, hl) + score(gr, hr) - parent) - p_.minSplitGain;
+          if (gain > best.gain) best = {gain, c, b, dl == 1, gl, hl};
+        }
+      }
+    }
+    return best;
+  }
+
+  int addNode(GbdtTree& t, double G, double H) const {
+    t.feature.push_back(-1);
+    t.left.push_back(-1);
+    t.right.push_back(-1);
+    t.threshold.push_back(0);
+    t.defaultLeft.push_back(0);
+    t.value.push_back(-G / (H + p_.lambda) * p_.learningRate);
+    t.gain.push_back(0);
+    t.cover.push_back(H);
+    t.bin.push_back(0);
+    return (int)t.feature.size() - 1;
+  }
+
+  bool mayGrow(int depth, size_t count) const { return count >= 2 && (p_.maxDepth <= 0 || depth < p_.maxDepth); }
+
+  GbdtTree growTree() {
+    GbdtTree t;
+    double G = 0, H = 0;
+    for (uint32_t r : rows_) {
+      G += gh_[r].g;
+      H += gh_[r].h;
+    }
+    std::vector<OpenNode> open;
+    OpenNode root{addNode(t, G, H), 0, rows_.size(), G, H, 0, {}, {}};
+    if (mayGrow(0, rows_.size())) {
+      root.hist = buildHist(0, rows_.size());
+      root.best = bestSplit(root.hist, G, H);
+      open.push_back(std::move(root));
+    }
+    const bool leafWise = p_.maxLeaves > 0;
+    int leaves = 1;
+    while (!open.empty() && !(leafWise && leaves >= p_.maxLeaves)) {
+      size_t pick = 0;
+      if (leafWise)
+        for (size_t i = 1; i < open.size(); i++)
+          if (open[i].best.gain > open[pick].best.gain) pick = i;
+      OpenNode nd = std::move(open[pick]);
+      open.erase(open.begin() + (long)pick);
+      if (nd.best.feature < 0 || !(nd.best.gain > 0)) continue;
+      const Split& s = nd.best;
+      const auto goesLeft = [&](uint32_t r) {
+        const uint8_t b = bins_[(size_t)r * f_ + s.feature];
+        return b == MISSING_BIN ? s.defaultLeft : b <= s.bin;
+      };
+      const size_t mid =
+          std::stable_partition(rows_.begin() + (long)nd.begin, rows_.begin() + (long)nd.end, goesLeft) -
+          rows_.begin();
+      const int l = addNode(t, s.GL, s.HL), r = addNode(t, nd.G - s.GL, nd.H - s.HL);
+      t.feature[nd.id] = s.feature;
+      t.threshold[nd.id] = edges_[s.feature][s.bin];
+      t.bin[nd.id] = (uint8_t)s.bin;
+      t.defaultLeft[nd.id] = s.defaultLeft;
+      t.left[nd.id] = l;
+      t.right[nd.id] = r;
+      t.gain[nd.id] = s.gain;
+      leaves++;
+      OpenNode kids[2] = {{l, nd.begin, mid, s.GL, s.HL, nd.depth + 1, {}, {}},
+                          {r, mid, nd.end, nd.G - s.GL, nd.H - s.HL, nd.depth + 1, {}, {}}};
+      const bool grow0 = mayGrow(kids[0].depth, mid - nd.begin), grow1 = mayGrow(kids[1].depth, nd.end - mid);
+      if (!grow0 && !grow1) continue;
+      // The smaller child's histogram is summed; the larger one's is the parent's minus it.
+      const int small = (mid - nd.begin) <= (nd.end - mid) ? 0 : 1;
+      kids[small].hist = buildHist(kids[small].begin, kids[small].end);
+      kids[1 - small].hist = std::move(nd.hist);
+      for (size_t i = 0; i < kids[small].hist.size(); i++) {
+        kids[1 - small].hist[i].g -= kids[small].hist[i].g;
+        kids[1 - small].hist[i].h -= kids[small].hist[i].h;
+      }
+      for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? grow0 : grow1)) continue;
+        kids[k].best = bestSplit(kids[k].hist, kids[k].G, kids[k].H);
+        open.push_back(std::move(kids[k]));
+      }
+    }
+    return t;
+  }
+
+  int leafByBins(const GbdtTree& t, const uint8_t* b) const {
+    int node = 0;
+    while (t.feature[node] >= 0) {
+      const uint8_t v = b[t.feature[node]];
+      const bool left = v == MISSING_BIN ? t.defaultLeft[node] : v <= t.bin[node];
+      node = left ? t.left[node] : t.right[node];
+    }
+    return node;
+  }
+
+  const float* x_;
+  const uint8_t* y_;
+  size_t n_;
+  int f_;
+  GbdtParams p_;
+  Pool pool_;
+  Rng rng_;
+  std::vector<std::vector<float>> edges_;
+  std::vector<uint8_t> bins_;
+  std::vector<double> margin_;
+  std::vector<GH> gh_;
+  std::vector<uint32_t> rows_;
+  std::vector<int> features_;
+};
+
+/** A tree's output for one row of raw values (what scoring does; the same rule as the bins). */
+double treeOutput(const GbdtTree& t, const float* row) {
+  int node = 0;
+  while (t.feature[node] >= 0) {
+    const float v = row[t.feature[node]];
+    const bool left = v != v ? t.defaultLeft[node] : v < t.threshold[node];
+    node = left ? t.left[node] : t.right[node];
+  }
+  return t.value[node];
+}
+
+}  // namespace
+
+double gbdtLoss(double m, uint8_t y, const GbdtParams& p) {
+  if (p.loss == GBDT_FOCAL) {
+    const double pr = sigmoid(m);
+    return y ? p.alpha * std::pow(1 - pr, p.gamma) * softplus(-m) : (1 - p.alpha) * std::pow(pr, p.gamma) * softplus(m);
+  }
+  return (y ? p.positiveWeight : 1.0) * (softplus(m) - (y ? m : 0));
+}
+
+void gbdtGradients(const double* margin, const uint8_t* y, size_t n, const GbdtParams& p, double* g, double* h) {
+  for (size_t i = 0; i < n; i++) {
+    const double m = margin[i];
+    if (p.loss == GBDT_FOCAL) {
+      const double e = 1e-4 * std::max(1.0, std::fabs(m));
+      g[i] = focalGradient(m, y[i], p);
+      h[i] = std::max((focalGradient(m + e, y[i], p) - focalGradient(m - e, y[i], p)) / (2 * e), 1e-9);
+    } else {
+      const double w = y[i] ? p.positiveWeight : 1.0, pr = sigmoid(m);
+      g[i] = w * (pr - y[i]);
+      h[i] = std::max(w * pr * (1 - pr), 1e-16);
+    }
+  }
+}
+
+GbdtModel gbdtTrain(const float* x, const uint8_t* y, size_t n, int f, const float* xv, const uint8_t* yv,
+                    size_t nv, const GbdtParams& p, const GbdtRoundHook& hook) {
+  if (n == 0 || f <= 0) throw std::invalid_argument("gradient-boosted trees need at least one row and one feature");
+  if (p.maxDepth <= 0 && p.maxLeaves <= 0) throw std::invalid_argument("set maxDepth or maxLeaves");
+  if (!(p.learningRate > 0) || p.rounds < 1) throw std::invalid_argument("learningRate > 0 and rounds >= 1");
+  Booster booster(x, y, n, f, p);
+  GbdtModel m;
+  std::vector<double> valMargin(nv, 0.0);
+  double bestVal = std::numeric_limits<double>::infinity();
+  int bestRound = -1;
+  for (int r = 0; r < p.rounds; r++) {
+    m.trees.push_back(booster.round());
+    double val = std::numeric_limits<double>::quiet_NaN();
+    if (nv > 0) {
+      double s = 0;
+      for (size_t i = 0; i < nv; i++) {
+        valMargin[i] += treeOutput(m.trees.back(), &xv[i * f]);
+        s += gbdtLoss(valMargin[i], yv[i], p);
+      }
+      val = s / nv;
+      if (val < bestVal) {
+        bestVal = val;
+        bestRound = r;
+      }
+    }
+    m.trainLoss.push_back(booster.trainLoss());
+    m.valLoss.push_back(val);
+    if (hook && !hook(r, m.trainLoss.back(), val)) {
+      m.cancelled = true;
+      break;
+    }
+    if (nv > 0 && p.earlyStopRounds > 0 && r - bestRound >= p.earlyStopRounds) break;
+  }
+  m.bestRounds = nv > 0 && p.earlyStopRounds > 0 && bestRound >= 0 ? bestRound + 1 : (int)m.trees.size();
+  m.trees.resize(m.bestRounds);
+  return m;
+}
+
+}  // namespace dt

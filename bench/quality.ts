@@ -111,7 +111,8 @@ async function main(): Promise<void> {
     for (const k of kinds) {
       const t0 = performance.now();
       const job = await engine.jobs.wait((await engine.call('train/start', { config: k.config })).jobId);
-      const trained = job.result as TrainResult;
+      const trained = job.result as TrainResult | null;
+      if (!trained) throw new Error(`${k.label}: the training job failed: ${job.error ?? job.state}`);
       if (trained.status !== 'done') throw new Error(`${k.label}: ${trained.error ?? trained.status}`);
       await engine.jobs.wait((await engine.call('runs/score', { id: trained.runId })).jobId);
       const seconds = (performance.now() - t0) / 1000;

@@ -276,6 +276,8 @@ export interface EpochSummary {
 export interface RunDetail extends RunInfo {
   epochs: EpochSummary[];
   batches: BatchRecord[];
+  /** Trees: each input's total split gain in the final model, largest first (null for other kinds). */
+  importance: { feature: string; gain: number }[] | null;
 }
 
 export interface ScoreProgress {
@@ -307,12 +309,16 @@ export interface DriveScore {
 /** One drive under a scored run: what drive detail plots beside the raw attributes. */
 export interface DriveErrors {
   runId: number;
+  kind: ModelKind;
   serial: string;
   scoreName: string;
   /** Each window's last day and its score, in order. */
   days: string[];
   scores: number[];
-  /** Autoencoders: the attributes the model reads, and each one's squared error on each window's last day. */
+  /**
+   * The attributes the model reads and, per window, each one's part: autoencoders, its squared error on the window's
+   * last day; trees, its push toward failure (the path contributions of its features, log-odds, where positive).
+   */
   features: string[];
   dayErrors: number[][];
   /** The window "why flagged" explains: the first to reach the threshold, else the worst. */
@@ -691,6 +697,14 @@ export const TUNABLE_FIELDS = [
   'oversample',
   'clipNorm',
   'earlyStopPatience',
+  'rounds',
+  'maxDepth',
+  'maxLeaves',
+  'minChildWeight',
+  'lambda',
+  'minSplitGain',
+  'subsample',
+  'colsample',
 ] as const;
 export type TunableField = (typeof TUNABLE_FIELDS)[number];
 

@@ -96,6 +96,7 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
   }
   return {
     runId,
+    kind: run.kind,
     serial,
     scoreName: scoreName(run.kind),
     days: Array.from(ends, formatDay),

@@ -1,4 +1,8 @@
 import { ApiError, type DriveScore, type RunDetail, type RunInfo } from '../api-types';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GbdtModel, type GbdtModelFile } from '../model/gbdt/gbdt-model';
+import { GBDT_FILE } from '../model/gbdt/model-files';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
 
@@ -86,7 +90,20 @@ export function getRun(db: Db, id: number): RunDetail {
     learningRate: b.learning_rate,
     spike: b.spike === 1,
   }));
-  return { ...toInfo(r), epochs, batches };
+  const info = toInfo(r);
+  return {
+    ...info,
+    epochs,
+    batches,
+    importance: info.kind === 'gbdt' ? treeImportance(info.weightsDir) : null,
+  };
+}
+
+/** A tree run's global importance: each input's total split gain in the final model, largest first. */
+function treeImportance(dir: string | null): RunDetail['importance'] {
+  const file = dir ? join(dir, GBDT_FILE) : null;
+  if (!file || !existsSync(file)) return null;
+  return new GbdtModel(JSON.parse(readFileSync(file, 'utf8')) as GbdtModelFile).gainImportance();
 }
 
 /** The drives of a scored run, worst first. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OFFLINE_PLOT_CONFIG, plotText } from '../charts/plot-text';
-import type { EvalRow, IntervalPair, ReportData, ReportSection } from '../api-types';
+import type { EvalRow, IntervalPair, PairedComparison, ReportData, ReportSection } from '../api-types';
 
 /** plotly's minified bundle, inlined into every report (read once per process). */
 let plotlySource: string | null = null;
@@ -101,11 +101,27 @@ function resultsSection(d: ReportData): string {
 <p>Evaluated on ${esc(r.drive.evaluationSet)}, ${esc(r.drive.firstDay)} to ${esc(r.drive.lastDay)}: ${int(r.drive.positives)} failed and ${int(r.drive.negatives)} healthy drives. Intervals: 95% bootstrap over drives (${r.drive.bootstrap.replicates} replicates).</p>
 <div class="pair">${matrixTable(r.drive, 'drives (failed in the period)')}${matrixTable(r.window, `windows (drive failed within ${d.model.config.horizonDays ?? 14} days)`)}</div>
 <h3>Drive level, beside the baselines</h3>${metricsTable([r.drive, ...r.drive.baselines, ...r.drive.runs])}
+${r.drive.vsRule ? vsRuleTable(r.drive.vsRule) : ''}
 <h3>Window level</h3>${metricsTable([r.window])}
 <div class="pair"><div class="chart" data-chart="roc"></div><div class="chart" data-chart="pr"></div></div>
 <div class="pair"><div class="chart" data-chart="lead"></div><div class="chart" data-chart="alerts"></div></div>
 <p>${r.drive.leadTimes.caught} of ${r.drive.leadTimes.failed} failures alerted before failing${r.drive.leadTimes.median === null ? '' : `, a median of ${r.drive.leadTimes.median} days ahead`}; ${num(r.alerts.perDay, 3)} alerts per day.</p>
 ${[...r.drive.notices].map((n) => `<p class="muted">${esc(n)}</p>`).join('')}</section>`;
+}
+
+/** The paired comparison with Backblaze's rule, and its verdict in words. */
+function vsRuleTable(v: PairedComparison): string {
+  const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+  const rows = [
+    { label: `the rule's own false-alarm rate (${pct(v.atBaselinePoint.far)})`, d: v.atBaselinePoint },
+    ...v.atFar.map((d) => ({ label: `false-alarm rate ${d.far * 100}%`, d })),
+    { label: 'average precision', d: v.averagePrecision },
+  ];
+  return `<h3>Against Backblaze's rule, paired over the same drives</h3>
+<p><b>${esc(v.verdict.charAt(0).toUpperCase() + v.verdict.slice(1))}.</b></p>
+<table class="metrics"><thead><tr><th>Held to</th><th>Model</th><th>Rule</th><th>Difference (points)</th><th>95% interval</th></tr></thead><tbody>
+${rows.map((r) => `<tr><td>${esc(r.label)}</td><td class="n">${pct(r.d.model)}</td><td class="n">${pct(r.d.baseline)}</td><td class="n">${points(r.d.difference)}</td><td class="n">${r.d.interval ? `${points(r.d.interval[0])} to ${points(r.d.interval[1])}` : '–'}</td></tr>`).join('')}
+</tbody></table><p class="muted">Each of the ${v.replicates} bootstrap replicates draws one set of drives and scores both on it: the interval is of the difference.</p>`;
 }
 
 function flaggedSection(d: ReportData): string {

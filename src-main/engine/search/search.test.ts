@@ -142,6 +142,36 @@ describe('searches on the sample', () => {
     }
   });
 
+  test('a search tunes the trees: depth, child weight and subsampling, judged by cross-validated AP', async () => {
+    const r = await run({
+      space: {
+        model: 'gbdt',
+        rounds: 15,
+        seed: 3,
+        dimensions: {
+          maxDepth: { type: 'int', min: 1, max: 4 },
+          minChildWeight: { type: 'log-float', min: 1, max: 50 },
+          subsample: { type: 'float', min: 0.5, max: 1 },
+        },
+      },
+      objective: { kind: 'average-precision' },
+      trials: 3,
+      parallel: 1,
+      initialTrials: 3,
+    });
+    const d = await engine.call('search/get', { id: r.searchId });
+    assert.equal(d.trialList.length, 3);
+    for (const t of d.trialList) {
+      assert.equal(t.status, 'done', t.error ?? undefined);
+      const run = await engine.call('runs/get', { id: t.runId! });
+      assert.equal(run.kind, 'gbdt');
+      assert.equal(run.config.maxDepth, t.params.maxDepth);
+      assert.equal(run.config.folds, 5);
+      const curves = await engine.call('eval/curves', { runId: t.runId!, level: 'drive' });
+      assert.equal(t.objective, curves.averagePrecision);
+    }
+  });
+
   test('a cancelled search stops; resumed, it runs the rest without repeating a finished trial', async () => {
     const { searchId, jobId } = await engine.call('search/start', {
       space: SPACE,

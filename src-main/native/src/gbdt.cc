@@ -22,6 +22,10 @@ constexpr int HIST_BINS = 256;
 struct GH {
   double g = 0, h = 0;
 };
+/** A row's gradient pair, in float as XGBoost keeps it (half the memory traffic); sums are in double. */
+struct GHf {
+  float g = 0, h = 0;
+};
 
 /** splitmix64: a seeded stream of uniforms, the same on every platform. */
 struct Rng {
@@ -51,9 +55,12 @@ double focalGradient(double m, uint8_t y, const GbdtParams& p) {
  * edges are quantiles.
  */
 std::vector<float> binEdges(const float* x, size_t n, int f, int col, int valueBins) {
+  // Quantiles of at most BIN_SAMPLE rows, taken at an even stride (LightGBM samples 200,000 for its bins).
+  constexpr size_t BIN_SAMPLE = 262144;
+  const size_t stride = n > BIN_SAMPLE ? (n + BIN_SAMPLE - 1) / BIN_SAMPLE : 1;
   std::vector<float> v;
-  v.reserve(n);
-  for (size_t i = 0; i < n; i++) {
+  v.reserve(n / stride + 1);
+  for (size_t i = 0; i < n; i += stride) {
     const float a = x[i * f + col];
     if (a == a) v.push_back(a);
   }
@@ -101,15 +108,19 @@ class Booster {
       : x_(x), y_(y), n_(n), f_(f), p_(p), pool_(std::max(1, p.threads)), rng_(p.seed) {
     const int valueBins = std::max(2, std::min(p.maxBins, 255));
     edges_.resize(f);
-    for (int c = 0; c < f; c++) edges_[c] = binEdges(x, n, f, c, valueBins);
+    pool_.run(pool_.size(), [&](int part) {
+      for (int c = part; c < f; c += pool_.size()) edges_[c] = binEdges(x, n, f, c, valueBins);
+    });
     bins_.resize(n * (size_t)f);
+    binsByFeature_.resize(n * (size_t)f);
     pool_.run(pool_.size(), [&](int part) {
       const size_t lo = n * part / pool_.size(), hi = n * (part + 1) / pool_.size();
       for (size_t i = lo; i < hi; i++)
-        for (int c = 0; c < f; c++) bins_[i * f + c] = binOf(x[i * f + c], edges_[c]);
+        for (int c = 0; c < f; c++) bins_[i * f + c] = binsByFeature_[c * n + i] = binOf(x[i * f + c], edges_[c]);
     });
     margin_.assign(n, 0.0);
     gh_.resize(n);
+    rowsScratch_.resize(n);
   }
 
   /** Grows one tree on this round's gradients and adds it to the margins. */
@@ -118,21 +129,43 @@ class Booster {
     sampleRows();
     sampleFeatures();
     GbdtTree t = growTree();
-    for (size_t i = 0; i < n_; i++) margin_[i] += t.value[leafByBins(t, &bins_[i * f_])];
+    updateMargins(t);
     return t;
   }
 
-  double trainLoss() const {
-    double s = 0;
-    for (size_t i = 0; i < n_; i++) s += gbdtLoss(margin_[i], y_[i], p_);
-    return s / std::max<size_t>(1, n_);
-  }
+  /** The mean training loss after the last round (computed as the margins were updated). */
+  double trainLoss() const { return trainLoss_; }
 
  private:
+  /** Runs fn(lo, hi, part) over contiguous shares of the n rows, one per thread. */
+  template <class Fn>
+  void overRows(Fn fn) {
+    const int parts = n_ < 16384 ? 1 : pool_.size();
+    pool_.run(parts, [&](int part) { fn(n_ * part / parts, n_ * (part + 1) / parts, part); });
+  }
+
   void computeGradients() {
-    std::vector<double> g(n_), h(n_);
-    gbdtGradients(margin_.data(), y_, n_, p_, g.data(), h.data());
-    for (size_t i = 0; i < n_; i++) gh_[i] = {g[i], h[i]};
+    overRows([&](size_t lo, size_t hi, int) {
+      std::vector<double> g(hi - lo), h(hi - lo);
+      gbdtGradients(&margin_[lo], &y_[lo], hi - lo, p_, g.data(), h.data());
+      for (size_t i = lo; i < hi; i++) gh_[i] = {(float)g[i - lo], (float)h[i - lo]};
+    });
+  }
+
+  /** Adds the tree to every row's margin and sums the new loss (per-thread sums added in order: deterministic). */
+  void updateMargins(const GbdtTree& t) {
+    std::vector<double> loss(pool_.size(), 0.0);
+    overRows([&](size_t lo, size_t hi, int part) {
+      double s = 0;
+      for (size_t i = lo; i < hi; i++) {
+        margin_[i] += t.value[leafByBins(t, &bins_[i * f_])];
+        s += gbdtLoss(margin_[i], y_[i], p_);
+      }
+      loss[part] = s;
+    });
+    double s = 0;
+    for (double v : loss) s += v;
+    trainLoss_ = s / std::max<size_t>(1, n_);
   }
 
   void sampleRows() {
@@ -156,27 +189,51 @@ class Booster {
   /** hist of rows_[begin, end): each thread sums a contiguous part of the rows, then the parts are added in order. */
   std::vector<GH> buildHist(size_t begin, size_t end) {
     const int parts = (end - begin) < 4096 ? 1 : pool_.size();
-    std::vector<std::vector<GH>> partial(parts, std::vector<GH>((size_t)f_ * HIST_BINS));
+    std::vector<GH> out((size_t)f_ * HIST_BINS);
+    if (scratch_.size() < (size_t)parts) scratch_.resize(parts);
     pool_.run(parts, [&](int part) {
-      GH* hist = partial[part].data();
+      // Part 0 sums straight into the result; the others into their own buffers, added after in order.
+      std::vector<GH>& mine = scratch_[part];
+      if (part > 0) mine.assign((size_t)f_ * HIST_BINS, GH{});
+      GH* hist = part == 0 ? out.data() : mine.data();
       const size_t lo = begin + (end - begin) * part / parts, hi = begin + (end - begin) * (part + 1) / parts;
+      const int f = f_;
+      const uint32_t* __restrict rows = rows_.data();
+      const GHf* __restrict ghs = gh_.data();
+      const uint8_t* __restrict bins = bins_.data();
       for (size_t k = lo; k < hi; k++) {
-        const uint32_t r = rows_[k];
-        const GH gh = gh_[r];
-        const uint8_t* b = &bins_[(size_t)r * f_];
-        for (int c = 0; c < f_; c++) {
-          GH& cell = hist[c * HIST_BINS + b[c]];
-          cell.g += gh.g;
-          cell.h += gh.h;
+        const uint32_t r = rows[k];
+        // The next rows' bins and gradients are on their way while this row is summed.
+        if (k + 8 < hi) {
+          __builtin_prefetch(&bins[(size_t)rows[k + 8] * f]);
+          __builtin_prefetch(&ghs[rows[k + 8]]);
+        }
+        const double g = ghs[r].g, h = ghs[r].h;
+        const uint8_t* b = &bins[(size_t)r * f];
+        GH* cell = hist;
+        int c = 0;
+        for (; c + 4 <= f; c += 4, cell += 4 * HIST_BINS) {
+          GH& c0 = cell[b[c]];
+          GH& c1 = cell[HIST_BINS + b[c + 1]];
+          GH& c2 = cell[2 * HIST_BINS + b[c + 2]];
+          GH& c3 = cell[3 * HIST_BINS + b[c + 3]];
+          c0.g += g, c0.h += h;
+          c1.g += g, c1.h += h;
+          c2.g += g, c2.h += h;
+          c3.g += g, c3.h += h;
+        }
+        for (; c < f; c++, cell += HIST_BINS) {
+          cell[b[c]].g += g;
+          cell[b[c]].h += h;
         }
       }
     });
     for (int part = 1; part < parts; part++)
-      for (size_t i = 0; i < partial[0].size(); i++) {
-        partial[0][i].g += partial[part][i].g;
-        partial[0][i].h += partial[part][i].h;
+      for (size_t i = 0; i < out.size(); i++) {
+        out[i].g += scratch_[part][i].g;
+        out[i].h += scratch_[part][i].h;
       }
-    return std::move(partial[0]);
+    return out;
   }
 
   double score(double G, double H) const { return G * G / (H + p_.lambda); }
@@ -217,7 +274,10 @@ class Booster {
     return (int)t.feature.size() - 1;
   }
 
-  bool mayGrow(int depth, size_t count) const { return count >= 2 && (p_.maxDepth <= 0 || depth < p_.maxDepth); }
+  /** Whether a node could split at all: depth left, two rows, and hessian enough for two children (else no histogram). */
+  bool mayGrow(int depth, size_t count, double H) const {
+    return count >= 2 && (p_.maxDepth <= 0 || depth < p_.maxDepth) && H >= 2 * p_.minChildWeight;
+  }
 
   GbdtTree growTree() {
     GbdtTree t;
@@ -228,7 +288,7 @@ class Booster {
     }
     std::vector<OpenNode> open;
     OpenNode root{addNode(t, G, H), 0, rows_.size(), G, H, 0, {}, {}};
-    if (mayGrow(0, rows_.size())) {
+    if (mayGrow(0, rows_.size(), H)) {
       root.hist = buildHist(0, rows_.size());
       root.best = bestSplit(root.hist, G, H);
       open.push_back(std::move(root));
@@ -244,13 +304,7 @@ class Booster {
       open.erase(open.begin() + (long)pick);
       if (nd.best.feature < 0 || !(nd.best.gain > 0)) continue;
       const Split& s = nd.best;
-      const auto goesLeft = [&](uint32_t r) {
-        const uint8_t b = bins_[(size_t)r * f_ + s.feature];
-        return b == MISSING_BIN ? s.defaultLeft : b <= s.bin;
-      };
-      const size_t mid =
-          std::stable_partition(rows_.begin() + (long)nd.begin, rows_.begin() + (long)nd.end, goesLeft) -
-          rows_.begin();
+      const size_t mid = partition(nd.begin, nd.end, s);
       const int l = addNode(t, s.GL, s.HL), r = addNode(t, nd.G - s.GL, nd.H - s.HL);
       t.feature[nd.id] = s.feature;
       t.threshold[nd.id] = edges_[s.feature][s.bin];
@@ -262,7 +316,8 @@ class Booster {
       leaves++;
       OpenNode kids[2] = {{l, nd.begin, mid, s.GL, s.HL, nd.depth + 1, {}, {}},
                           {r, mid, nd.end, nd.G - s.GL, nd.H - s.HL, nd.depth + 1, {}, {}}};
-      const bool grow0 = mayGrow(kids[0].depth, mid - nd.begin), grow1 = mayGrow(kids[1].depth, nd.end - mid);
+      const bool grow0 = mayGrow(kids[0].depth, mid - nd.begin, kids[0].H);
+      const bool grow1 = mayGrow(kids[1].depth, nd.end - mid, kids[1].H);
       if (!grow0 && !grow1) continue;
       // The smaller child's histogram is summed; the larger one's is the parent's minus it.
       const int small = (mid - nd.begin) <= (nd.end - mid) ? 0 : 1;
@@ -279,6 +334,23 @@ class Booster {
       }
     }
     return t;
+  }
+
+  /**
+   * Splits rows_[begin, end) in place, left rows first, each side in its old order (ascending rows read the bins
+   * in memory order); reads the split feature's column of bins, not every row's.
+   */
+  size_t partition(size_t begin, size_t end, const Split& s) {
+    const uint8_t* col = &binsByFeature_[(size_t)s.feature * n_];
+    size_t left = begin, right = 0;
+    for (size_t k = begin; k < end; k++) {
+      const uint32_t r = rows_[k];
+      const uint8_t b = col[r];
+      if (b == MISSING_BIN ? s.defaultLeft : b <= s.bin) rows_[left++] = r;
+      else rowsScratch_[right++] = r;
+    }
+    std::copy(rowsScratch_.begin(), rowsScratch_.begin() + (long)right, rows_.begin() + (long)left);
+    return left;
   }
 
   int leafByBins(const GbdtTree& t, const uint8_t* b) const {
@@ -300,10 +372,15 @@ class Booster {
   Rng rng_;
   std::vector<std::vector<float>> edges_;
   std::vector<uint8_t> bins_;
+  /** The same bins feature-major: a split's partition reads one column. */
+  std::vector<uint8_t> binsByFeature_;
+  std::vector<uint32_t> rowsScratch_;
   std::vector<double> margin_;
-  std::vector<GH> gh_;
+  std::vector<GHf> gh_;
   std::vector<uint32_t> rows_;
   std::vector<int> features_;
+  std::vector<std::vector<GH>> scratch_;
+  double trainLoss_ = 0;
 };
 
 /** A tree's output for one row of raw values (what scoring does; the same rule as the bins). */

@@ -72,6 +72,7 @@ export function errorFigures(
   // Plotly wants rows = attributes: transpose the stored [window][feature] errors.
   const z = e.features.map((_, f) => e.dayErrors.map((row) => row[f]));
   const labels = e.features.map(attributeLabel);
+  const trees = e.kind === 'gbdt';
   return {
     scores,
     attributes: {
@@ -84,17 +85,21 @@ export function errorFigures(
           colorscale: 'YlOrRd',
           reversescale: true,
           zmin: 0,
-          colorbar: { title: { text: 'squared error', side: 'right' }, thickness: 12 },
-          hovertemplate: '%{y}<br>%{x}<br>error %{z:.4g}<extra></extra>',
+          // Trees explain a window by each attribute's push toward failure (path contributions, log-odds).
+          colorbar: {
+            title: { text: trees ? 'push toward failure' : 'squared error', side: 'right' },
+            thickness: 12,
+          },
+          hovertemplate: `%{y}<br>%{x}<br>${trees ? 'push' : 'error'} %{z:.4g}<extra></extra>`,
         },
       ],
       layout: {
-        margin: { l: 230, r: 16, t: 8, b: 36 },
+        margin: { l: 230, r: 16, t: 8, b: 72 },
         xaxis: { type: 'category', nticks: 16 },
         yaxis: { type: 'category', autorange: 'reversed' },
         shapes: marks,
       },
-      height: Math.max(200, labels.length * 22 + 60),
+      height: Math.max(220, labels.length * 22 + 96),
     },
   };
 }

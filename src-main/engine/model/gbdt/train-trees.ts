@@ -6,7 +6,8 @@ import { loadNative, type GbdtParams, type NativeModule } from '../native/addon'
 import type { ResolvedTrainConfig } from '../run-training';
 import { rng } from '../rng';
 import { assignFolds } from '../split';
-import { GbdtModel, modelFile, type GbdtModelFile } from './gbdt-model';
+import { GbdtModel, modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';
+import { FOLDS_FILE, foldFile, GBDT_FILE, XGBOOST_FILE } from './model-files';
 import { DRIVE_MODEL_FEATURE } from './window-features';
 import {
   selectWindows,
@@ -59,9 +60,7 @@ export interface TreeOutcome {
   notices: string[];
 }
 
-export const GBDT_FILE = 'gbdt.json';
-export const FOLDS_FILE = 'folds.json';
-export const foldFile = (k: number): string => `gbdt-fold-${k + 1}.json`;
+export { FOLDS_FILE, foldFile, GBDT_FILE } from './model-files';
 
 /** The engine's tree settings from a run's. */
 export function gbdtParams(c: ResolvedTrainConfig, threads: number): GbdtParams {
@@ -177,6 +176,7 @@ export function trainTrees(
   );
   if (final.trees.cancelled) return cancelled(notices);
   save(GBDT_FILE, final, inputs);
+  writeFileSync(join(dir, XGBOOST_FILE), toXgboostJson(modelFile(table.features, final.trees.trees)));
   notices.push(...final.notices);
   return {
     status: 'done',

@@ -15,6 +15,7 @@ export function nativeBackendInfo(module: NativeModule): BackendInfo {
 /** Trees train and score on the native engine alone (no TensorFlow.js is loaded for them). */
 export function treeBackend(): BackendInfo {
   const { module, error } = loadNative();
-  if (!module) throw new Error(`gradient-boosted trees run on the native engine, which is unavailable: ${error}`);
+  if (!module)
+    throw new Error(`gradient-boosted trees run on the native engine, which is unavailable: ${error}`);
   return nativeBackendInfo(module);
 }

@@ -3,14 +3,42 @@
  * process, and the Api table forwarded between them. Nothing else in the app
  * imports electron.
  */
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  net,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+  type UtilityProcess,
+} from 'electron';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { API_KEYS, type ApiKey } from '../engine/api-types';
 import type { HostReply, HostRequest } from './engine-host';
+import {
+  APP_INDEX,
+  APP_SCHEME,
+  externalAllowed,
+  fromAppPage,
+  rendererFileFor,
+  windowPreferences,
+} from './security';
 
 const apiKeys = new Set<string>(API_KEYS);
-const rendererIndex = join(__dirname, '../renderer/index.html');
+const rendererDir = join(__dirname, '../renderer');
+
+// The renderer is served from app://drive-triage/, its own files only; registered before the app is ready.
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+  },
+]);
 let engine: UtilityProcess | null = null;
 let window: BrowserWindow | null = null;
 let nextId = 1;
@@ -73,34 +101,38 @@ function createWindow(): void {
     minHeight: 600,
     title: 'Drive Triage',
     show: false,
-    webPreferences: {
-      preload: join(__dirname, '../preload/preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: windowPreferences(join(__dirname, '../preload/preload.cjs'), app.isPackaged),
   });
   window.once('ready-to-show', () => window?.show());
-  void window.loadFile(rendererIndex);
+  void window.loadURL(APP_INDEX);
 }
 
 app.on('web-contents-created', (_e, contents) => {
-  // The renderer is the app's own files: no navigation, no new windows.
+  // The renderer is the app's own files: no navigation of any frame, no redirects, no new windows; only the
+  // fixed outside links open, in the system browser.
   contents.on('will-navigate', (e) => e.preventDefault());
+  contents.on('will-frame-navigate', (e) => e.preventDefault());
+  contents.on('will-redirect', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (externalAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 });
 
 void app.whenReady().then(() => {
+  // A packaged build has no default menu (and with it no DevTools or reload shortcuts).
+  if (app.isPackaged) Menu.setApplicationMenu(null);
+  protocol.handle(APP_SCHEME, (req) => {
+    const file = rendererFileFor(req.url, rendererDir);
+    return file && existsSync(file)
+      ? net.fetch(pathToFileURL(file).toString())
+      : new Response('not found', { status: 404 });
+  });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   engine = startEngine();
   ipcMain.handle('api:call', (e, key: string, arg: unknown) => {
-    if (!e.senderFrame?.url.startsWith('file://') || !apiKeys.has(key) || !engine) {
+    if (!fromAppPage(e.senderFrame?.url) || !apiKeys.has(key) || !engine) {
       return { error: { code: 'bad-request', message: `refused call to "${key}"` } };
     }
     const id = nextId++;

@@ -153,3 +153,23 @@ test('search and report: bad flags are usage errors that say what to do', () => 
   assert.equal(list.code, 0);
   assert.deepEqual(JSON.parse(list.out), []);
 });
+
+test('serials and models with escape sequences are printed escaped, never sent raw to the terminal', () => {
+  const db = join(dir, 'escapes.sqlite');
+  const header = 'date,serial_number,model,capacity_bytes,failure,smart_5_raw';
+  const file = join(dir, 'escapes.csv');
+  writeFileSync(file, `${header}\n2013-04-10,EVIL\u001b]0;pwned\u0007X,ST\u001b[2JM,1000,0,0\n`);
+  assert.equal(cli('import', file, '--db', db).code, 0);
+  const shown = cli('drives', '--db', db);
+  assert.equal(shown.code, 0, shown.err);
+  // eslint-disable-next-line no-control-regex -- the test is that none get through
+  assert.doesNotMatch(shown.out, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  assert.match(shown.out, /EVIL\\x1b\]0;pwned\\x07X/);
+  assert.match(shown.out, /ST\\x1b\[2JM/);
+  const json = JSON.parse(cli('drives', '--db', db, '--json').out) as { rows: { serial: string }[] };
+  assert.equal(
+    json.rows[0].serial,
+    'EVIL\u001b]0;pwned\u0007X',
+    'JSON keeps the value (escaped by JSON itself)',
+  );
+});

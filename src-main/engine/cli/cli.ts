@@ -15,7 +15,7 @@ import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
 import { parseArgs, type ParsedArgs } from './args';
-import { UsageError, waitWithCtrlC } from './common';
+import { printable, UsageError, waitWithCtrlC } from './common';
 import { runSearchCommand, SEARCH_USAGE } from './search-command';
 import { REPORT_USAGE, runReportCommand } from './report-command';
 import { progressLine } from './progress-bar';
@@ -125,7 +125,7 @@ async function runSummary(engine: Engine, json: boolean): Promise<number> {
   );
   for (const m of s.models)
     process.stdout.write(
-      `  ${m.model.padEnd(28)} ${String(m.drives).padStart(8)} drives ${String(m.failures).padStart(6)} failed\n`,
+      `  ${printable(m.model).padEnd(28)} ${String(m.drives).padStart(8)} drives ${String(m.failures).padStart(6)} failed\n`,
     );
   process.stdout.write('\nAttributes (fill rate):\n');
   for (const a of s.attributes)
@@ -151,7 +151,7 @@ async function runDrives(engine: Engine, flags: Map<string, string | true>, json
   }
   for (const d of page.rows) {
     process.stdout.write(
-      `${d.serial.padEnd(22)} ${d.model.padEnd(26)} ${d.firstDay} .. ${d.lastDay} ${String(d.daysSeen).padStart(5)} days${d.failureDay ? `  FAILED ${d.failureDay}` : ''}\n`,
+      `${printable(d.serial).padEnd(22)} ${printable(d.model).padEnd(26)} ${d.firstDay} .. ${d.lastDay} ${String(d.daysSeen).padStart(5)} days${d.failureDay ? `  FAILED ${d.failureDay}` : ''}\n`,
     );
   }
   process.stdout.write(`${page.rows.length} of ${page.total} drives\n`);
@@ -254,7 +254,7 @@ async function runScore(engine: Engine, flags: Map<string, string | true>, json:
     const top = await engine.call('scores/top', { runId: id, limit: 10 });
     for (const d of top.rows) {
       process.stdout.write(
-        `  ${d.serial.padEnd(22)} ${d.model.padEnd(26)} ${d.score.toPrecision(4).padStart(10)} on ${d.scoreDay}${d.failureDay ? `  failed ${d.failureDay}` : ''}\n`,
+        `  ${printable(d.serial).padEnd(22)} ${printable(d.model).padEnd(26)} ${d.score.toPrecision(4).padStart(10)} on ${d.scoreDay}${d.failureDay ? `  failed ${d.failureDay}` : ''}\n`,
       );
     }
   }

@@ -30,3 +30,14 @@ export function flagReaders(flags: Map<string, string | true>): {
   };
   return { str, num };
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what is escaped
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from the data as a terminal shows it safely: control characters (escape sequences that could retitle the
+ * window, move the cursor or hide what follows) printed as \xNN.
+ */
+export function printable(s: string): string {
+  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { sameReading } from '../store/readings-codec';
 import type { Db } from '../store/db';
 import { FormatError, parseHeader, smartColumnInfo, type Header } from './header';
 import { formatDay } from './row-fields';
@@ -34,6 +35,9 @@ const GROUP = 64;
 const BATCH_ROWS = 50_000;
 /** A rejected line is stored for the analyst to read; junk lines can be megabytes, so cap them. */
 const MAX_RAW_CHARS = 4_000;
+/** Columns one file may add, and a workspace may hold (Backblaze's headers: 85 in 2013, 193 from 2023). */
+const MAX_NEW_COLUMNS_PER_FILE = 256;
+const MAX_COLUMNS = 2048;
 /** A header longer than this is not a header (Backblaze's widest is ~4 KB). */
 const HEADER_MAX_BYTES = 64 * 1024;
 
@@ -115,6 +119,9 @@ export class FileImporter {
       stream.destroy();
     }
     const header = parseHeader(headerLine);
+    const tooWide = this.tooManyNewColumns(header);
+    if (tooWide)
+      return { ...base, status: 'refused', message: `${source.name}: ${tooWide}; nothing was written` };
     const now = new Date().toISOString();
     let fileId: number;
     if (existing) {
@@ -172,6 +179,19 @@ export class FileImporter {
   async close(): Promise<void> {
     await this.closeParser();
     this.db.pragma('wal_autocheckpoint = 1000');
+  }
+
+  /**
+   * Why a header adds more columns than drive data can (every later reading carries a bit per column), or null.
+   * Backblaze's widest jump, an empty workspace meeting a 2023 header, adds under 200.
+   */
+  private tooManyNewColumns(h: Header): string | null {
+    const fresh = h.numeric.filter((c) => !this.slots.has(c.name)).length;
+    if (fresh > MAX_NEW_COLUMNS_PER_FILE)
+      return `the header adds ${fresh} new columns; a file may add at most ${MAX_NEW_COLUMNS_PER_FILE}`;
+    if (this.nextSlot + fresh > MAX_COLUMNS)
+      return `the header would bring the workspace to ${this.nextSlot + fresh} columns; it holds at most ${MAX_COLUMNS}`;
+    return null;
   }
 
   /** The attribute slots as the database has them. */
@@ -454,8 +474,7 @@ class FileRun {
           this.accept(b, i);
           continue;
         }
-        const same =
-          old.failure === b.failure[i] && old.tags === tags[i] && Buffer.compare(old.vals, blob) === 0;
+        const same = old.failure === b.failure[i] && old.tags === tags[i] && sameReading(old.vals, blob);
         if (!same) {
           const raw = b.rawText.slice(b.rawStart[i], b.rawEnd[i]);
           this.reject(

@@ -294,6 +294,14 @@ describe('bad input', () => {
       );
       await refused(path, /first line is longer than 64 KiB/);
     });
+    test('a header of hundreds of junk columns: refused, no attribute added', async () => {
+      const path = join(dir, 'junk-columns.csv');
+      const junk = Array.from({ length: 300 }, (_, i) => `junk_${i}`).join(',');
+      writeFileSync(path, `${header()},${junk}\n`);
+      const attrs = count(db, 'SELECT count(*) FROM attributes');
+      await refused(path, /the header adds 300 new columns; a file may add at most 256/);
+      assert.equal(count(db, 'SELECT count(*) FROM attributes'), attrs);
+    });
     test('a wrong header', async () => {
       const path = join(dir, 'other.csv');
       writeFileSync(path, 'id,name,price\n1,x,3\n');
@@ -373,6 +381,65 @@ describe('bad input', () => {
     assert.equal(r.skipped.length, 1);
     assert.match(r.skipped[0].name, /notes\.pdf$/);
     assert.equal(count(db, 'SELECT count(*) FROM readings'), 9358);
+  });
+});
+
+describe('zips and folders that try to escape or explode', () => {
+  const day = (): Buffer => gunzipSync(readFileSync(join(SAMPLE, '2013-04-10.csv.gz')));
+
+  test('a stored (uncompressed) entry imports; ../ and absolute names are skipped by name; the rest go on', async () => {
+    const db = fresh('zip-names');
+    const zip = join(dir, 'tricky.zip');
+    writeZip(zip, [
+      { name: '../escape.csv', data: Buffer.from('x') },
+      { name: '/abs.csv', data: Buffer.from('x') },
+      { name: 'q/2013-04-10.csv', data: day(), stored: true },
+    ]);
+    const r = await runImport(db, [zip]);
+    assert.deepEqual(
+      r.files.map((f) => [f.name, f.status, f.rowsAccepted]),
+      [[`${zip}!q/2013-04-10.csv`, 'imported', 4679]],
+    );
+    assert.deepEqual(
+      r.skipped.map((s) => s.name),
+      [`${zip}!../escape.csv`, `${zip}!/abs.csv`],
+    );
+    assert.match(r.skipped[0].reason, /invalid relative path: an entry must stay inside the zip/);
+    assert.match(r.skipped[1].reason, /absolute path: an entry must stay inside the zip/);
+  });
+
+  test('a zip bomb (one entry inflating 1000x) is skipped before it is read', async () => {
+    const db = fresh('zip-bomb');
+    const zip = join(dir, 'bomb.zip');
+    writeZip(zip, [
+      { name: 'bomb.csv', data: Buffer.concat([Buffer.from(`${OLD_HEADER}\n`), Buffer.alloc(64 << 20, 48)]) },
+      { name: '2013-04-10.csv', data: day() },
+    ]);
+    const r = await runImport(db, [zip]);
+    assert.deepEqual(
+      r.files.map((f) => f.status),
+      ['imported'],
+    );
+    assert.equal(r.skipped.length, 1);
+    assert.match(r.skipped[0].reason, /inflates \d+x \(a CSV inflates ~10x\): not drive data/);
+  });
+
+  test('a link cycle and a dangling link inside a folder are skipped with a note; the folder imports', async () => {
+    const db = fresh('links');
+    const { mkdirSync, symlinkSync } = await import('node:fs');
+    const folder = join(dir, 'linked');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'sub', '2013-04-10.csv'), day());
+    symlinkSync(folder, join(folder, 'sub', 'loop'));
+    symlinkSync(join(dir, 'gone.csv'), join(folder, 'dangling.csv'));
+    const r = await runImport(db, [folder]);
+    assert.deepEqual(
+      r.files.map((f) => [f.name, f.status]),
+      [[join(folder, 'sub', '2013-04-10.csv'), 'imported']],
+    );
+    const reasons = Object.fromEntries(r.skipped.map((s) => [s.name, s.reason]));
+    assert.match(reasons[join(folder, 'dangling.csv')], /a link to a file or folder that does not exist/);
+    assert.match(reasons[join(folder, 'sub', 'loop')], /a link back to .*already read/);
   });
 });
 

@@ -52,6 +52,23 @@ test('numbers of every shape parse from the bytes; empty is missing; text extras
   assert.equal(b.rawText.slice(b.rawStart[1], b.rawEnd[1]).split(',')[1], 'S2');
 });
 
+test('dates that no reading can have are rejected by name: before 2000, after tomorrow, quoted or not', () => {
+  const b = parse([
+    '9999-12-31,S1,M,1,0,sac0,1,2,3',
+    '1970-01-01,S2,M,1,0,sac0,1,2,3',
+    '"1999-12-31",S3,M,1,0,sac0,1,2,3',
+    '2000-01-01,S4,M,1,0,sac0,1,2,3',
+  ]);
+  assert.equal(b.rows, 1);
+  assert.deepEqual(
+    b.rejects.map((r) => r.line),
+    [2, 3, 4],
+  );
+  for (const r of b.rejects)
+    assert.match(r.reason, /outside the plausible range 2000-01-01 to \d{4}-\d{2}-\d{2}/);
+  assert.match(b.rejects[0].reason, /^date 9999-12-31/);
+});
+
 test('faults are named: column count first, then the field', () => {
   const b = parse([
     '2023-10-01,S1,M,1,0,sac0,1,x,3',

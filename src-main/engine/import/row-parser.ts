@@ -1,7 +1,7 @@
 import { ReadingEncoder } from '../store/readings-codec';
 import { MAX_LINE_BYTES } from './lines';
 import type { Header } from './header';
-import { parseDay, splitQuoted } from './row-fields';
+import { formatDay, parseDay, splitQuoted } from './row-fields';
 
 /**
  * Rows of one stretch of a file, parsed, checked and encoded, in typed arrays so
@@ -226,6 +226,11 @@ export class BatchBuilder {
             refuse(`bad date "${text.slice(0, 40)}" (expected YYYY-MM-DD)`);
             return;
           }
+          const implausible = implausibleDate(day, text);
+          if (implausible) {
+            refuse(implausible);
+            return;
+          }
           if (fe - fs === 10) buf.copy(this.lastDateBytes, 0, fs, fe);
         }
       } else if (role === ROLE_SERIAL) serial = buf.toString('latin1', fs, fe).trim();
@@ -262,6 +267,8 @@ export class BatchBuilder {
     const day = this.dayOf(f[h.date]);
     if (day !== day)
       return this.reject(lineNo, `bad date "${f[h.date].slice(0, 40)}" (expected YYYY-MM-DD)`, text);
+    const implausible = implausibleDate(day, f[h.date]);
+    if (implausible) return this.reject(lineNo, implausible, text);
     const serial = f[h.serial].trim();
     if (serial === '') return this.reject(lineNo, 'missing serial_number', text);
     const fail = f[h.failure] === '0' ? 0 : f[h.failure] === '1' ? 1 : -1;
@@ -357,4 +364,17 @@ export class BatchBuilder {
     this.linesRead = 0;
     return batch;
   }
+}
+
+/** SMART data from before 2000 or from after tomorrow is a typo or a broken clock, not a reading. */
+const FIRST_PLAUSIBLE_DAY = parseDay('2000-01-01');
+
+/**
+ * Why a well-formed date cannot be a reading, or null. One row dated 1970 or 9999 would otherwise stretch every
+ * model's cube of days across decades (memory), or past what typed arrays can hold.
+ */
+export function implausibleDate(day: number, text: string): string | null {
+  const lastPlausible = Math.floor(Date.now() / 86_400_000) + 1;
+  if (day >= FIRST_PLAUSIBLE_DAY && day <= lastPlausible) return null;
+  return `date ${text.slice(0, 10)} is outside the plausible range 2000-01-01 to ${formatDay(lastPlausible)}`;
 }

@@ -88,17 +88,44 @@ export async function openLocation(
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
+  // Names are decoded here, not by yauzl: it fails the whole zip on one entry named ../x.csv; we skip that entry.
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) =>
-      err || !zip ? reject(err ?? new Error('cannot open zip')) : resolve(zip),
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
+      (err, zip) => (err || !zip ? reject(err ?? new Error('cannot open zip')) : resolve(zip)),
     ),
   );
+}
+
+/** An entry's name as text (UTF-8 when its flag says so, else the old DOS code page, read as Latin-1). */
+function entryName(e: yauzl.Entry): string {
+  const raw = e.fileName as unknown as Buffer | string;
+  if (typeof raw === 'string') return raw;
+  return raw.toString((e.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1');
+}
+
+/** A CSV inflates ~10x; far more is a zip bomb, not drive data. */
+const MAX_EXPANSION = 200;
+/** The largest entry read (a day of 300,000 drives is ~80 MB; a whole quarter in one file ~7 GB). */
+const MAX_ENTRY_BYTES = 16 * 1024 ** 3;
+
+/** Why an entry is not read (outside the zip's folder, a bomb), or null. */
+export function unsafeEntry(name: string, compressed: number, uncompressed: number): string | null {
+  const badName = yauzl.validateFileName(name);
+  if (badName) return `${badName.replace(/: .*$/, '')}: an entry must stay inside the zip; skipped`;
+  if (uncompressed > MAX_ENTRY_BYTES)
+    return `inflates to ${(uncompressed / 1024 ** 3).toFixed(1)} GiB, over the ${MAX_ENTRY_BYTES / 1024 ** 3} GiB an entry may; skipped`;
+  if (uncompressed > 1024 * 1024 && uncompressed > MAX_EXPANSION * Math.max(compressed, 1))
+    return `inflates ${Math.round(uncompressed / Math.max(compressed, 1))}x (a CSV inflates ~10x): not drive data; skipped`;
+  return null;
 }
 
 function zipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
     const entries: yauzl.Entry[] = [];
     zip.on('entry', (e: yauzl.Entry) => {
+      (e as { fileName: string }).fileName = entryName(e);
       entries.push(e);
       zip.readEntry();
     });
@@ -109,8 +136,10 @@ function zipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
 }
 
 function entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, decompress: boolean): Promise<Readable> {
+  // A stored (uncompressed) entry's bytes are the CSV itself; yauzl refuses a decompress option for it.
+  const stored = entry.compressionMethod === 0;
   return new Promise((resolve, reject) =>
-    zip.openReadStream(entry, decompress ? {} : { decompress: false }, (err, s) =>
+    zip.openReadStream(entry, decompress || stored ? {} : { decompress: false }, (err, s) =>
       err || !s ? reject(err ?? new Error('cannot read zip entry')) : resolve(s),
     ),
   );
@@ -133,6 +162,11 @@ async function zipSources(path: string, skipped: SkippedInput[]): Promise<Source
       skipped.push({ name, reason: 'not a CSV file; skipped' });
       continue;
     }
+    const unsafe = unsafeEntry(entryName, entry.compressedSize, entry.uncompressedSize);
+    if (unsafe) {
+      skipped.push({ name, reason: unsafe });
+      continue;
+    }
     out.push({
       name,
       location: { kind: 'zip-entry', zipPath: path, entryName },
@@ -153,14 +187,27 @@ async function zipSources(path: string, skipped: SkippedInput[]): Promise<Source
 export async function expandInputs(paths: string[]): Promise<{ sources: Source[]; skipped: SkippedInput[] }> {
   const sources: Source[] = [];
   const skipped: SkippedInput[] = [];
+  // Folders already walked, by their real path: a link back up the tree is not followed twice.
+  const visited = new Set<string>();
   const visit = async (path: string, explicit: boolean): Promise<void> => {
     let st;
     try {
       st = await fsp.stat(path);
     } catch {
+      // A link inside a folder whose target is gone is noted, not fatal; a path the analyst typed is.
+      if (!explicit && (await fsp.lstat(path).catch(() => null))?.isSymbolicLink()) {
+        skipped.push({ name: path, reason: 'a link to a file or folder that does not exist; skipped' });
+        return;
+      }
       throw new Error(`${path}: no such file or folder`);
     }
     if (st.isDirectory()) {
+      const real = await fsp.realpath(path);
+      if (visited.has(real)) {
+        skipped.push({ name: path, reason: `a link back to ${real}, already read; skipped` });
+        return;
+      }
+      visited.add(real);
       const names = (await fsp.readdir(path)).sort();
       for (const n of names) if (!n.startsWith('.')) await visit(join(path, n), false);
     } else if (GZ.test(path)) sources.push(fileSource(path, st.size, true));

@@ -55,7 +55,10 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
        split, rule_scores, robust_scores) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
   );
   const baselines = baselineInputs(db, run.weights_dir, scaler);
-  db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
+  // New scores are written aside (under -runId) and swapped in whole at the end: a run scored again keeps its old
+  // scores until the new ones are complete, and a kill mid-score never leaves a partial set to evaluate.
+  const staging = stagingId(runId);
+  db.prepare('DELETE FROM scores WHERE run_id = ?').run(staging);
   let drivesScored = 0;
   let windows = 0;
   let cancelled = false;
@@ -102,7 +105,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
           let best = 0;
           for (let w = 1; w < n; w++) if (scores[row][w] > scores[row][best]) best = w;
           insert.run(
-            runId,
+            staging,
             raw.driveIds[row],
             n,
             scores[row][best],
@@ -126,6 +129,12 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   } finally {
     scorer.dispose();
   }
+  if (cancelled) db.prepare('DELETE FROM scores WHERE run_id = ?').run(staging);
+  else
+    db.transaction(() => {
+      db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
+      db.prepare('UPDATE scores SET run_id = ? WHERE run_id = ?').run(runId, staging);
+    })();
   return {
     runId,
     status: cancelled ? 'cancelled' : 'done',
@@ -135,6 +144,9 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
     seconds: (performance.now() - t0) / 1000,
   };
 }
+
+/** Where a scoring in progress writes (no run has a negative id). */
+export const stagingId = (runId: number): number => -runId;
 
 /** Scores a batch of windows: a score per window, and per attribute a value per window (the heatmaps' cells). */
 interface WindowScorer {

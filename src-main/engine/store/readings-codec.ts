@@ -17,8 +17,12 @@ const U32_MAX = 0xffffffff;
 export class ReadingEncoder {
   private buf = Buffer.alloc(1024);
 
-  /** Encodes values[0..n) (NaN = missing). The returned view is valid until the next call. */
-  encode(values: Float64Array, n: number): Buffer {
+  /** Encodes values[0..slots) (NaN = missing). The returned view is valid until the next call. */
+  encode(values: Float64Array, slots: number): Buffer {
+    // Only up to the highest slot this row fills: a workspace with many rare columns must not make every row carry
+    // bitmaps for all of them (a shorter blob reads as missing past its end).
+    let n = slots;
+    while (n > 0 && values[n - 1] !== values[n - 1]) n--;
     const mapBytes = (n + 7) >> 3;
     const need = 2 + 2 * mapBytes + 8 * n;
     if (this.buf.length < need) this.buf = Buffer.alloc(need * 2);
@@ -148,4 +152,22 @@ export function decodeSlot(blob: Uint8Array, slot: number): number | null {
   }
   if ((blob[2 + (slot >> 3)] & (1 << (slot & 7))) === 0) return null;
   return blob[wideAt + (slot >> 3)] & (1 << (slot & 7)) ? dv.getFloat64(pos, true) : dv.getUint32(pos, true);
+}
+
+/** Slots a blob covers. */
+export const slotsOf = (blob: Uint8Array): number => blob[0] | (blob[1] << 8);
+
+/**
+ * Whether two blobs hold the same values (missing = missing), whatever their length: a blob written when the
+ * workspace had fewer columns, or trimmed at its last filled slot, equals a longer one with the same values.
+ */
+export function sameReading(a: Uint8Array, b: Uint8Array): boolean {
+  if (Buffer.compare(a, b) === 0) return true;
+  const n = Math.max(slotsOf(a), slotsOf(b));
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  decodeInto(a, x);
+  decodeInto(b, y);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i] && !(x[i] !== x[i] && y[i] !== y[i])) return false;
+  return true;
 }

@@ -1,10 +1,10 @@
 /**
  * `npm run bench:quality`: how well each model kind finds failing drives on the bundled sample, beside Backblaze's
  * rule and the robust z-score, at drive level: average precision and detection at FAR 0.1/1/5% with 95% bootstrap
- * intervals, and the paired difference to the rule (the same resampled drives for both). Trees are 5-fold
- * cross-validated (their default on the sample: every failed drive counts); the sequence models, which have no
- * cross-validation yet, are evaluated on their held-out split, and each row says which. Writes
- * bench/results/quality.json. `-- --trees-only` skips the sequence models (minutes instead of most of an hour).
+ * intervals, and the paired difference to the rule (the same resampled drives for both). Every kind at its defaults,
+ * 5-fold cross-validated by drive (the trees' default on the sample; asked for the networks), so every failed drive
+ * counts and every row is on the same drives. Writes bench/results/quality.json. `-- --trees-only` skips the
+ * sequence models (a minute instead of about twenty).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

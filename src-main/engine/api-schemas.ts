@@ -97,11 +97,6 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     message: 'gradient-boosted trees learn with weighted-bce (logistic) or focal loss',
     path: ['loss'],
   })
-  .refine((c) => !c.folds || c.model === 'gbdt', {
-    message:
-      'cross-validation (folds) is available for gradient-boosted trees (gbdt); other kinds use the held-out split',
-    path: ['folds'],
-  })
   .refine((c) => !c.folds || !c.testFromDay, {
     message: 'cross-validation splits by drive; it cannot be combined with a time split (testFromDay)',
     path: ['folds'],

@@ -147,6 +147,45 @@ describe('training as a job, the runs registry', () => {
     }
   });
 
+  test('a network cross-validates too: one per fold, each drive scored by the one that held it out', async (t) => {
+    if (!nativeOrSkip(t)) return;
+    const r = await train({ model: 'conv-ae', ...tiny, windowDays: 8, epochs: 1, folds: 2 });
+    assert.equal(r.status, 'done', r.error);
+    const run = await engine.call('runs/get', { id: r.runId });
+    const dir = run.weightsDir!;
+    for (const sub of ['fold-1', 'fold-2', '.']) assert.ok(existsSync(join(dir, sub, 'model.json')), sub);
+    const folds = JSON.parse(readFileSync(join(dir, 'folds.json'), 'utf8')) as {
+      fold: Record<string, number>;
+    };
+    assert.ok(r.notices.some((n) => /2-fold cross-validation by drive/.test(n)));
+    await engine.jobs.wait((await engine.call('runs/score', { id: r.runId })).jobId);
+    const scores = (): Map<number, string> =>
+      new Map(
+        (
+          engine.db
+            .prepare('SELECT drive_id, hex(window_scores) FROM scores WHERE run_id = ?')
+            .raw()
+            .all(r.runId) as [number, string][]
+        ).map(([id, w]) => [id, w]),
+      );
+    const crossValidated = scores();
+    assert.ok(crossValidated.size > 4000);
+    // The same drives through the final network alone score differently: the folds' networks were used.
+    const { renameSync } = await import('node:fs');
+    renameSync(join(dir, 'folds.json'), join(dir, 'hidden.json'));
+    await engine.jobs.wait((await engine.call('runs/score', { id: r.runId })).jobId);
+    renameSync(join(dir, 'hidden.json'), join(dir, 'folds.json'));
+    const byFinal = scores();
+    let differ = 0;
+    for (const [id, w] of crossValidated) if (byFinal.get(id) !== w) differ++;
+    assert.ok(differ > 0.9 * crossValidated.size, `${differ} drives scored differently`);
+    await engine.jobs.wait((await engine.call('runs/score', { id: r.runId })).jobId);
+    const e = await engine.call('eval/report', { runId: r.runId, bootstrap: 0 });
+    assert.match(e.evaluationSet, /2-fold cross-validated/);
+    assert.equal(e.positives + e.negatives, crossValidated.size);
+    assert.ok(Object.keys(folds.fold).length >= crossValidated.size);
+  });
+
   test('asked for wasm, a convolution autoencoder falls back to cpu and says why; a classifier trains with focal loss', async () => {
     const conv = await train({ model: 'conv-ae', ...tiny, epochs: 1, backend: 'wasm' });
     assert.equal(conv.status, 'done', conv.error);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   ApiError,
@@ -21,7 +21,9 @@ import { saveModel } from './weights-io';
 import { splitRecordOf, writeSplitRecord } from './split-record';
 import { fitRobust, type RobustStats } from '../eval/baselines';
 import { WINDOW_FEATURES } from './gbdt/window-features';
-import { trainTrees } from './gbdt/train-trees';
+import { trainTrees, type FoldsFile } from './gbdt/train-trees';
+import { FOLDS_FILE, networkFoldDir } from './gbdt/model-files';
+import { assignFolds } from './split';
 import { treeBackend } from './native/tree-backend';
 
 /** Every setting of a run, defaults filled in: what is stored with the run and its weights. */
@@ -231,50 +233,26 @@ export async function runTraining(
     }
   }
   const F = ds.scaler.features.length;
-  const model =
-    c.model === 'lstm-ae'
-      ? lstmAutoencoder({
-          windowDays: c.windowDays,
-          features: F,
-          units: c.units,
-          depth: c.depth,
-          dropout: c.dropout,
-          seed: c.seed,
-        })
-      : c.model === 'conv-ae'
-        ? convAutoencoder({
-            windowDays: c.windowDays,
-            features: F,
-            filters: c.filters,
-            dropout: c.dropout,
-            seed: c.seed,
-          })
-        : lstmClassifier({
-            windowDays: c.windowDays,
-            features: F,
-            units: [c.units, c.units],
-            dropout: c.dropout,
-            perDay: c.perDay,
-            seed: c.seed,
-          });
-  const stepOptions = {
-    loss: c.loss,
-    target: c.model === 'lstm-clf' ? ('label' as const) : ('input' as const),
-    clipNorm: c.clipNorm,
-    perDay: c.perDay,
-  };
+  const loop: LoopConfig = { ...c, healthyOnly: c.model !== 'lstm-clf' };
+  if (c.folds >= 2) {
+    // Cross-validation: one network per fold first (each drive's scores will come from the one that never saw it);
+    // then the final network below, on every drive, with the run's telemetry and checkpoints.
+    try {
+      notices.push(await trainFoldNetworks(runDir(dbPath, runId), c, ds, loop, hooks, runId, backend));
+    } catch (err) {
+      return finish(hooks.isCancelled?.() ? 'cancelled' : 'failed', { error: (err as Error).message });
+    }
+    if (hooks.isCancelled?.()) return finish('cancelled', {});
+  }
+  const model = buildNetwork(c, F);
   let step;
   try {
-    step =
-      backend.name === 'native'
-        ? nativeStep(model, stepOptions, { seed: c.seed, threads: hooks.threads })
-        : tfjsStep(model, stepOptions);
+    step = stepFor(model, c, backend.name, hooks.threads);
   } catch (err) {
     // A model the engine cannot run must end its run, not leave it marked running.
     model.dispose();
     return finish('failed', { error: (err as Error).message });
   }
-  const loop: LoopConfig = { ...c, healthyOnly: c.model !== 'lstm-clf' };
   const trainCount = indexWindows(ds, { splits: ['train'], healthyOnly: loop.healthyOnly }).count;
   const perEpoch = c.maxWindowsPerEpoch > 0 ? Math.min(c.maxWindowsPerEpoch, trainCount) : trainCount;
   const batches = Math.max(1, Math.ceil(perEpoch / c.batchSize));
@@ -307,7 +285,8 @@ export async function runTraining(
       runId,
       backend: backend.name,
       device: backend.device,
-      fraction: done / (c.epochs * batches),
+      // After cross-validation's fold networks, the final one is the last of folds + 1 models.
+      fraction: (Math.max(0, c.folds) + done / (c.epochs * batches)) / (Math.max(0, c.folds) + 1),
       epoch: latest.epoch + 1,
       epochs: c.epochs,
       batch: latest.batch + 1,
@@ -347,7 +326,7 @@ export async function runTraining(
       const dir = runDir(dbPath, runId);
       await saveModel(model, dir);
       writeFileSync(join(dir, 'scaler.json'), JSON.stringify(ds.scaler));
-      writeSplitRecord(dir, splitRecordOf(db, ds));
+      writeSplitRecord(dir, splitRecordOf(db, ds, c.folds >= 2));
       writeFileSync(join(dir, 'robust.json'), JSON.stringify(fitRobustBaseline(db, ds)));
       writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
     }
@@ -366,6 +345,132 @@ export async function runTraining(
     step.dispose();
     model.dispose();
   }
+}
+
+/** The network a run's settings describe. */
+function buildNetwork(c: ResolvedTrainConfig, F: number): ReturnType<typeof lstmAutoencoder> {
+  if (c.model === 'lstm-ae')
+    return lstmAutoencoder({
+      windowDays: c.windowDays,
+      features: F,
+      units: c.units,
+      depth: c.depth,
+      dropout: c.dropout,
+      seed: c.seed,
+    });
+  if (c.model === 'conv-ae')
+    return convAutoencoder({
+      windowDays: c.windowDays,
+      features: F,
+      filters: c.filters,
+      dropout: c.dropout,
+      seed: c.seed,
+    });
+  return lstmClassifier({
+    windowDays: c.windowDays,
+    features: F,
+    units: [c.units, c.units],
+    dropout: c.dropout,
+    perDay: c.perDay,
+    seed: c.seed,
+  });
+}
+
+/** The training engine for a network: native where it runs, else TensorFlow.js. */
+function stepFor(
+  model: ReturnType<typeof lstmAutoencoder>,
+  c: ResolvedTrainConfig,
+  backend: string,
+  threads: number | undefined,
+): ReturnType<typeof tfjsStep> {
+  const stepOptions = {
+    loss: c.loss,
+    target: c.model === 'lstm-clf' ? ('label' as const) : ('input' as const),
+    clipNorm: c.clipNorm,
+    perDay: c.perDay,
+  };
+  return backend === 'native'
+    ? nativeStep(model, stepOptions, { seed: c.seed, threads })
+    : tfjsStep(model, stepOptions);
+}
+
+/**
+ * Cross-validation of a network: fold k's network trains on the other folds' training drives, stops early on their
+ * validation drives, never sees fold k, and is saved in `fold-K/` (a fold already saved, by a run resumed after a
+ * stop, is kept). Progress spans every fold and the final model.
+ */
+async function trainFoldNetworks(
+  dir: string,
+  c: ResolvedTrainConfig,
+  ds: Dataset,
+  loop: LoopConfig,
+  hooks: TrainHooks,
+  runId: number,
+  backend: { name: string; device: string },
+): Promise<string> {
+  const fold = assignFolds(
+    Array.from(ds.failureDay, (d) => d >= 0),
+    c.folds,
+    c.seed,
+  );
+  const models = c.folds + 1;
+  const t0 = performance.now();
+  for (let k = 0; k < c.folds; k++) {
+    const out = join(dir, networkFoldDir(k));
+    if (existsSync(join(out, 'model.json'))) continue;
+    const split = ds.split.map((s, row) => (fold[row] === k ? ('test' as const) : s));
+    const foldDs: Dataset = { ...ds, split };
+    const model = buildNetwork(c, ds.scaler.features.length);
+    const step = stepFor(model, c, backend.name, hooks.threads);
+    const trainCount = indexWindows(foldDs, { splits: ['train'], healthyOnly: loop.healthyOnly }).count;
+    const perEpoch = c.maxWindowsPerEpoch > 0 ? Math.min(c.maxWindowsPerEpoch, trainCount) : trainCount;
+    const perModel = Math.max(1, c.epochs * Math.ceil(perEpoch / c.batchSize));
+    try {
+      let done = 0;
+      let last = 0;
+      const result = trainLoop(step, foldDs, loop, {
+        isCancelled: hooks.isCancelled,
+        onBatch: (b) => {
+          done++;
+          const now = performance.now();
+          if (!hooks.onProgress || now - last < 250) return;
+          last = now;
+          const fraction = (k + Math.min(1, done / perModel)) / models;
+          const secs = (now - t0) / 1000;
+          hooks.onProgress({
+            runId,
+            backend: backend.name,
+            device: backend.device,
+            fraction,
+            epoch: b.epoch + 1,
+            epochs: c.epochs,
+            batch: k + 1,
+            batches: models,
+            loss: b.loss,
+            seqPerSec: (done * c.batchSize) / secs,
+            etaSec: fraction > 0.02 ? (secs / fraction) * (1 - fraction) : null,
+            newBatches: [],
+            newEpochs: [],
+          });
+        },
+      });
+      if (result.stoppedBy === 'cancelled') return 'cancelled during cross-validation';
+      step.restore(result.bestWeights);
+      mkdirSync(out, { recursive: true });
+      await saveModel(model, out);
+    } finally {
+      step.dispose();
+      model.dispose();
+    }
+  }
+  const record: FoldsFile = {
+    folds: c.folds,
+    seed: c.seed,
+    fold: Object.fromEntries(Array.from(ds.cube.driveIds, (id, row) => [String(id), fold[row]])),
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, FOLDS_FILE), JSON.stringify(record));
+  return `${c.folds}-fold cross-validation by drive: every drive is scored by the network that did not train on it; the final network (all drives) scores new data`;
 }
 
 /**

@@ -19,6 +19,8 @@ import {
 } from '../eval/baselines';
 import { readSplitRecord, SPLIT_CODE } from './split-record';
 import { TreeScorer } from './gbdt/score-trees';
+import { FOLDS_FILE, networkFoldDir } from './gbdt/model-files';
+import type { FoldsFile } from './gbdt/train-trees';
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
 const DRIVES_PER_SLICE = 20_000;
@@ -181,37 +183,82 @@ async function networkWindowScorer(
   F: number,
 ): Promise<WindowScorer> {
   const backend = await selectBackend(config.backend);
-  const model = await loadModel(dir);
   const autoencoder = kind !== 'lstm-clf';
   const S = config.windowDays;
-  const native =
-    backend.name === 'native'
-      ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
-      : null;
-  const predict = (x: Float32Array, n: number): Float32Array =>
-    native
-      ? native.predict(x, n)
-      : tf.tidy(
-          () =>
-            (
-              model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
-            ).dataSync() as Float32Array,
-        );
+  interface Net {
+    predict(x: Float32Array, n: number): Float32Array;
+    dispose(): void;
+  }
+  const load = async (from: string): Promise<Net> => {
+    const model = await loadModel(from);
+    const native =
+      backend.name === 'native'
+        ? nativeNet(model, { loss: { kind: 'mse' }, target: autoencoder ? 'input' : 'label', clipNorm: 0 })
+        : null;
+    const predict = (x: Float32Array, n: number): Float32Array =>
+      native
+        ? native.predict(x, n)
+        : tf.tidy(
+            () =>
+              (
+                model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
+              ).dataSync() as Float32Array,
+          );
+    return {
+      predict,
+      dispose: () => {
+        native?.dispose();
+        model.dispose();
+      },
+    };
+  };
+  // Cross-validated: each drive by the fold network that held it out; drives trained after, by the final one.
+  const folds = readFolds(dir);
+  const nets: Net[] = [];
+  for (let k = 0; k < (folds?.folds ?? 0); k++) nets.push(await load(join(dir, networkFoldDir(k))));
+  nets.push(await load(dir));
+  const finalNet = nets.length - 1;
+  const size = S * F;
   return {
     backend: backend.name,
     perAttribute: autoencoder,
-    slice: (_raw, _reported, scaled) => ({
-      cube: scaled,
-      score: (b) => {
-        const y = predict(b.data, b.count);
-        return autoencoder ? reconstructionErrors(b.data, y, b.count, S, F) : windowProbabilities(y, b.count);
-      },
-    }),
-    dispose: () => {
-      native?.dispose();
-      model.dispose();
+    slice: (raw, _reported, scaled) => {
+      const netOf = Int32Array.from(raw.driveIds, (id) => folds?.fold[String(id)] ?? finalNet);
+      return {
+        cube: scaled,
+        score: (b) => {
+          const parts: Float32Array[] = [];
+          // Windows of one drive share a network: predict runs of them together.
+          for (let i = 0; i < b.count;) {
+            let j = i + 1;
+            while (j < b.count && netOf[b.drive[j]] === netOf[b.drive[i]]) j++;
+            parts.push(nets[netOf[b.drive[i]]].predict(b.data.subarray(i * size, j * size), j - i).slice());
+            i = j;
+          }
+          const out = parts.length === 1 ? parts[0] : concat(parts);
+          return autoencoder
+            ? reconstructionErrors(b.data, out, b.count, S, F)
+            : windowProbabilities(out, b.count);
+        },
+      };
     },
+    dispose: () => nets.forEach((n) => n.dispose()),
   };
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function readFolds(dir: string): FoldsFile | null {
+  const file = join(dir, FOLDS_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FoldsFile) : null;
 }
 
 /**

@@ -129,10 +129,6 @@ describe('tree runs on the real sample', { skip }, () => {
       /logistic\) or focal/,
     );
     await assert.rejects(
-      engine.call('train/start', { config: { model: 'lstm-ae', folds: 5 } }),
-      /cross-validation \(folds\) is available for gradient-boosted trees/,
-    );
-    await assert.rejects(
       engine.call('train/start', { config: { model: 'gbdt', folds: 5, testFromDay: '2013-05-01' } }),
       /cannot be combined with a time split/,
     );

@@ -51,6 +51,10 @@ test('train gradient-boosted trees from the form, read what they split on, and a
     await expect(rows).toHaveCount(5);
     await expect(rows.nth(2)).toContainText('FAR 1%');
     await expect(rows.nth(2)).toContainText(`${(v.atFar[1].model * 100).toFixed(1)}%`);
+    // The rule beside the model on the curves: its own curve, and its operating point once compared.
+    const roc = page.getByRole('img', { name: 'ROC curve with the current threshold' });
+    await expect(roc).toContainText("Backblaze's rule");
+    await expect(roc).toContainText('rule: any counter above zero');
     await page.getByTestId('vs-rule').scrollIntoViewIfNeeded();
     await page.screenshot({ path: 'test/screenshots/19-trees-vs-rule.png', fullPage: true });
 

@@ -51,5 +51,58 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The engine's own thread (the Api, catalogue, evaluation, store, web server, reports, CLI) loads no ML library
+    // and no browser driver: TensorFlow.js and the trainers live in the model workers, playwright is imported
+    // lazily by the PDF export. Type-only imports are fine.
+    files: [
+      'src-main/engine/*.ts',
+      'src-main/engine/catalogue/**',
+      'src-main/engine/eval/**',
+      'src-main/engine/store/**',
+      'src-main/engine/web/**',
+      'src-main/engine/report/**',
+      'src-main/engine/cli/**',
+      'src-main/engine/jobs/job-manager.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Only src-main/electron may import electron.' },
+            {
+              name: 'playwright-core',
+              message: 'Import playwright-core lazily (await import) where a PDF is made.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              message: "TensorFlow.js is for the model workers; the engine's thread must not load it.",
+              allowTypeImports: true,
+            },
+            {
+              group: [
+                '**/model/run-training',
+                '**/model/score',
+                '**/model/backend',
+                '**/model/models',
+                '**/model/train',
+                '**/model/train-step',
+                '**/model/weights-io',
+                '**/model/gbdt/train-trees',
+                '**/model/native/native-step',
+              ],
+              message:
+                'This module loads an ML library: the engine thread uses model/run-store and the workers (jobs/) instead.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['bin/*.js', 'scripts/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

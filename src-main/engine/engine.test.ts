@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,4 +122,18 @@ describe('the engine behind the Api table', () => {
     const summary = await engine.call('dataset/summary', {});
     assert.equal(summary.rows, 191_398 + 200_000);
   });
+});
+
+test("the engine's thread loads no ML library and no browser driver", () => {
+  const script = `
+    require(${JSON.stringify(require.resolve('./engine'))});
+    const mods = Object.keys(require.cache);
+    console.log(JSON.stringify({
+      tf: mods.filter((m) => m.includes('@tensorflow')).length,
+      playwright: mods.filter((m) => m.includes('playwright')).length,
+      trainers: mods.filter((m) => /model[\\\\/](run-training|score|backend|models|train-step)\\./.test(m)).length,
+    }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { tf: 0, playwright: 0, trainers: 0 });
 });

@@ -24,7 +24,7 @@ import { JobManager } from './jobs/job-manager';
 import { importLockHolder } from './import/import-lock';
 import { Evaluator } from './eval/evaluator';
 import { evalReport } from './eval/report';
-import { deleteRun } from './model/run-training';
+import { deleteRun } from './model/run-store';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
 import { searchHandlers } from './search/search-api';

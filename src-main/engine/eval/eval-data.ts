@@ -1,6 +1,6 @@
 import { ApiError, type EvalSeries, type ModelKind } from '../api-types';
 import { formatDay, parseDay } from '../import/row-fields';
-import type { ResolvedTrainConfig } from '../model/run-training';
+import type { ResolvedTrainConfig } from '../model/run-store';
 import { readSplitRecord, SPLIT_CODE } from '../model/split-record';
 import { float32Of as f32, int32Of as i32 } from '../store/blobs';
 import type { Db } from '../store/db';

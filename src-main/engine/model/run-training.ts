@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ApiError,
   type EpochSummary,
@@ -20,14 +20,14 @@ import { indexWindows } from './window-index';
 import { saveModel } from './weights-io';
 import { splitRecordOf, writeSplitRecord } from './split-record';
 import { fitRobust, type RobustStats } from '../eval/baselines';
+import { runDir, type ResolvedTrainConfig } from './run-store';
 import { WINDOW_FEATURES } from './gbdt/window-features';
 import { trainTrees, type FoldsFile } from './gbdt/train-trees';
 import { FOLDS_FILE, networkFoldDir } from './gbdt/model-files';
 import { assignFolds } from './split';
 import { treeBackend } from './native/tree-backend';
 
-/** Every setting of a run, defaults filled in: what is stored with the run and its weights. */
-export type ResolvedTrainConfig = Required<Omit<TrainConfig, 'backend'>> & Pick<TrainConfig, 'backend'>;
+export type { ResolvedTrainConfig } from './run-store';
 
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void;
@@ -109,11 +109,6 @@ export function defaultFolds(db: Db, testFraction: number): number {
     .pluck()
     .get() as number;
   return Math.round(failed * testFraction) < 50 ? 5 : 0;
-}
-
-/** Where a run's weights live: beside the workspace database, one folder per run. */
-export function runDir(dbPath: string, runId: number): string {
-  return join(dirname(dbPath), `${basename(dbPath)}.runs`, String(runId));
 }
 
 /** The robust z-score baseline, fitted on the same training drives and days as the scaler. */
@@ -595,16 +590,4 @@ function openForResume(
     ).run(checkpoint.epoch, runId);
   })();
   return { runId, config: JSON.parse(row.config) as ResolvedTrainConfig, checkpoint };
-}
-
-/** Deletes a run: its row, its telemetry and its weights folder. */
-export function deleteRun(db: Db, dbPath: string, runId: number): number {
-  const n = db.transaction(() => {
-    db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
-    db.prepare('DELETE FROM run_batches WHERE run_id = ?').run(runId);
-    db.prepare('DELETE FROM run_epochs WHERE run_id = ?').run(runId);
-    return db.prepare('DELETE FROM runs WHERE id = ?').run(runId).changes;
-  })();
-  rmSync(runDir(dbPath, runId), { recursive: true, force: true });
-  return n;
 }

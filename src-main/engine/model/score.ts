@@ -6,7 +6,7 @@ import { loadCube, windowBatches, type SeriesCube, type WindowBatch } from '../c
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
 import { applyScaler, fillGaps, type Scaler } from './dataset';
-import type { ResolvedTrainConfig } from './run-training';
+import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
 import { toBlob as blob } from '../store/blobs';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Db } from '../../store/db';
 import type { Dataset } from '../dataset';
 import { loadNative, type GbdtParams, type NativeModule } from '../native/addon';
-import type { ResolvedTrainConfig } from '../run-training';
+import type { ResolvedTrainConfig } from '../run-store';
 import { rng } from '../rng';
 import { assignFolds } from '../split';
 import { GbdtModel, modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';

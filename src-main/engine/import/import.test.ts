@@ -424,6 +424,17 @@ describe('zips and folders that try to escape or explode', () => {
     assert.match(r.skipped[0].reason, /inflates \d+x \(a CSV inflates ~10x\): not drive data/);
   });
 
+  test('a gzip bomb is stopped as it inflates, refused by name, nothing kept', async () => {
+    const db = fresh('gz-bomb');
+    const path = join(dir, 'bomb.csv.gz');
+    writeFileSync(path, gzipSync(Buffer.concat([Buffer.from(`${OLD_HEADER}\n`), Buffer.alloc(64 << 20, 48)])));
+    const r = await runImport(db, [path]);
+    assert.equal(r.files[0].status, 'refused');
+    assert.match(r.files[0].message ?? '', /inflates over 200x \(a CSV inflates ~10x\): not drive data/);
+    assert.equal(count(db, 'SELECT count(*) FROM readings'), 0);
+    assert.equal(count(db, 'SELECT count(*) FROM files'), 0);
+  });
+
   test('a link cycle and a dangling link inside a folder are skipped with a note; the folder imports', async () => {
     const db = fresh('links');
     const { mkdirSync, symlinkSync } = await import('node:fs');

@@ -45,12 +45,26 @@ function hashStream(stream: Readable): Promise<string> {
 
 function openFile(path: string, gz: boolean, onStoredBytes: (n: number) => void): Readable {
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
-  raw.on('data', (b: Buffer | string) => onStoredBytes(b.length));
+  let stored = 0;
+  raw.on('data', (b: Buffer | string) => {
+    stored += b.length;
+    onStoredBytes(b.length);
+  });
   if (!gz) return raw;
   const gunzip = createGunzip({ chunkSize: READ_CHUNK });
   raw.on('error', (e) => gunzip.destroy(e));
+  // A gzip bomb is stopped as it inflates: far more out than a CSV gives for what was read in.
+  let inflated = 0;
+  gunzip.on('data', (b: Buffer) => {
+    inflated += b.length;
+    if (inflated > MAX_EXPANSION * stored + BOMB_SLACK)
+      gunzip.destroy(new Error(`the gzip data inflates over ${MAX_EXPANSION}x (a CSV inflates ~10x): not drive data`));
+  });
   return raw.pipe(gunzip);
 }
+
+/** Inflated bytes allowed beyond the expansion limit before judging (small files compress unevenly). */
+const BOMB_SLACK = 16 << 20;
 
 function fileSource(path: string, size: number, gz: boolean): Source {
   return {

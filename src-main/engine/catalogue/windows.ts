@@ -19,6 +19,8 @@ export interface SeriesCube {
   values: Float32Array;
   /** 1 where the drive has a reading that day. */
   present: Uint8Array;
+  /** Readings left out: dated far from the rest of the data (dataSpan). */
+  outside?: number;
 }
 
 /**
@@ -37,12 +39,9 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
   const order = wanted.map((s, i) => [s, i]).sort((a, b) => a[0] - b[0]);
   const sorted = Int32Array.from(order, (o) => o[0]);
   const F = features.length;
-  const span = db
-    .prepare('SELECT min(day) AS lo, max(day) AS hi, max(drive_id) AS maxId FROM readings')
-    .get() as {
-    lo: number | null;
-    hi: number | null;
-    maxId: number | null;
+  const span = {
+    ...dataSpan(db),
+    maxId: db.prepare('SELECT max(drive_id) FROM readings').pluck().get() as number | null,
   };
   const ids = (
     drives
@@ -69,6 +68,7 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
   const values = new Float32Array(driveIds.length * days * F).fill(NaN);
   const present = new Uint8Array(driveIds.length * days);
   const tmp = new Float32Array(F);
+  let outside = 0;
   const identity = order.every((o, i) => o[1] === i);
   // Rows come SCAN_ROWS at a time with their blobs concatenated by SQLite into one
   // Buffer: a Buffer per row costs more than decoding the row (bench/ingest.ts).
@@ -96,7 +96,14 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
         at = decodeSlots(blobs, sorted, tmp, 0, at);
         continue;
       }
-      const cell = row * days + (Number(ds[r]) - span.lo);
+      const day = Number(ds[r]);
+      if (day < span.lo || day > span.hi) {
+        // A reading far from the rest of the data (see dataSpan): skipped, counted.
+        at = decodeSlots(blobs, sorted, tmp, 0, at);
+        outside++;
+        continue;
+      }
+      const cell = row * days + (day - span.lo);
       present[cell] = 1;
       if (identity) at = decodeSlots(blobs, sorted, values, cell * F, at);
       else {
@@ -105,7 +112,32 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
       }
     }
   }
-  return { features, driveIds, firstDay: span.lo, days, values, present };
+  return { features, driveIds, firstDay: span.lo, days, values, present, outside };
+}
+
+/** Days without any reading longer than this split the data into separate stretches. */
+const STRETCH_GAP_DAYS = 60;
+
+/**
+ * The days a cube spans: the longest stretch of days with data (no gap of more than 60 days with no reading at
+ * all), so one reading dated years away from the rest cannot stretch every model's cube across those years.
+ * Found by stepping the (day, drive) index from one day with data to the next: a seek per distinct day.
+ */
+export function dataSpan(db: Db): { lo: number | null; hi: number | null } {
+  const next = db.prepare('SELECT min(day) FROM readings WHERE day > ?').pluck();
+  let best: { lo: number; hi: number; days: number } | null = null;
+  let cur: { lo: number; hi: number; days: number } | null = null;
+  for (let d = next.get(-1e9) as number | null; d !== null; d = next.get(d) as number | null) {
+    if (cur && d - cur.hi <= STRETCH_GAP_DAYS) {
+      cur.hi = d;
+      cur.days++;
+    } else {
+      cur = { lo: d, hi: d, days: 1 };
+    }
+    if (!best || cur.days > best.days) best = { ...cur };
+    else if (best.lo === cur.lo) best = { ...cur };
+  }
+  return { lo: best?.lo ?? null, hi: best?.hi ?? null };
 }
 
 export interface WindowBatch {

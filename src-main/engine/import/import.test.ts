@@ -427,7 +427,10 @@ describe('zips and folders that try to escape or explode', () => {
   test('a gzip bomb is stopped as it inflates, refused by name, nothing kept', async () => {
     const db = fresh('gz-bomb');
     const path = join(dir, 'bomb.csv.gz');
-    writeFileSync(path, gzipSync(Buffer.concat([Buffer.from(`${OLD_HEADER}\n`), Buffer.alloc(64 << 20, 48)])));
+    writeFileSync(
+      path,
+      gzipSync(Buffer.concat([Buffer.from(`${OLD_HEADER}\n`), Buffer.alloc(64 << 20, 48)])),
+    );
     const r = await runImport(db, [path]);
     assert.equal(r.files[0].status, 'refused');
     assert.match(r.files[0].message ?? '', /inflates over 200x \(a CSV inflates ~10x\): not drive data/);

@@ -58,7 +58,9 @@ function openFile(path: string, gz: boolean, onStoredBytes: (n: number) => void)
   gunzip.on('data', (b: Buffer) => {
     inflated += b.length;
     if (inflated > MAX_EXPANSION * stored + BOMB_SLACK)
-      gunzip.destroy(new Error(`the gzip data inflates over ${MAX_EXPANSION}x (a CSV inflates ~10x): not drive data`));
+      gunzip.destroy(
+        new Error(`the gzip data inflates over ${MAX_EXPANSION}x (a CSV inflates ~10x): not drive data`),
+      );
   });
   return raw.pipe(gunzip);
 }

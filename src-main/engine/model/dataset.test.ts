@@ -165,3 +165,30 @@ describe('windows of the real sample', () => {
     );
   });
 });
+
+describe('a reading dated far from the rest', () => {
+  test('does not stretch the cube across the years between: it is left out, and the run says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-span-'));
+    try {
+      const db = openDb(join(dir, 'w.sqlite'));
+      await runImport(db, [join(SAMPLE, '2013-04-10.csv.gz'), join(SAMPLE, '2013-04-11.csv.gz')]);
+      const { gunzipSync } = await import('node:zlib');
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const text = gunzipSync(readFileSync(join(SAMPLE, '2013-04-12.csv.gz'))).toString('latin1');
+      const [header, first] = text.split('\r\n');
+      // One reading of a known drive, plausible as a date but six years before the rest.
+      writeFileSync(join(dir, 'odd.csv'), `${header}\n${first.replace('2013-04-12', '2007-01-01')}\n`);
+      await runImport(db, [join(dir, 'odd.csv')]);
+      const ds = buildDataset(db, { ...DEFAULT_DATASET, windowDays: 2, attributes: ['smart_5_raw'] });
+      assert.equal(ds.cube.firstDay, parseDay('2013-04-10'));
+      assert.equal(ds.cube.days, 2, 'the cube spans the data, not 2007 to 2013');
+      assert.ok(
+        ds.notices.some((n) => /^1 reading dated far from the rest of the data .* were left out$/.test(n)),
+        ds.notices.join('; '),
+      );
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -177,6 +177,10 @@ export function buildDataset(db: Db, config: DatasetConfig, opts: { keepRaw?: bo
   }
   const raw = loadCube(db, config.attributes);
   const notices: string[] = [];
+  if (raw.outside)
+    notices.push(
+      `${raw.outside} reading${raw.outside === 1 ? '' : 's'} dated far from the rest of the data (more than 60 days from ${formatDay(raw.firstDay)} to ${formatDay(raw.firstDay + raw.days - 1)}) were left out`,
+    );
   const reported = opts.keepRaw ? raw.present.slice() : null;
   const filled = fillGaps(raw, config.maxGapDays);
   if (filled)

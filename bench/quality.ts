@@ -23,7 +23,7 @@ const kinds: { label: string; config: TrainConfig }[] = [
     ? []
     : (['lstm-ae', 'conv-ae', 'lstm-clf'] as ModelKind[]).map((model) => ({
         label: model,
-        config: { model },
+        config: { model, folds: 5 },
       }))),
 ];
 

@@ -79,6 +79,7 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     driveModelInput: z.boolean().optional(),
     capacityInput: z.boolean().optional(),
     maxTrainWindows: z.number().int().min(0).optional(),
+    dailyChanges: z.boolean().optional(),
     folds: z
       .number()
       .int()

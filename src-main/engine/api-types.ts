@@ -192,6 +192,8 @@ export interface TrainConfig {
   windowFeatures?: WindowFeature[];
   driveModelInput?: boolean;
   capacityInput?: boolean;
+  /** Sequence models: each raw counter's change since the day before as an input beside its level. */
+  dailyChanges?: boolean;
   /** Trees: training windows at most (every positive kept, negatives sampled); 0 = all. */
   maxTrainWindows?: number;
   /**

@@ -18,6 +18,11 @@ export interface DatasetConfig {
    * so no window ever joins days further apart.
    */
   maxGapDays: number;
+  /**
+   * Beside each raw counter's level, its change since the day before (`smart_5_raw:change`): what makes the trees
+   * strong (a counter that starts to climb), given to the sequence models as an input of their own.
+   */
+  dailyChanges?: boolean;
   valFraction: number;
   testFraction: number;
   /**
@@ -93,6 +98,37 @@ export function fillGaps(cube: SeriesCube, maxGapDays: number): number {
 
 const compress = (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v));
 
+export const CHANGE_SUFFIX = ':change';
+/** The stored attribute a model input is read from (`smart_5_raw:change` is computed from `smart_5_raw`). */
+export const baseAttribute = (feature: string): string =>
+  feature.endsWith(CHANGE_SUFFIX) ? feature.slice(0, -CHANGE_SUFFIX.length) : feature;
+
+/**
+ * The cube with each raw counter's change since the previous day added as a feature of its own (after the gaps
+ * were filled, so a filled day changes by 0); missing where either day is. The raw columns keep their place.
+ */
+export function withDailyChanges(cube: SeriesCube): SeriesCube {
+  const F = cube.features.length;
+  const counters = cube.features.flatMap((f, k) => (f.endsWith('_raw') ? [k] : []));
+  if (counters.length === 0) return cube;
+  const G = F + counters.length;
+  const cells = cube.driveIds.length * cube.days;
+  const values = new Float32Array(cells * G).fill(NaN);
+  for (let cell = 0; cell < cells; cell++) {
+    values.set(cube.values.subarray(cell * F, (cell + 1) * F), cell * G);
+    const d = cell % cube.days;
+    if (d === 0 || !cube.present[cell] || !cube.present[cell - 1]) continue;
+    counters.forEach((k, j) => {
+      values[cell * G + F + j] = cube.values[cell * F + k] - cube.values[(cell - 1) * F + k];
+    });
+  }
+  return {
+    ...cube,
+    features: [...cube.features, ...counters.map((k) => cube.features[k] + CHANGE_SUFFIX)],
+    values,
+  };
+}
+
 /**
  * Fits the scaler on the training rows (and, with a time split, their days before
  * `beforeDay`, a cube day index); drops constant and all-missing features.
@@ -103,7 +139,7 @@ export function fitScaler(
   beforeDay = cube.days,
 ): { scaler: Scaler; dropped: string[] } {
   const F = cube.features.length;
-  const log1p = cube.features.map((f) => f.endsWith('_raw'));
+  const log1p = cube.features.map((f) => /_raw(:change)?$/.test(f));
   const sum = new Float64Array(F);
   const sq = new Float64Array(F);
   const n = new Float64Array(F);
@@ -175,16 +211,17 @@ export function buildDataset(db: Db, config: DatasetConfig, opts: { keepRaw?: bo
   if (config.windowDays < 1 || config.horizonDays < 0 || config.stride < 1) {
     throw new ApiError('bad-request', 'window length and stride must be at least 1, the horizon at least 0');
   }
-  const raw = loadCube(db, config.attributes);
+  const loaded = loadCube(db, config.attributes);
   const notices: string[] = [];
-  if (raw.outside)
+  if (loaded.outside)
     notices.push(
-      `${raw.outside} reading${raw.outside === 1 ? '' : 's'} dated far from the rest of the data (more than 60 days from ${formatDay(raw.firstDay)} to ${formatDay(raw.firstDay + raw.days - 1)}) were left out`,
+      `${loaded.outside} reading${loaded.outside === 1 ? '' : 's'} dated far from the rest of the data (more than 60 days from ${formatDay(loaded.firstDay)} to ${formatDay(loaded.firstDay + loaded.days - 1)}) were left out`,
     );
-  const reported = opts.keepRaw ? raw.present.slice() : null;
-  const filled = fillGaps(raw, config.maxGapDays);
+  const reported = opts.keepRaw ? loaded.present.slice() : null;
+  const filled = fillGaps(loaded, config.maxGapDays);
   if (filled)
     notices.push(`${filled} unreported days inside gaps of at most ${config.maxGapDays} days were filled`);
+  const raw = config.dailyChanges ? withDailyChanges(loaded) : loaded;
   const failureOf = new Map(
     (
       db.prepare('SELECT id, failure_day FROM drives WHERE failure_day IS NOT NULL').raw().all() as [

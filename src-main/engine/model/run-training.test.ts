@@ -78,11 +78,15 @@ describe('training as a job, the runs registry', () => {
     const scaler = JSON.parse(readFileSync(join(run.weightsDir, 'scaler.json'), 'utf8')) as {
       features: string[];
     };
-    assert.equal(scaler.features.length, 5);
+    // Each counter's level and, by default, its daily change (those that vary in the training drives).
+    const F = scaler.features.length;
+    assert.ok(F > 5 && F <= 10, scaler.features.join(', '));
+    assert.deepEqual(scaler.features.slice(0, 5), run.config.attributes);
+    assert.ok(scaler.features.slice(5).every((f) => f.endsWith('_raw:change')));
     await tf.setBackend('cpu');
     const model = await loadModel(run.weightsDir);
-    assert.deepEqual(model.outputs[0].shape, [null, 16, 5]);
-    assert.equal(model.countParams(), 4 * (8 * (5 + 8) + 8) + 4 * (8 * 16 + 8) + 4 * (5 * (8 + 5) + 5));
+    assert.deepEqual(model.outputs[0].shape, [null, 16, F]);
+    assert.equal(model.countParams(), 4 * (8 * (F + 8) + 8) + 4 * (8 * 16 + 8) + 4 * (F * (8 + F) + F));
     model.dispose();
 
     // Scoring: every window of every drive, stored per drive, worst first.
@@ -115,7 +119,7 @@ describe('training as a job, the runs registry', () => {
     };
     assert.equal(row.end_days.length, 4 * row.windows);
     assert.equal(row.window_scores.length, 4 * row.windows);
-    assert.equal(row.day_errors.length, 4 * row.windows * 5);
+    assert.equal(row.day_errors.length, 4 * row.windows * F, "each input's error on each window's last day");
     const med = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
     const failed = top.rows.filter((d) => d.failureDay).map((d) => d.score);
     const healthy = top.rows.filter((d) => !d.failureDay).map((d) => d.score);

@@ -5,7 +5,7 @@ import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
 import { loadCube, windowBatches, type SeriesCube, type WindowBatch } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import { applyScaler, fillGaps, type Scaler } from './dataset';
+import { applyScaler, baseAttribute, fillGaps, withDailyChanges, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
@@ -70,7 +70,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       if (raw.driveIds.length === 0) continue;
       const reported = raw.present.slice();
       fillGaps(raw, config.maxGapDays);
-      const cube = applyScaler(raw, scaler);
+      const cube = applyScaler(config.dailyChanges ? withDailyChanges(raw) : raw, scaler);
       const slice = scorer.slice(raw, reported, cube);
       // Per cube row: its windows' end days, scores and last-day errors, in order.
       const ends: number[][] = raw.driveIds.length
@@ -277,8 +277,10 @@ function baselineInputs(
   centreOf(driveId: number): RobustCentre | null;
 } {
   const known = new Set(db.prepare('SELECT name FROM attributes').pluck().all() as string[]);
-  const extra = BACKBLAZE_RULE_ATTRIBUTES.filter((a) => known.has(a) && !scaler.features.includes(a));
-  const features = [...scaler.features, ...extra];
+  // Stored attributes only: a daily change (`smart_5_raw:change`) is computed from its attribute after loading.
+  const stored = [...new Set(scaler.features.map(baseAttribute))];
+  const extra = BACKBLAZE_RULE_ATTRIBUTES.filter((a) => known.has(a) && !stored.includes(a));
+  const features = [...stored, ...extra];
   const ruleColumns = BACKBLAZE_RULE_ATTRIBUTES.filter((a) => known.has(a)).map((a) => features.indexOf(a));
   const record = readSplitRecord(dir);
   const split = new Map<number, number>();

@@ -608,6 +608,8 @@ export interface ReportData {
     drive: EvalReport;
     window: EvalReport;
     curves: CurveSet;
+    /** Backblaze's rule on the same drives, drawn beside the model's curves. */
+    ruleCurves: CurveSet | null;
     alerts: AlertsByDay;
   };
   flagged: {

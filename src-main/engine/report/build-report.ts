@@ -182,6 +182,7 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
       drive: await evalReport(evaluator, { runId: q.runId, level: 'drive', threshold: t, bootstrap }),
       window: await evalReport(evaluator, { runId: q.runId, level: 'window', threshold: t, bootstrap }),
       curves: s.curves('drive', 'model', 400),
+      ruleCurves: s.data.scores['backblaze-rule'] ? s.curves('drive', 'backblaze-rule', 400) : null,
       alerts: s.alerts(t),
     },
     flagged: { total: drives.length, drives, heatmaps },

@@ -156,6 +156,15 @@ const d = JSON.parse(document.getElementById('report-data').textContent);
 const base = { margin: { l: 56, r: 16, t: 36, b: 44 }, font: { family: 'system-ui, sans-serif', size: 11 }, showlegend: true, legend: { orientation: 'h', y: -0.25 } };
 const cfg = { ...${JSON.stringify(OFFLINE_PLOT_CONFIG)}, displayModeBar: false, responsive: false, staticPlot: matchMedia('print').matches };
 const plotText = ${plotText.toString()};
+// Backblaze's rule beside the model: its curve on the same drives, and its own operating point.
+const rule = (kind) => {
+  const c = d.results.ruleCurves && d.results.ruleCurves[kind];
+  const row = d.results.drive.baselines.find((b) => b.name === 'backblaze-rule');
+  const out = [];
+  if (c) out.push({ x: c.x, y: c.y, type: 'scatter', mode: 'lines', name: "Backblaze's rule", line: { color: '#d97706', dash: 'dash', shape: kind === 'pr' ? 'hv' : 'linear' } });
+  if (row && row.recall !== null) out.push({ x: [kind === 'roc' ? row.far : row.recall], y: [kind === 'roc' ? row.recall : row.precision], type: 'scatter', mode: 'markers', name: 'rule: any counter above zero', marker: { size: 9, color: '#d97706', symbol: 'diamond' } });
+  return out;
+};
 const figs = {
   training: () => [[
     { x: d.model.loss.map((p) => p.batch), y: d.model.loss.map((p) => p.loss), type: 'scatter', mode: 'lines', name: 'training loss (per batch)', line: { color: '#93b4f5', width: 1 } },
@@ -164,10 +173,12 @@ const figs = {
     { x: d.results.curves.roc.x, y: d.results.curves.roc.y, type: 'scatter', mode: 'lines', name: 'ROC', line: { color: '#2563eb' } },
     { x: [0, 1], y: [0, 1], type: 'scatter', mode: 'lines', name: 'chance', line: { dash: 'dot', color: '#9aa5b1' } },
     { x: [d.results.drive.far], y: [d.results.drive.recall], type: 'scatter', mode: 'markers', name: 'threshold', marker: { size: 10, color: '#d9480f' } },
+    ...rule('roc'),
   ], { title: { text: 'ROC (drives), AUC ' + (d.results.curves.rocAuc ?? 0).toFixed(3) }, xaxis: { title: { text: 'false-alarm rate' }, range: [0, 1] }, yaxis: { title: { text: 'detection rate' }, range: [0, 1.02] } }],
   pr: () => [[
     { x: d.results.curves.pr.x, y: d.results.curves.pr.y, type: 'scatter', mode: 'lines', name: 'precision-recall', line: { color: '#2563eb', shape: 'hv' } },
     { x: [d.results.drive.recall], y: [d.results.drive.precision], type: 'scatter', mode: 'markers', name: 'threshold', marker: { size: 10, color: '#d9480f' } },
+    ...rule('pr'),
   ], { title: { text: 'Precision-recall (drives), AP ' + (d.results.curves.averagePrecision ?? 0).toFixed(3) }, xaxis: { title: { text: 'recall' }, range: [0, 1] }, yaxis: { title: { text: 'precision' }, range: [0, 1.02] } }],
   lead: () => { const h = d.results.drive.leadTimes.histogram; return [[
     { x: h.counts.map((_, i) => (i * h.binDays) + '–' + ((i + 1) * h.binDays - 1)), y: h.counts, type: 'bar', name: 'failed drives', marker: { color: '#1f8a4c' } },

@@ -22,8 +22,8 @@ import { splitRecordOf, writeSplitRecord } from './split-record';
 import { fitRobust, type RobustStats } from '../eval/baselines';
 import { runDir, type ResolvedTrainConfig } from './run-store';
 import { WINDOW_FEATURES } from './gbdt/window-features';
-import { trainTrees, type FoldsFile } from './gbdt/train-trees';
-import { FOLDS_FILE, networkFoldDir } from './gbdt/model-files';
+import { trainTrees } from './gbdt/train-trees';
+import { networkFoldDir, writeFolds } from './gbdt/model-files';
 import { assignFolds } from './split';
 import { treeBackend } from './native/tree-backend';
 
@@ -464,13 +464,7 @@ async function trainFoldNetworks(
       model.dispose();
     }
   }
-  const record: FoldsFile = {
-    folds: c.folds,
-    seed: c.seed,
-    fold: Object.fromEntries(Array.from(ds.cube.driveIds, (id, row) => [String(id), fold[row]])),
-  };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, FOLDS_FILE), JSON.stringify(record));
+  writeFolds(dir, ds.cube.driveIds, fold, c.folds, c.seed);
   return `${c.folds}-fold cross-validation by drive: every drive is scored by the network that did not train on it; the final network (all drives) scores new data`;
 }
 

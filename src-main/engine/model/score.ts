@@ -19,8 +19,7 @@ import {
 } from '../eval/baselines';
 import { readSplitRecord, SPLIT_CODE } from './split-record';
 import { TreeScorer } from './gbdt/score-trees';
-import { FOLDS_FILE, networkFoldDir } from './gbdt/model-files';
-import type { FoldsFile } from './gbdt/train-trees';
+import { networkFoldDir, readFolds } from './gbdt/model-files';
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
 const DRIVES_PER_SLICE = 20_000;
@@ -254,11 +253,6 @@ function concat(parts: Float32Array[]): Float32Array {
     at += p.length;
   }
   return out;
-}
-
-function readFolds(dir: string): FoldsFile | null {
-  const file = join(dir, FOLDS_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FoldsFile) : null;
 }
 
 /**

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesCube, WindowBatch } from '../../catalogue/windows';
 import type { Db } from '../../store/db';
 import { selectFeatures } from '../dataset';
 import { GbdtModel } from './gbdt-model';
-import { FOLDS_FILE, foldFile, GBDT_FILE, type FoldsFile, type TreeModelFile } from './train-trees';
+import { foldFile, GBDT_FILE, readFolds } from './model-files';
+import type { TreeModelFile } from './train-trees';
 import { attributeOf, windowFeatureMatrix } from './window-features';
 import { driveInputsFor } from './window-table';
 
@@ -28,9 +29,8 @@ export class TreeScorer {
 
   constructor(db: Db, dir: string) {
     this.final = load(join(dir, GBDT_FILE));
-    const foldsPath = join(dir, FOLDS_FILE);
-    if (existsSync(foldsPath)) {
-      const f = JSON.parse(readFileSync(foldsPath, 'utf8')) as FoldsFile;
+    const f = readFolds(dir);
+    if (f) {
       for (let k = 0; k < f.folds; k++) this.folds.push(load(join(dir, foldFile(k))));
       for (const [id, k] of Object.entries(f.fold)) this.foldOf.set(Number(id), k);
     }

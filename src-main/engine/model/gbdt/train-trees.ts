@@ -6,8 +6,8 @@ import { loadNative, type GbdtParams, type NativeModule } from '../native/addon'
 import type { ResolvedTrainConfig } from '../run-store';
 import { rng } from '../rng';
 import { assignFolds } from '../split';
-import { GbdtModel, modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';
-import { FOLDS_FILE, foldFile, GBDT_FILE, XGBOOST_FILE } from './model-files';
+import { modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';
+import { foldFile, GBDT_FILE, writeFolds, XGBOOST_FILE } from './model-files';
 import { DRIVE_MODEL_FEATURE } from './window-features';
 import {
   selectWindows,
@@ -26,13 +26,6 @@ export interface TreeModelFile extends GbdtModelFile {
   /** Drive ids whose windows trained this model, and those whose windows only stopped it early (sorted). */
   trainedOn: number[];
   validatedOn: number[];
-}
-
-/** A run's cross-validation: which fold each drive was held out in (drive id -> fold). */
-export interface FoldsFile {
-  folds: number;
-  seed: number;
-  fold: Record<string, number>;
 }
 
 export interface RoundReport {
@@ -59,8 +52,6 @@ export interface TreeOutcome {
   valLoss: (number | null)[];
   notices: string[];
 }
-
-export { FOLDS_FILE, foldFile, GBDT_FILE } from './model-files';
 
 /** The engine's tree settings from a run's. */
 export function gbdtParams(c: ResolvedTrainConfig, threads: number): GbdtParams {
@@ -158,12 +149,7 @@ export function trainTrees(
       if (r.trees.cancelled) return cancelled(notices);
       save(foldFile(k), r, foldInputs);
     }
-    const record: FoldsFile = {
-      folds: c.folds,
-      seed: c.seed,
-      fold: Object.fromEntries(Array.from(ds.cube.driveIds, (id, row) => [String(id), fold[row]])),
-    };
-    writeFileSync(join(dir, FOLDS_FILE), JSON.stringify(record));
+    writeFolds(dir, ds.cube.driveIds, fold, c.folds, c.seed);
     notices.push(
       `${c.folds}-fold cross-validation by drive: every drive is scored by the model that did not train on it; the final model (all drives) scores new data`,
     );
@@ -259,9 +245,4 @@ function requireNative(): NativeModule {
   if (!module)
     throw new Error(`gradient-boosted trees run on the native engine, which is unavailable: ${error}`);
   return module;
-}
-
-/** A saved tree model, ready to score. */
-export function loadTreeModel(file: TreeModelFile): { model: GbdtModel; file: TreeModelFile } {
-  return { model: new GbdtModel(file), file };
 }

@@ -7,7 +7,8 @@ import type { ScoreResult, TrainConfig, TrainResult } from '../../api-types';
 import { Engine } from '../../engine';
 import { float32Of } from '../../store/blobs';
 import { loadNative } from '../native/addon';
-import { FOLDS_FILE, foldFile, GBDT_FILE, type FoldsFile, type TreeModelFile } from './train-trees';
+import { FOLDS_FILE, foldFile, GBDT_FILE, type FoldsFile } from './model-files';
+import type { TreeModelFile } from './train-trees';
 
 const SAMPLE = resolve(__dirname, '../../../../resources/sample');
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;

@@ -63,7 +63,7 @@ async function sampleMatrix(dir: string): Promise<Matrix> {
   );
   const t = windowTable(
     ds,
-    treeInputs(engine.db, ds, { kinds: [...WINDOW_FEATURES], driveModel: true, capacity: true }),
+    treeInputs(engine.db, ds, { kinds: [...WINDOW_FEATURES], driveModel: true, capacity: true, rule: true }),
   );
   await engine.close();
   return { name: `bundled sample's window features`, x: t.x, y: t.y, n: t.count, f: t.features.length };

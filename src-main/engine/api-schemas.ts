@@ -78,6 +78,9 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     windowFeatures: z.array(z.enum(WINDOW_FEATURES)).min(1).optional(),
     driveModelInput: z.boolean().optional(),
     capacityInput: z.boolean().optional(),
+    ruleInput: z.boolean().optional(),
+    monotoneCounters: z.boolean().optional(),
+    ensemble: z.number().int().min(1).max(50).optional(),
     maxTrainWindows: z.number().int().min(0).optional(),
     dailyChanges: z.boolean().optional(),
     folds: z

@@ -192,6 +192,12 @@ export interface TrainConfig {
   windowFeatures?: WindowFeature[];
   driveModelInput?: boolean;
   capacityInput?: boolean;
+  /** Trees: Backblaze's rule as an input (the sum of raw 5/187/188/197/198 on the last day, and its change). */
+  ruleInput?: boolean;
+  /** Trees: risk may only rise with the rule's counters and their changes (monotone constraints). */
+  monotoneCounters?: boolean;
+  /** Trees: the mean of this many models grown with successive seeds (1 = one model). */
+  ensemble?: number;
   /** Sequence models: each raw counter's change since the day before as an input beside its level. */
   dailyChanges?: boolean;
   /** Trees: training windows at most (every positive kept, negatives sampled); 0 = all. */
@@ -709,6 +715,7 @@ export const TUNABLE_FIELDS = [
   'minSplitGain',
   'subsample',
   'colsample',
+  'ensemble',
 ] as const;
 export type TunableField = (typeof TUNABLE_FIELDS)[number];
 

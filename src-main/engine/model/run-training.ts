@@ -90,6 +90,9 @@ const DEFAULT_TREES = {
   windowFeatures: [...WINDOW_FEATURES],
   driveModelInput: true,
   capacityInput: true,
+  ruleInput: true,
+  monotoneCounters: true,
+  ensemble: 1,
   maxTrainWindows: 2_000_000,
 } satisfies Partial<ResolvedTrainConfig>;
 

@@ -275,6 +275,14 @@ dt::GbdtParams gbdtParams(const Napi::Object& o) {
   p.maxBins = (int)num(o, "maxBins", p.maxBins);
   p.threads = std::max(1, (int)num(o, "threads", 1));
   p.seed = (uint64_t)num(o, "seed", 1);
+  if (o.Has("monotone") && o.Get("monotone").IsArray()) {
+    Napi::Array m = o.Get("monotone").As<Napi::Array>();
+    for (uint32_t i = 0; i < m.Length(); i++) {
+      const int v = m.Get(i).As<Napi::Number>().Int32Value();
+      if (v < -1 || v > 1) throw std::invalid_argument("monotone constraints are -1, 0 or +1");
+      p.monotone.push_back((int8_t)v);
+    }
+  }
   return p;
 }
 

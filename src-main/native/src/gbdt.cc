@@ -91,6 +91,15 @@ struct Split {
   int bin = 0;
   bool defaultLeft = false;
   double GL = 0, HL = 0;
+  /** The children's weights (before the learning rate), within the node's bounds. */
+  double wl = 0, wr = 0;
+};
+
+/** A node's range of weights under monotone constraints (unbounded without). */
+struct Bounds {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  double clamp(double w) const { return std::min(hi, std::max(lo, w)); }
 };
 
 struct OpenNode {
@@ -98,6 +107,7 @@ struct OpenNode {
   size_t begin, end;
   double G, H;
   int depth;
+  Bounds bounds;
   std::vector<GH> hist;
   Split best;
 };
@@ -236,15 +246,23 @@ class Booster {
     return out;
   }
 
-  double score(double G, double H) const { return G * G / (H + p_.lambda); }
+  double weight(double G, double H, const Bounds& b) const { return b.clamp(-G / (H + p_.lambda)); }
+  /** The loss reduction of giving weight w to a node of sums G, H: G^2/(H+lambda) at the unconstrained optimum. */
+  double score(double G, double H, double w) const {
+    // Unconstrained, the closed form (bit for bit what it always was); at a bound, the loss at that weight.
+    return w == -G / (H + p_.lambda) ? G * G / (H + p_.lambda) : -(2 * G * w + (H + p_.lambda) * w * w);
+  }
 
-  Split bestSplit(const std::vector<GH>& hist, double G, double H) const {
+  int monotoneOf(int c) const { return p_.monotone.empty() ? 0 : p_.monotone[c]; }
+
+  Split bestSplit(const std::vector<GH>& hist, double G, double H, const Bounds& bounds) const {
     Split best;
-    const double parent = score(G, H);
+    const double parent = score(G, H, weight(G, H, bounds));
     for (int c : features_) {
       const GH* hf = &hist[(size_t)c * HIST_BINS];
       const GH miss = hf[MISSING_BIN];
       const int nb = (int)edges_[c].size() + 1;
+      const int mono = monotoneOf(c);
       double GL = 0, HL = 0;
       for (int b = 0; b + 1 < nb; b++) {
         GL += hf[b].g;
@@ -253,21 +271,33 @@ class Booster {
           const double gl = GL + (dl ? miss.g : 0), hl = HL + (dl ? miss.h : 0);
           const double gr = G - gl, hr = H - hl;
           if (hl < p_.minChildWeight || hr < p_.minChildWeight) continue;
-          const double gain = 0.5 * (score(gl, hl) + score(gr, hr) - parent) - p_.minSplitGain;
-          if (gain > best.gain) best = {gain, c, b, dl == 1, gl, hl};
+          const double wl = weight(gl, hl, bounds), wr = weight(gr, hr, bounds);
+          if ((mono > 0 && wl > wr) || (mono < 0 && wl < wr)) continue;
+          const double gain = 0.5 * (score(gl, hl, wl) + score(gr, hr, wr) - parent) - p_.minSplitGain;
+          if (gain > best.gain) best = {gain, c, b, dl == 1, gl, hl, wl, wr};
         }
       }
     }
     return best;
   }
 
-  int addNode(GbdtTree& t, double G, double H) const {
+  /** The children's bounds: a constrained split caps the lower side and floors the higher at their midpoint. */
+  std::pair<Bounds, Bounds> childBounds(const Bounds& parent, const Split& s) const {
+    Bounds l = parent, r = parent;
+    const int mono = monotoneOf(s.feature);
+    const double mid = (s.wl + s.wr) / 2;
+    if (mono > 0) l.hi = r.lo = mid;
+    if (mono < 0) l.lo = r.hi = mid;
+    return {l, r};
+  }
+
+  int addNode(GbdtTree& t, double G, double H, const Bounds& bounds) const {
     t.feature.push_back(-1);
     t.left.push_back(-1);
     t.right.push_back(-1);
     t.threshold.push_back(0);
     t.defaultLeft.push_back(0);
-    t.value.push_back(-G / (H + p_.lambda) * p_.learningRate);
+    t.value.push_back(weight(G, H, bounds) * p_.learningRate);
     t.gain.push_back(0);
     t.cover.push_back(H);
     t.bin.push_back(0);
@@ -287,10 +317,10 @@ class Booster {
       H += gh_[r].h;
     }
     std::vector<OpenNode> open;
-    OpenNode root{addNode(t, G, H), 0, rows_.size(), G, H, 0, {}, {}};
+    OpenNode root{addNode(t, G, H, Bounds{}), 0, rows_.size(), G, H, 0, Bounds{}, {}, {}};
     if (mayGrow(0, rows_.size(), H)) {
       root.hist = buildHist(0, rows_.size());
-      root.best = bestSplit(root.hist, G, H);
+      root.best = bestSplit(root.hist, G, H, root.bounds);
       open.push_back(std::move(root));
     }
     const bool leafWise = p_.maxLeaves > 0;
@@ -305,7 +335,8 @@ class Booster {
       if (nd.best.feature < 0 || !(nd.best.gain > 0)) continue;
       const Split& s = nd.best;
       const size_t mid = partition(nd.begin, nd.end, s);
-      const int l = addNode(t, s.GL, s.HL), r = addNode(t, nd.G - s.GL, nd.H - s.HL);
+      const auto [lb, rb] = childBounds(nd.bounds, s);
+      const int l = addNode(t, s.GL, s.HL, lb), r = addNode(t, nd.G - s.GL, nd.H - s.HL, rb);
       t.feature[nd.id] = s.feature;
       t.threshold[nd.id] = edges_[s.feature][s.bin];
       t.bin[nd.id] = (uint8_t)s.bin;
@@ -314,8 +345,8 @@ class Booster {
       t.right[nd.id] = r;
       t.gain[nd.id] = s.gain;
       leaves++;
-      OpenNode kids[2] = {{l, nd.begin, mid, s.GL, s.HL, nd.depth + 1, {}, {}},
-                          {r, mid, nd.end, nd.G - s.GL, nd.H - s.HL, nd.depth + 1, {}, {}}};
+      OpenNode kids[2] = {{l, nd.begin, mid, s.GL, s.HL, nd.depth + 1, lb, {}, {}},
+                          {r, mid, nd.end, nd.G - s.GL, nd.H - s.HL, nd.depth + 1, rb, {}, {}}};
       const bool grow0 = mayGrow(kids[0].depth, mid - nd.begin, kids[0].H);
       const bool grow1 = mayGrow(kids[1].depth, nd.end - mid, kids[1].H);
       if (!grow0 && !grow1) continue;
@@ -329,7 +360,7 @@ class Booster {
       }
       for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? grow0 : grow1)) continue;
-        kids[k].best = bestSplit(kids[k].hist, kids[k].G, kids[k].H);
+        kids[k].best = bestSplit(kids[k].hist, kids[k].G, kids[k].H, kids[k].bounds);
         open.push_back(std::move(kids[k]));
       }
     }
@@ -424,6 +455,8 @@ GbdtModel gbdtTrain(const float* x, const uint8_t* y, size_t n, int f, const flo
   if (n == 0 || f <= 0) throw std::invalid_argument("gradient-boosted trees need at least one row and one feature");
   if (p.maxDepth <= 0 && p.maxLeaves <= 0) throw std::invalid_argument("set maxDepth or maxLeaves");
   if (!(p.learningRate > 0) || p.rounds < 1) throw std::invalid_argument("learningRate > 0 and rounds >= 1");
+  if (!p.monotone.empty() && p.monotone.size() != (size_t)f)
+    throw std::invalid_argument("monotone constraints: one per feature");
   Booster booster(x, y, n, f, p);
   GbdtModel m;
   std::vector<double> valMargin(nv, 0.0);

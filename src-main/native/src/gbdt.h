@@ -30,6 +30,12 @@ struct GbdtParams {
   /** Stop after this many rounds without a better validation loss (0 = never). */
   int earlyStopRounds = 30;
   int maxBins = 255;
+  /**
+   * Per feature (empty = none): +1 the output may only rise with the feature, -1 only fall, 0 free (XGBoost's
+   * monotone_constraints, its basic method: a split must keep its children's weights in order, and they bound
+   * their subtrees at the midpoint of the two).
+   */
+  std::vector<int8_t> monotone;
   int threads = 1;
   uint64_t seed = 1;
 };

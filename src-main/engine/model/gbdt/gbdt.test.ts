@@ -8,6 +8,7 @@ import { loadNative, type GbdtParams } from '../native/addon';
 import { rng } from '../rng';
 import { assignFolds } from '../split';
 import { GbdtModel, modelFile, toXgboostJson } from './gbdt-model';
+import { averageOf } from './train-trees';
 
 const native = loadNative().module;
 const skip = native ? false : `the native engine is not built: ${loadNative().error}`;
@@ -203,6 +204,58 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
       .slice(0, 3)
       .map((r) => r.feature);
     assert.ok(top.includes('a') && top.includes('b') && top.includes('c'), top.join(','));
+  });
+
+  test('monotone constraints: the output never falls as a constrained feature rises, and splits stay ordered', () => {
+    // The label rises with x0 overall but dips in the middle (a bump the data would fit), x1 is noise.
+    const random = rng(21);
+    const n = 3000;
+    const x = new Float32Array(n * 2);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = random() * 10;
+      x[i * 2] = v;
+      x[i * 2 + 1] = random();
+      const p = v < 4 ? 0.1 : v < 6 ? 0.02 : 0.6;
+      y[i] = random() < p ? 1 : 0;
+    }
+    const p = { ...BASE, rounds: 30, maxDepth: 3, learningRate: 0.3, lambda: 1, minChildWeight: 1 };
+    const grid = new Float32Array(200 * 2);
+    for (let k = 0; k < 200; k++) {
+      grid[k * 2] = k / 20;
+      grid[k * 2 + 1] = 0.5;
+    }
+    const outputs = (monotone?: number[]) => {
+      const g = native!.gbdtTrain(x, y, n, 2, none.x, none.y, 0, { ...p, ...(monotone ? { monotone } : {}) });
+      return new GbdtModel(modelFile(['x0', 'x1'], g.trees)).margins(grid, 200);
+    };
+    const drops = (m: Float64Array | Float32Array): number => {
+      let worst = 0;
+      for (let k = 1; k < m.length; k++) worst = Math.max(worst, m[k - 1] - m[k]);
+      return worst;
+    };
+    assert.ok(drops(outputs()) > 0.1, 'unconstrained, the trees learn the dip');
+    assert.equal(drops(outputs([1, 0])), 0, 'constrained, the output never falls');
+    const falling = outputs([-1, 0]);
+    for (let k = 1; k < falling.length; k++) assert.ok(falling[k] <= falling[k - 1]);
+    assert.throws(() => outputs([1]), /one per feature/);
+    assert.throws(() => outputs([2, 0]), /-1, 0 or \+1/);
+  });
+
+  test('an ensemble is the mean of its members: averaged margins, every member tree kept', () => {
+    const d = synthetic(2000, 8);
+    const p = { ...BASE, rounds: 10, maxDepth: 3, learningRate: 0.3, subsample: 0.7 };
+    const members = [1, 2, 3].map((seed) =>
+      native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, { ...p, seed }),
+    );
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const each = members.map((m) => new GbdtModel(modelFile(names, m.trees)).margins(d.x, 100));
+    const mean = averageOf(members);
+    assert.equal(mean.trees.length, 30);
+    const margins = new GbdtModel(modelFile(names, mean.trees)).margins(d.x, 100);
+    for (let i = 0; i < 100; i++)
+      assert.ok(Math.abs(margins[i] - (each[0][i] + each[1][i] + each[2][i]) / 3) < 1e-9);
+    assert.equal(averageOf([members[0]]), members[0]);
   });
 
   describe("XGBoost's JSON model format", () => {

@@ -6,15 +6,22 @@ import { selectFeatures } from '../dataset';
 import { GbdtModel } from './gbdt-model';
 import { foldFile, GBDT_FILE, readFolds } from './model-files';
 import type { TreeModelFile } from './train-trees';
-import { attributeOf, windowFeatureMatrix } from './window-features';
+import { attributeOf, RULE_FEATURE, ruleColumns, windowFeatureMatrix } from './window-features';
 import { driveInputsFor } from './window-table';
 
 interface LoadedModel {
   model: GbdtModel;
   file: TreeModelFile;
-  /** For each feature column, the attribute (index in the spec) it belongs to, or -1 (drive model, capacity). */
+  /**
+   * For each feature column, the attribute (index in the spec) it belongs to; -1 for the drive's model and
+   * capacity; RULE_SHARE for the rule's sum, whose contribution is shared among its counters by their values.
+   */
   attributeOf: Int32Array;
+  /** The spec indices of the rule's counters. */
+  ruleColumns: number[];
 }
+
+const RULE_SHARE = -2;
 
 /**
  * Scores windows with a tree run: each drive by the fold model that did not train on it (cross-validation), any
@@ -83,10 +90,13 @@ export class TreeScorer {
             let margin = 0;
             for (let k = 0; k <= F; k++) margin += contrib[k];
             score[w] = 1 / (1 + Math.exp(-margin));
+            let ruleContribution = 0;
             for (let k = 0; k < F; k++) {
               const a = loaded.attributeOf[k];
               if (a >= 0) last[w * A + a] += contrib[k];
+              else if (a === RULE_SHARE) ruleContribution += contrib[k];
             }
+            if (ruleContribution !== 0) shareRule(ruleContribution, b, w, S, loaded.ruleColumns, last, A);
             for (let a = 0; a < A; a++) last[w * A + a] = Math.max(0, last[w * A + a]);
           }
           i = j;
@@ -97,12 +107,38 @@ export class TreeScorer {
   }
 }
 
+/**
+ * Adds the rule's contribution to its counters' columns, in proportion to their values on the window's last day
+ * (equally when all are zero): "why flagged" names the counters, not the sum.
+ */
+function shareRule(
+  contribution: number,
+  b: WindowBatch,
+  w: number,
+  S: number,
+  columns: number[],
+  last: Float32Array,
+  A: number,
+): void {
+  if (columns.length === 0) return;
+  const at = (w * S + S - 1) * A;
+  let total = 0;
+  for (const a of columns) total += Math.max(0, b.data[at + a] || 0);
+  for (const a of columns) {
+    const share = total > 0 ? Math.max(0, b.data[at + a] || 0) / total : 1 / columns.length;
+    last[w * A + a] += contribution * share;
+  }
+}
+
 function load(path: string): LoadedModel {
   const file = JSON.parse(readFileSync(path, 'utf8')) as TreeModelFile;
   const attrs = file.inputs.spec.attributes;
   return {
     model: new GbdtModel(file),
     file,
-    attributeOf: Int32Array.from(file.features, (f) => attrs.indexOf(attributeOf(f))),
+    attributeOf: Int32Array.from(file.features, (f) =>
+      attributeOf(f) === RULE_FEATURE ? RULE_SHARE : attrs.indexOf(attributeOf(f)),
+    ),
+    ruleColumns: ruleColumns(attrs),
   };
 }

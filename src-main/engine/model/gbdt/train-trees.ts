@@ -8,7 +8,7 @@ import { rng } from '../rng';
 import { assignFolds } from '../split';
 import { modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';
 import { foldFile, GBDT_FILE, writeFolds, XGBOOST_FILE } from './model-files';
-import { DRIVE_MODEL_FEATURE } from './window-features';
+import { DRIVE_MODEL_FEATURE, monotoneConstraints } from './window-features';
 import {
   selectWindows,
   treeInputs,
@@ -89,14 +89,23 @@ export function trainTrees(
   hooks: TreeHooks,
 ): TreeOutcome {
   const native = requireNative();
-  const options = { kinds: c.windowFeatures, driveModel: c.driveModelInput, capacity: c.capacityInput };
+  const options = {
+    kinds: c.windowFeatures,
+    driveModel: c.driveModelInput,
+    capacity: c.capacityInput,
+    rule: c.ruleInput,
+  };
   const inputs = treeInputs(db, ds, options);
   const table = windowTable(ds, inputs);
-  const params = gbdtParams(c, hooks.threads ?? Math.max(1, native.hardwareThreads()));
+  const params = {
+    ...gbdtParams(c, hooks.threads ?? Math.max(1, native.hardwareThreads())),
+    ...(c.monotoneCounters ? { monotone: monotoneConstraints(table.features) } : {}),
+  };
   const notices = [
     `${table.count.toLocaleString('en-US')} windows, ${table.features.length} inputs per window (${c.windowFeatures.join(', ')} of ${inputs.spec.attributes.length} attributes${inputs.spec.driveModel ? ', drive model' : ''}${inputs.spec.capacity ? ', capacity' : ''})`,
   ];
   const models = c.folds >= 2 ? c.folds + 1 : 1;
+  const members = Math.max(1, c.ensemble);
   const modelColumn = table.features.indexOf(DRIVE_MODEL_FEATURE);
   const fit = (
     model: number,
@@ -112,8 +121,15 @@ export function trainTrees(
       val,
       c,
       params,
-      (round, trainLoss, valLoss) => {
-        hooks.onRound({ round, model, models, rounds: c.rounds, trainLoss, valLoss });
+      (member, round, trainLoss, valLoss) => {
+        hooks.onRound({
+          round,
+          model: model * members + member,
+          models: models * members,
+          rounds: c.rounds,
+          trainLoss,
+          valLoss,
+        });
         return !hooks.isCancelled();
       },
     );
@@ -174,14 +190,14 @@ export function trainTrees(
 }
 
 interface FitResult {
-  trees: ReturnType<NativeModule['gbdtTrain']>;
+  trees: NativeFit;
   notices: string[];
   /** Cube rows of the windows trained on and validated on. */
   trainRows: Int32Array;
   valRows: Int32Array;
 }
 
-/** One model: the chosen windows (negatives sampled down to maxTrainWindows), early stopping on the validation ones. */
+/** One model (the mean of `ensemble` members grown with successive seeds): the chosen windows (negatives sampled down to maxTrainWindows), early stopping on the validation ones. */
 function fitTrees(
   native: NativeModule,
   table: WindowTable,
@@ -190,7 +206,7 @@ function fitTrees(
   val: (i: number) => boolean,
   c: ResolvedTrainConfig,
   params: GbdtParams,
-  onRound: (round: number, trainLoss: number, valLoss: number) => boolean,
+  onRound: (member: number, round: number, trainLoss: number, valLoss: number) => boolean,
 ): FitResult {
   const notices: string[] = [];
   let positives = 0;
@@ -218,22 +234,58 @@ function fitTrees(
   if (t.count === 0)
     throw new Error('no training windows: the training drives have no window of this length');
   const v = recode(selectWindows(table, val));
-  const trees = native.gbdtTrain(
-    t.x,
-    t.y,
-    t.count,
-    table.features.length,
-    v.x,
-    v.y,
-    v.count,
-    params,
-    onRound,
-  );
-  if (v.count > 0 && params.earlyStopRounds > 0 && trees.bestRounds < trees.trainLoss.length)
-    notices.push(
-      `kept the first ${trees.bestRounds} of ${trees.trainLoss.length} rounds: validation loss stopped improving`,
+  const members: NativeFit[] = [];
+  for (let m = 0; m < Math.max(1, c.ensemble); m++) {
+    const fit = native.gbdtTrain(
+      t.x,
+      t.y,
+      t.count,
+      table.features.length,
+      v.x,
+      v.y,
+      v.count,
+      { ...params, seed: params.seed + m },
+      (round, trainLoss, valLoss) => onRound(m, round, trainLoss, valLoss),
     );
-  return { trees, notices, trainRows: t.row, valRows: v.row };
+    members.push(fit);
+    if (fit.cancelled) break;
+  }
+  const kept = members.map((f) => f.bestRounds);
+  if (v.count > 0 && params.earlyStopRounds > 0 && kept.some((k, m) => k < members[m].trainLoss.length))
+    notices.push(
+      members.length === 1
+        ? `kept the first ${kept[0]} of ${members[0].trainLoss.length} rounds: validation loss stopped improving`
+        : `kept ${Math.min(...kept)}-${Math.max(...kept)} of up to ${c.rounds} rounds per member: each member stopped when its validation loss stopped improving`,
+    );
+  if (members.length > 1)
+    notices.push(
+      `the average of ${members.length} models grown with seeds ${params.seed}-${params.seed + members.length - 1} (each on its own rows and columns sample): one model's ranking of the few failing drives varies with its seed`,
+    );
+  return { trees: averageOf(members), notices, trainRows: t.row, valRows: v.row };
+}
+
+type NativeFit = ReturnType<NativeModule['gbdtTrain']>;
+
+/**
+ * The members as one ensemble whose margin is their mean: every tree, its outputs (and gains) divided by the
+ * count; the loss curves are the last member's.
+ */
+export function averageOf(members: NativeFit[]): NativeFit {
+  const last = members[members.length - 1];
+  if (members.length === 1) return last;
+  const share = 1 / members.length;
+  return {
+    ...last,
+    trees: members.flatMap((m) =>
+      m.trees.map((t) => ({
+        ...t,
+        value: t.value.map((x) => x * share),
+        gain: t.gain.map((x) => x * share),
+      })),
+    ),
+    bestRounds: members.reduce((s, m) => s + m.bestRounds, 0),
+    cancelled: members.some((m) => m.cancelled),
+  };
 }
 
 function cancelled(notices: string[]): TreeOutcome {

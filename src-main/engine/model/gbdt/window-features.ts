@@ -1,5 +1,6 @@
 import { WINDOW_FEATURES, type WindowFeature } from '../../api-types';
 import type { SeriesCube, WindowBatch } from '../../catalogue/windows';
+import { BACKBLAZE_RULE_ATTRIBUTES } from '../../eval/baselines';
 
 /**
  * What a tree sees of one window, per chosen attribute (from the raw values, missing = NaN):
@@ -19,17 +20,41 @@ export interface FeatureSpec {
   kinds: WindowFeature[];
   driveModel: boolean;
   capacity: boolean;
+  /** Backblaze's rule as an input: the sum of its raw counters (5/187/188/197/198) on the last day, and its change. */
+  rule?: boolean;
 }
 
 export const DRIVE_MODEL_FEATURE = 'drive_model';
 export const CAPACITY_FEATURE = 'capacity_tb';
+export const RULE_FEATURE = 'backblaze_rule';
+const RULE_KINDS = ['last', 'deltaWindow'] as const;
 
 /** Feature names in matrix order: `smart_5_raw:last`, …, then `drive_model`, `capacity_tb`. */
 export function featureNames(spec: FeatureSpec): string[] {
   const names = spec.attributes.flatMap((a) => spec.kinds.map((k) => `${a}:${k}`));
   if (spec.driveModel) names.push(DRIVE_MODEL_FEATURE);
   if (spec.capacity) names.push(CAPACITY_FEATURE);
+  if (spec.rule && ruleColumns(spec.attributes).length)
+    names.push(...RULE_KINDS.map((k) => `${RULE_FEATURE}:${k}`));
   return names;
+}
+
+/** The cube columns of the rule's counters among the attributes. */
+export function ruleColumns(attributes: string[]): number[] {
+  return BACKBLAZE_RULE_ATTRIBUTES.map((a) => attributes.indexOf(a)).filter((i) => i >= 0);
+}
+
+/**
+ * The shape constraint of each feature: failure risk may only rise with the rule's counters (reallocated, pending,
+ * uncorrectable sectors, command timeouts) and with their changes, so a drive with thousands of reallocated sectors
+ * never scores below one with none for lack of such drives among tens of failures. Every other input is free.
+ */
+export function monotoneConstraints(features: string[]): number[] {
+  const counters = new Set([...BACKBLAZE_RULE_ATTRIBUTES, RULE_FEATURE]);
+  return features.map((f) => {
+    const i = f.lastIndexOf(':');
+    return i > 0 && counters.has(f.slice(0, i)) && f.slice(i + 1) !== 'missingDays' ? 1 : 0;
+  });
 }
 
 /** The SMART attribute a feature is computed from, or the drive-level input's own name. */
@@ -62,6 +87,15 @@ export function windowFeatureMatrix(
   const K = spec.kinds.length;
   const width = featureNames(spec).length;
   const at7 = Math.max(0, S - 8);
+  const rule = spec.rule ? ruleColumns(spec.attributes) : [];
+  const ruleSum = (base: number, d: number): number => {
+    let s = 0;
+    for (const a of rule) {
+      const x = b.data[base + d * F + a];
+      if (x === x && x > 0) s += x;
+    }
+    return s;
+  };
   for (let w = from; w < b.count; w++) {
     const base = w * S * F;
     const firstCell = b.drive[w] * cube.days + (b.endDay[w] - S + 1 - cube.firstDay);
@@ -127,6 +161,11 @@ export function windowFeatureMatrix(
     }
     if (spec.driveModel) out[col++] = drives.modelCode[b.drive[w]];
     if (spec.capacity) out[col++] = drives.capacityTb[b.drive[w]];
+    if (rule.length) {
+      const last = ruleSum(base, S - 1);
+      out[col++] = last;
+      out[col++] = last - ruleSum(base, 0);
+    }
   }
   return out;
 }

@@ -29,7 +29,7 @@ export interface TreeInputs {
 export function treeInputs(
   db: Db,
   ds: Dataset,
-  opts: { kinds: FeatureSpec['kinds']; driveModel: boolean; capacity: boolean },
+  opts: { kinds: FeatureSpec['kinds']; driveModel: boolean; capacity: boolean; rule: boolean },
   trainRow: (row: number) => boolean = (row) => ds.split[row] === 'train',
 ): TreeInputs {
   const spec: FeatureSpec = {
@@ -37,6 +37,7 @@ export function treeInputs(
     kinds: opts.kinds,
     driveModel: opts.driveModel,
     capacity: opts.capacity,
+    rule: opts.rule,
   };
   const info = new Map(
     (

@@ -41,6 +41,8 @@ export interface GbdtParams {
   alpha: number;
   earlyStopRounds: number;
   maxBins?: number;
+  /** Per feature: +1 the output only rises with it, -1 only falls, 0 free (omitted: all free). */
+  monotone?: number[];
   threads: number;
   seed: number;
 }

@@ -14,63 +14,149 @@ import {
 import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
-import { parseArgs, type ParsedArgs } from './args';
+import { didYouMean, flagHelp, parseCommandLine, type FlagTable, type Flags } from './args';
 import { printable, UsageError, waitWithCtrlC } from './common';
-import { runSearchCommand, SEARCH_USAGE } from './search-command';
-import { REPORT_USAGE, runReportCommand } from './report-command';
+import { runSearchCommand, SEARCH_FLAGS, SEARCH_USAGE } from './search-command';
+import { REPORT_FLAGS, REPORT_USAGE, runReportCommand } from './report-command';
 import { progressLine } from './progress-bar';
+
+const DB: FlagTable = {
+  db: { type: 'string', value: 'file', help: 'the workspace database (or DRIVE_TRIAGE_DB)' },
+};
+const JSON_FLAG: FlagTable = { json: { type: 'boolean', help: 'print the result as JSON' } };
+const THRESHOLD_FLAGS: FlagTable = {
+  threshold: { type: 'number', value: 'X', help: 'alert when a score is at least X' },
+  far: { type: 'number', value: 'F', help: 'or: the threshold with this false-alarm rate (0..1)' },
+  budget: { type: 'integer', value: 'K', help: 'or: the threshold giving K alerts per day' },
+};
+
+interface Invocation {
+  positionals: string[];
+  flags: Flags;
+  json: boolean;
+  dbPath: string;
+}
+
+/** One CLI command: its synopsis, its flags (the only ones accepted), its positional arguments, and its run. */
+interface Command {
+  synopsis: string;
+  flags: FlagTable;
+  positionals: { max: number; what: string };
+  run(engine: Engine, a: Invocation): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  import: {
+    synopsis: `drive-triage import <paths...> --db <file> [--json]   import Backblaze CSV, CSV.GZ, ZIP files or folders`,
+    flags: { ...DB, ...JSON_FLAG },
+    positionals: { max: Infinity, what: 'files or folders' },
+    run: (e, a) => runImportCommand(e, a.positionals, a.json),
+  },
+  summary: {
+    synopsis: `drive-triage summary --db <file> [--json]             days, drives, failures, models, attribute fill rates`,
+    flags: { ...DB, ...JSON_FLAG },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runSummary(e, a.json),
+  },
+  drives: {
+    synopsis: `drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]`,
+    flags: {
+      ...DB,
+      failed: { type: 'boolean', help: 'only drives that failed' },
+      healthy: { type: 'boolean', help: 'only drives that did not fail' },
+      model: { type: 'string', value: 'M', help: 'only this drive model' },
+      search: { type: 'string', value: 'S', help: 'serial numbers containing S' },
+      limit: { type: 'integer', value: 'N', help: 'at most N drives (default 100)' },
+      ...JSON_FLAG,
+    },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runDrives(e, a.flags, a.json),
+  },
+  serve: {
+    synopsis: `drive-triage serve --db <file> [--port N] [--sample] [--allow-path DIR]... [--max-upload-mb N]
+                                                        web mode: the app's UI on 127.0.0.1; the page imports
+                                                        and exports only inside the workspace's folder, its
+                                                        uploads and each --allow-path`,
+    flags: {
+      ...DB,
+      port: { type: 'integer', value: 'N', help: 'the port (default: any free one)' },
+      sample: { type: 'boolean', help: 'import the bundled sample into an empty workspace' },
+      'allow-path': { type: 'list', value: 'DIR', help: 'a folder the page may import from and export to' },
+      'max-upload-mb': { type: 'number', value: 'N', help: 'the largest upload the page may send' },
+    },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runServe(e, a.flags, resolve(a.dbPath)),
+  },
+  train: {
+    synopsis: `drive-triage train --db <file> --model gbdt|lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N]
+                     [--seed N] [--backend native|tensorflow|wasm|cpu] [--json]
+                                                        train a model (settings: TrainConfig, ARCHITECTURE.md)`,
+    flags: {
+      ...DB,
+      model: { type: 'string', value: 'kind', help: 'gbdt, lstm-ae, conv-ae or lstm-clf' },
+      config: { type: 'string', value: 'file.json', help: 'training settings (TrainConfig fields)' },
+      epochs: { type: 'integer', value: 'N', help: 'epochs (sequence models)' },
+      seed: { type: 'integer', value: 'N', help: 'the random seed' },
+      backend: { type: 'string', value: 'name', help: 'native, tensorflow, wasm or cpu' },
+      ...JSON_FLAG,
+    },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runTrain(e, a.flags, a.json),
+  },
+  score: {
+    synopsis: `drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run`,
+    flags: { ...DB, run: { type: 'integer', value: 'id', help: 'the training run' }, ...JSON_FLAG },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runScore(e, a.flags, a.json),
+  },
+  evaluate: {
+    synopsis: `drive-triage evaluate --db <file> --run <id> [--threshold X | --far F | --budget K] [--level drive|window]
+                     [--bootstrap N] [--json]           metrics, detection at FAR 0.1/1/5%, lead times, baselines`,
+    flags: {
+      ...DB,
+      run: { type: 'integer', value: 'id', help: 'the scored run' },
+      ...THRESHOLD_FLAGS,
+      level: { type: 'string', value: 'drive|window', help: 'count drives (default) or windows' },
+      bootstrap: { type: 'integer', value: 'N', help: 'bootstrap replicates for the intervals' },
+      ...JSON_FLAG,
+    },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runEvaluate(e, a.flags, a.json),
+  },
+  runs: {
+    synopsis: `drive-triage runs --db <file> [--json]                list training runs
+  drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]`,
+    flags: { ...DB, out: { type: 'string', value: 'dir', help: 'where runs export writes' }, ...JSON_FLAG },
+    positionals: { max: 2, what: 'show|export|resume|delete <id>' },
+    run: (e, a) => runRuns(e, a.positionals, a.flags, a.json),
+  },
+  search: {
+    synopsis: SEARCH_USAGE.trimStart(),
+    flags: { ...DB, ...SEARCH_FLAGS, ...JSON_FLAG },
+    positionals: { max: 2, what: 'list|show|resume|cancel <id>' },
+    run: (e, a) => runSearchCommand(e, a.positionals, a.flags, a.json),
+  },
+  report: {
+    synopsis: REPORT_USAGE.trimStart(),
+    flags: { ...DB, ...REPORT_FLAGS, ...THRESHOLD_FLAGS, ...JSON_FLAG },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runReportCommand(e, a.flags, a.json),
+  },
+};
 
 const USAGE = `drive-triage: find failing hard drives before they fail
 
 Usage:
-  drive-triage import <paths...> --db <file> [--json]   import Backblaze CSV, CSV.GZ, ZIP files or folders
-  drive-triage summary --db <file> [--json]             days, drives, failures, models, attribute fill rates
-  drive-triage drives --db <file> [--failed|--healthy] [--model M] [--search S] [--limit N] [--json]
-  drive-triage serve --db <file> [--port N] [--sample] [--allow-path DIR]... [--max-upload-mb N]
-                                                        web mode: the app's UI on 127.0.0.1; the page imports
-                                                        and exports only inside the workspace's folder, its
-                                                        uploads and each --allow-path
-  drive-triage train --db <file> --model lstm-ae|conv-ae|lstm-clf [--config file.json] [--epochs N] [--seed N]
-                     [--backend native|tensorflow|wasm|cpu] [--json] train a model (settings: TrainConfig, ARCHITECTURE.md)
-  drive-triage score --db <file> --run <id> [--json]    score every drive with a trained run
-  drive-triage evaluate --db <file> --run <id> [--threshold X | --far F | --budget K] [--level drive|window]
-                     [--bootstrap N] [--json]           metrics, detection at FAR 0.1/1/5%, lead times, baselines
-  drive-triage runs --db <file> [--json]                list training runs
-  drive-triage runs show|export|resume|delete <id> --db <file> [--out <dir>] [--json]
-${SEARCH_USAGE}
-${REPORT_USAGE}
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.synopsis}`)
+  .join('\n')}
 
---db may also come from the DRIVE_TRIAGE_DB environment variable.`;
+--db may also come from the DRIVE_TRIAGE_DB environment variable; drive-triage <command> --help lists a command's options.`;
 
-const VALUED = new Set([
-  'db',
-  'model',
-  'search',
-  'limit',
-  'port',
-  'offset',
-  'config',
-  'epochs',
-  'seed',
-  'backend',
-  'out',
-  'run',
-  'threshold',
-  'far',
-  'budget',
-  'level',
-  'bootstrap',
-  'space',
-  'objective',
-  'trials',
-  'parallel',
-  'minutes',
-  'initial',
-  'name',
-  'format',
-  'allow-path',
-  'max-upload-mb',
-]);
+/** `drive-triage <command> --help`: its synopsis and every option it takes. */
+function commandHelp(name: string, c: Command): string {
+  return `Usage:\n  ${c.synopsis}\n\nOptions:\n${flagHelp({ ...c.flags, help: { type: 'boolean', help: 'this help' } })}`;
+}
 
 function rendererDir(): string {
   const candidates = [
@@ -133,16 +219,15 @@ async function runSummary(engine: Engine, json: boolean): Promise<number> {
   return 0;
 }
 
-async function runDrives(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
+async function runDrives(engine: Engine, flags: Flags, json: boolean): Promise<number> {
+  if (flags.has('failed') && flags.has('healthy')) throw new UsageError('--failed or --healthy, not both');
   const status: DriveStatus = flags.has('failed') ? 'failed' : flags.has('healthy') ? 'healthy' : 'all';
-  const str = (k: string): string | undefined =>
-    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
-  const limit = Number(str('limit') ?? 100);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const limit = flags.num('limit') ?? 100;
+  if (limit < 1) throw new UsageError('--limit must be a positive whole number');
   const page = await engine.call('drives/list', {
     status,
-    model: str('model'),
-    search: str('search'),
+    model: flags.str('model'),
+    search: flags.str('search'),
     limit,
   });
   if (json) {
@@ -158,15 +243,14 @@ async function runDrives(engine: Engine, flags: Map<string, string | true>, json
   return 0;
 }
 
-async function runServe(engine: Engine, args: ParsedArgs, dbPath: string): Promise<number> {
-  const flags = args.flags;
-  const port = flags.has('port') ? Number(flags.get('port')) : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
-  const allowed = args.repeated.get('allow-path') ?? [];
+async function runServe(engine: Engine, flags: Flags, dbPath: string): Promise<number> {
+  const port = flags.num('port') ?? 0;
+  if (port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  const allowed = flags.all('allow-path');
   for (const dir of allowed)
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new UsageError(`--allow-path ${dir}: not a folder`);
-  const uploadMb = flags.has('max-upload-mb') ? Number(flags.get('max-upload-mb')) : undefined;
+  const uploadMb = flags.num('max-upload-mb');
   if (uploadMb !== undefined && !(uploadMb > 0))
     throw new UsageError('--max-upload-mb must be a positive number');
   const server = await startWebServer(engine, {
@@ -187,11 +271,9 @@ async function runServe(engine: Engine, args: ParsedArgs, dbPath: string): Promi
   return 0;
 }
 
-async function runTrain(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
-  const str = (k: string): string | undefined =>
-    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
+async function runTrain(engine: Engine, flags: Flags, json: boolean): Promise<number> {
   let base: Record<string, unknown> = {};
-  const file = str('config');
+  const file = flags.str('config');
   if (file) {
     try {
       base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -199,13 +281,12 @@ async function runTrain(engine: Engine, flags: Map<string, string | true>, json:
       throw new UsageError(`${file}: not a readable JSON file (${(err as Error).message})`);
     }
   }
-  const num = (k: string): number | undefined => (str(k) === undefined ? undefined : Number(str(k)));
   const merged = {
     ...base,
-    ...(str('model') ? { model: str('model') } : {}),
-    ...(num('epochs') !== undefined ? { epochs: num('epochs') } : {}),
-    ...(num('seed') !== undefined ? { seed: num('seed') } : {}),
-    ...(str('backend') ? { backend: str('backend') } : {}),
+    ...(flags.str('model') ? { model: flags.str('model') } : {}),
+    ...(flags.num('epochs') !== undefined ? { epochs: flags.num('epochs') } : {}),
+    ...(flags.num('seed') !== undefined ? { seed: flags.num('seed') } : {}),
+    ...(flags.str('backend') ? { backend: flags.str('backend') } : {}),
   };
   const parsed = trainConfig.safeParse(merged);
   if (!parsed.success) {
@@ -239,9 +320,9 @@ async function runTrain(engine: Engine, flags: Map<string, string | true>, json:
   return r.status === 'done' ? 0 : 1;
 }
 
-async function runScore(engine: Engine, flags: Map<string, string | true>, json: boolean): Promise<number> {
-  const id = Number(flags.get('run'));
-  if (!Number.isInteger(id)) throw new UsageError('score needs --run <id>');
+async function runScore(engine: Engine, flags: Flags, json: boolean): Promise<number> {
+  const id = flags.num('run');
+  if (id === undefined) throw new UsageError('score needs --run <id>');
   const { jobId } = await engine.call('runs/score', { id });
   const job = await engine.jobs.wait(jobId);
   if (job.state === 'failed' || !job.result) throw new Error(job.error ?? `scoring ${job.state}`);
@@ -265,29 +346,18 @@ const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFix
 const interval = (i: [number, number] | null): string =>
   i ? ` [${(i[0] * 100).toFixed(1)}, ${(i[1] * 100).toFixed(1)}]` : '';
 
-async function runEvaluate(
-  engine: Engine,
-  flags: Map<string, string | true>,
-  json: boolean,
-): Promise<number> {
-  const num = (k: string): number | undefined => {
-    const v = flags.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${k} needs a number`);
-    return n;
-  };
-  const runId = num('run');
-  if (runId === undefined || !Number.isInteger(runId)) throw new UsageError('evaluate needs --run <id>');
-  const level = flags.get('level') ?? 'drive';
+async function runEvaluate(engine: Engine, flags: Flags, json: boolean): Promise<number> {
+  const runId = flags.num('run');
+  if (runId === undefined) throw new UsageError('evaluate needs --run <id>');
+  const level = flags.str('level') ?? 'drive';
   if (level !== 'drive' && level !== 'window') throw new UsageError('--level is drive or window');
   const r = await engine.call('eval/report', {
     runId,
     level,
-    threshold: num('threshold'),
-    far: num('far'),
-    budget: num('budget'),
-    bootstrap: num('bootstrap'),
+    threshold: flags.num('threshold'),
+    far: flags.num('far'),
+    budget: flags.num('budget'),
+    bootstrap: flags.num('bootstrap'),
   });
   if (json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -335,12 +405,7 @@ against Backblaze's rule, paired over the same ${c.failedDrives + c.healthyDrive
   out(`  ${c.verdict}`);
 }
 
-async function runRuns(
-  engine: Engine,
-  args: string[],
-  flags: Map<string, string | true>,
-  json: boolean,
-): Promise<number> {
+async function runRuns(engine: Engine, args: string[], flags: Flags, json: boolean): Promise<number> {
   const [verb, idText] = args;
   if (!verb) {
     const runs = await engine.call('runs/list', {});
@@ -351,6 +416,11 @@ async function runRuns(
           `${String(r.id).padStart(4)} ${r.kind.padEnd(9)} ${r.status.padEnd(9)} ${r.backend.padEnd(10)} epochs ${r.epochsDone} loss ${r.finalLoss ?? '-'} val ${r.valLoss ?? '-'}  ${r.startedAt}\n`,
         );
     return 0;
+  }
+  const verbs = ['show', 'export', 'resume', 'delete'];
+  if (!verbs.includes(verb)) {
+    const near = didYouMean(verb, verbs);
+    throw new UsageError(`unknown runs command "${verb}"${near ? ` (did you mean ${near}?)` : ''}`);
   }
   const id = Number(idText);
   if (!Number.isInteger(id)) throw new UsageError(`runs ${verb} needs a run id`);
@@ -379,7 +449,7 @@ async function runRuns(
     return 0;
   }
   if (verb === 'export') {
-    const out = typeof flags.get('out') === 'string' ? (flags.get('out') as string) : undefined;
+    const out = flags.str('out');
     if (!out) throw new UsageError('runs export needs --out <dir>');
     const r = await engine.call('runs/get', { id });
     if (!r.weightsDir) throw new Error(`run ${id} has no saved weights (${r.status})`);
@@ -396,67 +466,49 @@ async function runRuns(
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+    return name ? 0 : 2;
   }
-  let args;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    const near = didYouMean(name, Object.keys(COMMANDS));
+    process.stderr.write(
+      `drive-triage: unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}\n${USAGE}\n`,
+    );
+    return 2;
+  }
+  let invocation: Invocation;
   try {
-    args = parseArgs(rest, VALUED);
+    const { positionals, flags } = parseCommandLine(rest, {
+      ...command.flags,
+      help: { type: 'boolean', help: 'this help' },
+    });
+    if (flags.has('help')) {
+      process.stdout.write(`${commandHelp(name, command)}\n`);
+      return 0;
+    }
+    if (positionals.length > command.positionals.max)
+      throw new UsageError(
+        command.positionals.max === 0
+          ? `takes no arguments (got "${positionals[0]}")`
+          : `too many arguments (expected ${command.positionals.what})`,
+      );
+    const dbPath = flags.str('db') ?? process.env.DRIVE_TRIAGE_DB;
+    if (!dbPath) throw new UsageError('--db <file> is required (the workspace database)');
+    invocation = { positionals, flags, json: flags.has('json'), dbPath };
   } catch (err) {
-    process.stderr.write(`drive-triage: ${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(
+      `drive-triage ${name}: ${(err as Error).message}\n\n${commandHelp(name, command)}\n`,
+    );
     return 2;
   }
-  const json = args.flags.has('json');
-  const dbFlag = args.flags.get('db');
-  const dbPath = typeof dbFlag === 'string' ? dbFlag : process.env.DRIVE_TRIAGE_DB;
-  if (
-    ![
-      'import',
-      'summary',
-      'drives',
-      'serve',
-      'train',
-      'score',
-      'evaluate',
-      'runs',
-      'search',
-      'report',
-    ].includes(command)
-  ) {
-    process.stderr.write(`drive-triage: unknown command "${command}"\n${USAGE}\n`);
-    return 2;
-  }
-  if (!dbPath) {
-    process.stderr.write('drive-triage: --db <file> is required (the workspace database)\n');
-    return 2;
-  }
+  const json = invocation.json;
   let engine: Engine | null = null;
   try {
-    engine = new Engine({ dbPath: resolve(dbPath), mode: command === 'serve' ? 'web' : 'cli' });
-    switch (command) {
-      case 'import':
-        return await runImportCommand(engine, args.positionals, json);
-      case 'summary':
-        return await runSummary(engine, json);
-      case 'drives':
-        return await runDrives(engine, args.flags, json);
-      case 'train':
-        return await runTrain(engine, args.flags, json);
-      case 'score':
-        return await runScore(engine, args.flags, json);
-      case 'evaluate':
-        return await runEvaluate(engine, args.flags, json);
-      case 'runs':
-        return await runRuns(engine, args.positionals, args.flags, json);
-      case 'search':
-        return await runSearchCommand(engine, args.positionals, args.flags, json);
-      case 'report':
-        return await runReportCommand(engine, args.flags, json);
-      default:
-        return await runServe(engine, args, resolve(dbPath));
-    }
+    engine = new Engine({ dbPath: resolve(invocation.dbPath), mode: name === 'serve' ? 'web' : 'cli' });
+    return await command.run(engine, invocation);
   } catch (err) {
     const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
     if (json) process.stdout.write(`${JSON.stringify({ error: { message } })}\n`);

@@ -15,22 +15,6 @@ export async function waitWithCtrlC(engine: Engine, jobId: string): Promise<JobI
   }
 }
 
-/** Reads `--name value` flags: as text, or as a number (a usage error when it is not one). */
-export function flagReaders(flags: Map<string, string | true>): {
-  str(k: string): string | undefined;
-  num(k: string): number | undefined;
-} {
-  const str = (k: string): string | undefined =>
-    typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined;
-  const num = (k: string): number | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    if (!Number.isFinite(Number(v))) throw new UsageError(`--${k} ${v}: not a number`);
-    return Number(v);
-  };
-  return { str, num };
-}
-
 // eslint-disable-next-line no-control-regex -- control characters are what is escaped
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 

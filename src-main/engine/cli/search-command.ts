@@ -2,12 +2,31 @@ import { readFileSync } from 'node:fs';
 import type { SearchInfo, SearchObjective, SearchResult, SearchSettings, SearchSpace } from '../api-types';
 import { searchSettings } from '../api-schemas';
 import type { Engine } from '../engine';
-import { flagReaders, UsageError, waitWithCtrlC } from './common';
+import { didYouMean, type Flags, type FlagTable } from './args';
+import { UsageError, waitWithCtrlC } from './common';
 
 export const SEARCH_USAGE = `  drive-triage search --db <file> --space space.json --objective val-loss|detection@far=F|average-precision
                      --trials N [--parallel 2] [--minutes M] [--initial K] [--seed S] [--no-median-stopping] [--json]
                                                         Bayesian hyperparameter search (space file: README)
   drive-triage search list|show|resume|cancel [<id>] --db <file> [--trials N] [--minutes M] [--json]`;
+
+export const SEARCH_FLAGS: FlagTable = {
+  space: { type: 'string', value: 'space.json', help: 'the settings to tune and their ranges (README)' },
+  objective: {
+    type: 'string',
+    value: 'objective',
+    help: 'val-loss, detection@far=F or average-precision',
+  },
+  trials: { type: 'integer', value: 'N', help: 'trials in all (default 20; resume: more trials)' },
+  parallel: { type: 'integer', value: 'N', help: 'trials at a time (default 2)' },
+  minutes: { type: 'number', value: 'M', help: 'stop starting trials after M minutes' },
+  initial: { type: 'integer', value: 'K', help: 'space-filling trials before the Gaussian process' },
+  seed: { type: 'integer', value: 'S', help: 'the search seed' },
+  name: { type: 'string', value: 'text', help: 'a name for the search' },
+  'no-median-stopping': { type: 'boolean', help: 'never stop a trial early' },
+};
+
+const VERBS = ['list', 'show', 'resume', 'cancel'];
 
 /** `val-loss`, `detection@far=0.01` (or `detection@0.01`), `average-precision` (or `ap`). */
 export function parseObjective(text: string): SearchObjective {
@@ -57,11 +76,14 @@ async function waitForSearch(engine: Engine, jobId: string, json: boolean): Prom
 export async function runSearchCommand(
   engine: Engine,
   args: string[],
-  flags: Map<string, string | true>,
+  flags: Flags,
   json: boolean,
 ): Promise<number> {
-  const { str, num } = flagReaders(flags);
   const [verb, idText] = args;
+  if (verb && !VERBS.includes(verb)) {
+    const near = didYouMean(verb, VERBS);
+    throw new UsageError(`unknown search command "${verb}"${near ? ` (did you mean ${near}?)` : ''}`);
+  }
   if (verb === 'list') {
     const all = await engine.call('search/list', {});
     process.stdout.write(
@@ -91,8 +113,8 @@ export async function runSearchCommand(
     if (verb === 'resume') {
       const { jobId } = await engine.call('search/resume', {
         id,
-        ...(num('trials') !== undefined ? { trials: num('trials') } : {}),
-        ...(num('minutes') !== undefined ? { maxMinutes: num('minutes') } : {}),
+        ...(flags.num('trials') !== undefined ? { trials: flags.num('trials') } : {}),
+        ...(flags.num('minutes') !== undefined ? { maxMinutes: flags.num('minutes') } : {}),
       });
       return waitForSearch(engine, jobId, json);
     }
@@ -103,9 +125,8 @@ export async function runSearchCommand(
       );
       return 0;
     }
-    throw new UsageError(`unknown search command "${verb}"`);
   }
-  const file = str('space');
+  const file = flags.str('space');
   if (!file) throw new UsageError('search needs --space <file.json>');
   let space: SearchSpace;
   try {
@@ -113,17 +134,17 @@ export async function runSearchCommand(
   } catch (err) {
     throw new UsageError(`${file}: not a readable JSON file (${(err as Error).message})`);
   }
-  const objective = str('objective');
+  const objective = flags.str('objective');
   if (!objective) throw new UsageError('search needs --objective');
   const settings: SearchSettings = {
     space,
     objective: parseObjective(objective),
-    trials: num('trials') ?? 20,
-    ...(num('parallel') !== undefined ? { parallel: num('parallel') } : {}),
-    ...(num('minutes') !== undefined ? { maxMinutes: num('minutes') } : {}),
-    ...(num('initial') !== undefined ? { initialTrials: num('initial') } : {}),
-    ...(num('seed') !== undefined ? { seed: num('seed') } : {}),
-    ...(str('name') ? { name: str('name') } : {}),
+    trials: flags.num('trials') ?? 20,
+    ...(flags.num('parallel') !== undefined ? { parallel: flags.num('parallel') } : {}),
+    ...(flags.num('minutes') !== undefined ? { maxMinutes: flags.num('minutes') } : {}),
+    ...(flags.num('initial') !== undefined ? { initialTrials: flags.num('initial') } : {}),
+    ...(flags.num('seed') !== undefined ? { seed: flags.num('seed') } : {}),
+    ...(flags.str('name') ? { name: flags.str('name') } : {}),
     ...(flags.has('no-median-stopping') ? { medianStopping: false } : {}),
   };
   const parsed = searchSettings.safeParse(settings);

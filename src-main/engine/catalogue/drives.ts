@@ -1,4 +1,4 @@
-import type { DriveRow, DriveSeries, DriveSort, DriveStatus } from '../api-types';
+import type { DriveListRequest, DriveRow, DriveSeries, DriveSort } from '../api-types';
 import { ApiError } from '../api-types';
 import type { Db } from '../store/db';
 import { decodeInto } from '../store/readings-codec';
@@ -39,16 +39,8 @@ export function toDriveRow(r: DriveRecord): DriveRow {
   };
 }
 
-export interface DriveQuery {
-  model?: string;
-  status?: DriveStatus;
-  search?: string;
-  sort?: DriveSort;
-  dir?: 'asc' | 'desc';
-  offset?: number;
-  limit?: number;
-  runId?: number;
-}
+/** A page's filters, order and window: the Api's drives/list request. */
+export type DriveQuery = DriveListRequest;
 
 /**
  * One page of the drive catalogue. Drives still being imported (days_seen = 0)

@@ -1,3 +1,4 @@
+import type { ImportFileResult } from '../api-types';
 import type { Statement } from 'better-sqlite3';
 import { sameReading } from '../store/readings-codec';
 import type { Db } from '../store/db';
@@ -7,17 +8,7 @@ import { ParserThread } from './parser-thread';
 import type { ParsedBatch } from './row-parser';
 import type { Source } from './sources';
 
-export type FileStatus = 'imported' | 'already-imported' | 'refused' | 'interrupted';
-
-export interface FileResult {
-  name: string;
-  status: FileStatus;
-  rowsAccepted: number;
-  rowsRejected: number;
-  rowsDuplicate: number;
-  /** Why a file was refused, or a notice (e.g. a header with no rows). */
-  message?: string;
-}
+export type FileStatus = ImportFileResult['status'];
 
 export interface FileProgress {
   storedBytes: number;
@@ -95,7 +86,7 @@ export class FileImporter {
     };
   }
 
-  async importSource(source: Source, hooks: FileHooks): Promise<FileResult> {
+  async importSource(source: Source, hooks: FileHooks): Promise<ImportFileResult> {
     const sha = await source.sha256();
     const existing = this.stmt.fileBySha.get(sha) as { id: number; status: string } | undefined;
     const base = { name: source.name, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0 };

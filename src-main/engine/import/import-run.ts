@@ -1,30 +1,8 @@
+import type { ImportFileResult, ImportProgress, ImportResult } from '../api-types';
 import type { Db } from '../store/db';
-import { FileImporter, type FileResult } from './file-importer';
+import { FileImporter } from './file-importer';
 import { acquireImportLock } from './import-lock';
-import { expandInputs, type SkippedInput } from './sources';
-
-export interface ImportProgress {
-  /** 0..1 over the bytes of every input, as stored. */
-  fraction: number;
-  bytesDone: number;
-  bytesTotal: number;
-  rowsDone: number;
-  rowsPerSec: number;
-  etaSec: number | null;
-  currentFile: string;
-  filesDone: number;
-  filesTotal: number;
-}
-
-export interface ImportSummary {
-  files: FileResult[];
-  skipped: SkippedInput[];
-  rowsAccepted: number;
-  rowsRejected: number;
-  rowsDuplicate: number;
-  cancelled: boolean;
-  seconds: number;
-}
+import { expandInputs } from './sources';
 
 export interface ImportHooks {
   onProgress?(p: ImportProgress): void;
@@ -34,7 +12,7 @@ export interface ImportHooks {
 }
 
 /** Imports files, gzips, zips and folders of them, in name order, one file at a time. */
-export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}): Promise<ImportSummary> {
+export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}): Promise<ImportResult> {
   const t0 = performance.now();
   const { sources, skipped } = await expandInputs(paths);
   const release = acquireImportLock(db.name);
@@ -45,7 +23,7 @@ export async function runImport(db: Db, paths: string[], hooks: ImportHooks = {}
   let bytesBefore = 0;
   let rowsBefore = 0;
   let lastReport = 0;
-  const files: FileResult[] = [];
+  const files: ImportFileResult[] = [];
   let cancelled = false;
   try {
     for (let i = 0; i < sources.length; i++) {

@@ -1,0 +1,111 @@
+/** Reports for the people who swap drives: their sections, content and files. */
+import type { EpochSummary, ModelKind, SpikeRule, TrainConfig } from './runs';
+import type { AlertsByDay, CurveSet, EvalReport } from './eval';
+
+/** The parts of a report, in the order they print. */
+export const REPORT_SECTIONS = ['dataset', 'model', 'threshold', 'results', 'flagged'] as const;
+export type ReportSection = (typeof REPORT_SECTIONS)[number];
+
+/** Which report: a scored run, and its threshold given, or chosen by a false-alarm rate or an alert budget. */
+export interface ReportRequest {
+  runId: number;
+  threshold?: number;
+  far?: number;
+  /** Alerts per day. */
+  budget?: number;
+  sections?: ReportSection[];
+  /** Flagged drives shown with a small error heatmap (default 5). */
+  heatmaps?: number;
+  /** Bootstrap replicates for the intervals (default 200). */
+  bootstrap?: number;
+}
+
+export type ReportFormat = 'html' | 'pdf' | 'csv';
+
+export interface ReportFlaggedDrive {
+  serial: string;
+  model: string;
+  score: number;
+  firstAlert: string;
+  daysOfHistory: number;
+  /** The day it failed, when it did. */
+  failed: string | null;
+  /** The attributes that make up most of its error on the alerting window (autoencoders). */
+  top: { feature: string; share: number }[];
+}
+
+/** Everything a report shows, as numbers: what the HTML, PDF and CSV files are made from. */
+export interface ReportData {
+  title: string;
+  generatedAt: string;
+  appVersion: string;
+  sections: ReportSection[];
+  /** sha256 over the data files' hashes, the model's weights and the threshold: equal reports, equal prints. */
+  fingerprint: string;
+  fingerprintParts: { data: string; weights: string; threshold: string };
+  dataset: {
+    files: { name: string; sha256: string; rows: number }[];
+    firstDay: string;
+    lastDay: string;
+    drives: number;
+    failures: number;
+    models: { model: string; drives: number; failures: number }[];
+    attributes: string[];
+  };
+  model: {
+    runId: number;
+    kind: ModelKind;
+    config: TrainConfig;
+    backend: string;
+    device: string;
+    seconds: number | null;
+    epochs: EpochSummary[];
+    /** The training loss per batch, thinned to at most 2,000 points. */
+    loss: { batch: number; loss: number }[];
+    spikes: { count: number; rule: SpikeRule | null; handled: string };
+    notices: string[];
+  };
+  threshold: {
+    value: number;
+    chosenBy: 'given' | 'far' | 'budget' | 'suggested';
+    reason: string;
+  };
+  results: {
+    drive: EvalReport;
+    window: EvalReport;
+    curves: CurveSet;
+    /** Backblaze's rule on the same drives, drawn beside the model's curves. */
+    ruleCurves: CurveSet | null;
+    alerts: AlertsByDay;
+  };
+  flagged: {
+    total: number;
+    drives: ReportFlaggedDrive[];
+    /** Small day x attribute error heatmaps of the top flagged drives. */
+    heatmaps: { serial: string; days: string[]; features: string[]; z: (number | null)[][] }[];
+  };
+}
+
+export interface ReportExportRequest extends ReportRequest {
+  /** A folder; created if missing. */
+  outDir: string;
+  formats: ReportFormat[];
+}
+
+export interface ReportExport {
+  fingerprint: string;
+  files: { path: string; format: ReportFormat; bytes: number }[];
+}
+
+/** The report slice of the Api. */
+export interface ReportApi {
+  /** A report's content (the Reports view's preview). */
+  'report/build': { req: ReportRequest; res: ReportData };
+  /** The report written as files: self-contained HTML, PDF (Chromium), CSV tables. */
+  'report/export': { req: ReportExportRequest; res: ReportExport };
+}
+
+export const REPORT_KEYS: Record<keyof ReportApi, true> = {
+  'report/build': true,
+  'report/export': true,
+};

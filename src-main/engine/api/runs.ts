@@ -23,7 +23,7 @@ export type LossSpec =
 
 /**
  * A loss spike: a batch loss above `factor` times the median of the last
- * `window` batch losses. DOMAIN.md: 0.005 then 3.6.
+ * `window` batch losses (e.g. a loss of 0.005 that jumps to 3.6).
  */
 export interface SpikeRule {
   factor: number;

@@ -18,7 +18,7 @@ import { didYouMean, flagHelp, parseCommandLine, type FlagTable, type Flags } fr
 import { printable, UsageError, waitWithCtrlC } from './common';
 import { runSearchCommand, SEARCH_FLAGS, SEARCH_USAGE } from './search-command';
 import { REPORT_FLAGS, REPORT_USAGE, runReportCommand } from './report-command';
-import { progressLine } from './progress-bar';
+import { duration, progressLine } from './progress-bar';
 
 const DB: FlagTable = {
   db: { type: 'string', value: 'file', help: 'the workspace database (or DRIVE_TRIAGE_DB)' },
@@ -299,7 +299,7 @@ async function runTrain(engine: Engine, flags: Flags, json: boolean): Promise<nu
     const p = e.progress;
     if (tty && 'epoch' in p) {
       process.stderr.write(
-        `\repoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toPrecision(4)} ${Math.round(p.seqPerSec)} seq/s ETA ${p.etaSec === null ? '--' : `${Math.round(p.etaSec)}s`}\x1b[K`,
+        `\repoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toPrecision(4)} ${Math.round(p.seqPerSec)} seq/s ETA ${duration(p.etaSec)}\x1b[K`,
       );
     }
   });

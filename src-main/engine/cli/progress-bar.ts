@@ -1,9 +1,12 @@
 import type { ImportProgress } from '../api-types';
 
-function duration(sec: number | null): string {
+/** `45s`, `2m00s`, `1h05m`: rounded to the second first, so 119.6 s is `2m00s`, never `1m60s`. */
+export function duration(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return '--';
-  if (sec < 60) return `${Math.round(sec)}s`;
-  return `${Math.floor(sec / 60)}m${String(Math.round(sec % 60)).padStart(2, '0')}s`;
+  const s = Math.max(0, Math.round(sec));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** One line: a bar, percent, rows, rows/s, ETA and the file being read. */

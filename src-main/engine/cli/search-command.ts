@@ -4,6 +4,7 @@ import { searchSettings } from '../api-schemas';
 import type { Engine } from '../engine';
 import { didYouMean, type Flags, type FlagTable } from './args';
 import { UsageError, waitWithCtrlC } from './common';
+import { duration } from './progress-bar';
 
 export const SEARCH_USAGE = `  drive-triage search --db <file> --space space.json --objective val-loss|detection@far=F|average-precision
                      --trials N [--parallel 2] [--minutes M] [--initial K] [--seed S] [--no-median-stopping] [--json]
@@ -52,7 +53,7 @@ async function waitForSearch(engine: Engine, jobId: string, json: boolean): Prom
     const p = e.progress;
     if (tty && 'searchId' in p)
       process.stderr.write(
-        `\rsearch ${p.searchId}: ${p.finished}/${p.total} trials, best ${fmt(p.best)}, running ${p.running.map((r) => `#${r.trial} epoch ${r.epoch}/${r.epochs}`).join(', ') || '-'} ETA ${p.etaSec === null ? '--' : `${p.etaSec}s`}\x1b[K`,
+        `\rsearch ${p.searchId}: ${p.finished}/${p.total} trials, best ${fmt(p.best)}, running ${p.running.map((r) => `#${r.trial} epoch ${r.epoch}/${r.epochs}`).join(', ') || '-'} ETA ${duration(p.etaSec)}\x1b[K`,
       );
   });
   const job = await waitWithCtrlC(engine, jobId);

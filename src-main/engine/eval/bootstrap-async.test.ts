@@ -19,7 +19,25 @@ test('a big bootstrap runs in a worker thread and gives exactly the intervals of
   const input = { score, label, cluster, clusters: drives, leadDays };
   const options = { threshold: 1.2, fars: [0.01, 0.05], reps: 60, seed: 7 };
   assert.ok(n * options.reps >= 2_000_000, 'big enough for the worker path');
+  // The engine's thread keeps turning while the worker computes: inline, the call would return only once done and
+  // no tick would run before it resolves.
+  let ticks = 0;
+  let ticking = true;
+  const tick = (): void => {
+    ticks++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
   const inWorker = await bootstrapAsync(input, options);
+  ticking = false;
+  assert.ok(ticks > 0, 'the event loop ran while the bootstrap was computed (it ran in a worker)');
+  const small = { ...options, reps: 2 };
+  ticks = 0;
+  ticking = true;
+  setImmediate(tick);
+  await bootstrapAsync(input, small);
+  ticking = false;
+  assert.equal(ticks, 0, 'a small bootstrap runs inline');
   assert.deepEqual(inWorker, bootstrap(input, options));
   assert.ok(inWorker.recall && inWorker.recall[0] <= inWorker.recall[1]);
 });

@@ -163,7 +163,27 @@ describe('evaluation of a scored run on the bundled sample', () => {
     for (const d of drives) assert.ok(at(count(drives, d.score)) >= cost.cost.best);
   });
 
-  test('curves: ROC from (0,0) to (1,1), AUC and AP between 0 and 1, baselines have curves too', async () => {
+  test('curves: ROC from (0,0) to (1,1), the AUC as counted by hand, baselines have curves too', async () => {
+    // AUC = P(a failed drive outscores a healthy one), ties counting half (Mann-Whitney), at drive level.
+    const drives = [...truth.drives.values()].map((d) => ({
+      score: Math.max(...d.scores),
+      failed: d.failureDay !== null,
+    }));
+    let pairs = 0;
+    let wins = 0;
+    for (const p of drives.filter((d) => d.failed))
+      for (const q of drives.filter((d) => !d.failed)) {
+        pairs++;
+        wins += p.score > q.score ? 1 : p.score === q.score ? 0.5 : 0;
+      }
+    const model = await engine.call('eval/curves', {
+      runId,
+      level: 'drive',
+      series: 'model',
+      maxPoints: 200,
+    });
+    assert.ok(pairs > 0);
+    assert.ok(Math.abs(model.rocAuc! - wins / pairs) < 1e-9, `AUC ${model.rocAuc} vs ${wins / pairs}`);
     for (const series of ['model', 'backblaze-rule', 'robust-z'] as const) {
       const c = await engine.call('eval/curves', { runId, level: 'drive', series, maxPoints: 200 });
       assert.deepEqual([c.roc.x[0], c.roc.y[0]], [0, 0]);

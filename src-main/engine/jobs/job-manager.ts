@@ -11,6 +11,8 @@ type Emit = <E extends keyof Events>(event: E, data: Events[E]) => void;
 const CANCEL_GRACE_MS = 1500;
 /** A search first stops its trials' workers (each within their own grace) and records them. */
 const SEARCH_CANCEL_GRACE_MS = 10_000;
+/** Finished jobs remembered (newest first) for jobs/list and jobs/get: a server running for months stays bounded. */
+const KEEP_FINISHED = 200;
 
 interface Running {
   info: JobInfo;
@@ -30,7 +32,10 @@ export class JobManager {
   private readonly queue: Running[] = [];
   private active: Running | null = null;
 
-  constructor(private readonly emit: Emit) {}
+  constructor(
+    private readonly emit: Emit,
+    private readonly keepFinished = KEEP_FINISHED,
+  ) {}
 
   start(order: JobSpec, label: string): JobInfo {
     let settle!: (j: JobInfo) => void;
@@ -167,5 +172,18 @@ export class JobManager {
     this.emit('job/finished', { ...job.info });
     if (result) this.emit('data/changed', { reason: job.info.kind });
     job.settle({ ...job.info });
+    this.forgetOldest();
+  }
+
+  /** Drops the oldest finished jobs beyond keepFinished (the map keeps the order jobs started in). */
+  private forgetOldest(): void {
+    let finished = 0;
+    for (const j of this.jobs.values()) if (j.info.finishedAt) finished++;
+    for (const [id, j] of this.jobs) {
+      if (finished <= this.keepFinished) break;
+      if (!j.info.finishedAt) continue;
+      this.jobs.delete(id);
+      finished--;
+    }
   }
 }

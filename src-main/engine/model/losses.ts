@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Losses for extreme imbalance (DOMAIN.md: 256 failing windows in 3 million).
+ * Losses for extreme imbalance (a quarter of Backblaze data holds a few hundred failing windows in millions).
  * Each takes labels and predicted probabilities of the same shape and returns a
  * scalar. Probabilities are clipped away from 0 and 1 so log() stays finite.
  */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
  *
  * Initialisers are chosen on purpose: tfjs's default recurrent initialiser is
  * orthogonal, which builds the reference LSTM autoencoder in ~31 s on the cpu
- * backend (TFJS-NOTES.md); glorotUniform builds it in ~40 ms and trains as well
+ * backend (measured here, tfjs 4.x); glorotUniform builds it in ~40 ms and trains as well
  * at these sizes. Pass recurrentInitializer: 'orthogonal' for Keras parity.
  */
 
@@ -59,7 +59,7 @@ export interface ConvAeConfig {
   /**
    * true (default): the bottleneck is 4x shorter in time (strided convolutions
    * down, upsampling back up). false: every layer keeps the full length, the
-   * layout of the PyTorch peer in ../shared/peers/torch_ae.py (for like-for-like speed).
+   * layout of the PyTorch peer bench:train measures against (for like-for-like speed).
    */
   downsample?: boolean;
   seed?: number;

@@ -327,9 +327,3 @@ function windowProbabilities(y: Float32Array, n: number): { score: Float32Array;
   }
   return { score, last: null };
 }
-
-/** The first window's last day whose score reaches `threshold`, or null: the day a drive would first have alerted. */
-export function firstCrossing(endDays: Int32Array, scores: Float32Array, threshold: number): number | null {
-  for (let w = 0; w < scores.length; w++) if (scores[w] >= threshold) return endDays[w];
-  return null;
-}

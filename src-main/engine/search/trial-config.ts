@@ -2,7 +2,7 @@ import { ApiError, type LossSpec, type SearchSpace, type TrainConfig } from '../
 import { trainConfig } from '../api-schemas';
 import type { Params, Space } from './space';
 
-/** Loss settings a search can tune beside the loss kind (DOMAIN.md's usual values as defaults). */
+/** Loss settings a search can tune beside the loss kind (the usual values as defaults: weight 10, focal gamma 2 and alpha 0.25, 3 hard negatives per positive). */
 const LOSS_DEFAULTS = { positiveWeight: 10, focalGamma: 2, focalAlpha: 0.25, hardNegativeRatio: 3 };
 
 /**

@@ -12,10 +12,13 @@ export function fmtBytes(n: number | null): string {
   return `${v.toFixed(v >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+/** `45 s`, `2 min 0 s`, `1 h 5 min`: rounded to the second first, so 119.6 s is `2 min 0 s`, never `1 min 60 s`. */
 export function fmtDuration(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return '–';
-  if (sec < 60) return `${Math.max(0, Math.round(sec))} s`;
-  return `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
+  const s = Math.max(0, Math.round(sec));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 export const fmtPct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;

@@ -1,15 +1,24 @@
 import { availableParallelism } from 'node:os';
-import type { SearchDimension, SearchProgress, SearchResult, TrainProgress, TrialSource } from '../api-types';
+import type {
+  SearchDimension,
+  SearchProgress,
+  SearchResult,
+  SearchSettings,
+  SearchTrial,
+  TrainProgress,
+} from '../api-types';
 import type { JobHooks } from '../jobs/run-job';
-import { rng } from '../model/rng';
+import type { TrialOutcome } from '../jobs/job-protocol';
 import type { Db } from '../store/db';
 import { medianStop } from './median-stop';
-import { proposeNext, type Observation } from './propose';
+import { Proposer, type NextTrial } from './proposer';
 import { direction, FINISHED, SearchStore } from './search-store';
-import { Space, type Params } from './space';
+import { Space } from './space';
 import { trialConfig } from './trial-config';
+import { trialEnd } from './trial-outcome';
 import { spawnTrialWorker, type SpawnTrial, type TrialHandle } from './trial-runner';
 
+/** A trial under way: its worker, and what its progress has said so far. */
 interface Running {
   trial: number;
   x: Float64Array;
@@ -22,303 +31,283 @@ interface Running {
   pruned: boolean;
 }
 
-interface Next {
-  trial: number;
-  params: Params;
-  x: Float64Array;
-  source: TrialSource;
-  ei: number | null;
-}
-
-const same = (a: Float64Array, b: Float64Array): boolean => a.every((v, i) => Math.abs(v - b[i]) < 1e-9);
-
 /**
  * A search, from where it stands to its end: trials left unfinished by a kill
- * or a cancel run again first (same number, same parameters), then new ones:
- * the analyst's defaults, a Latin hypercube, then the Gaussian process's
- * proposals, `parallel` at a time, each in its own model worker. Every trial is
- * stored as it starts and as it ends. Stops at the trial budget, the time
- * budget (no new trial starts after it), a cancel (the job's flag, or
+ * or a cancel run again first (same number, same parameters), then new ones
+ * (Proposer: the analyst's defaults, a Latin hypercube, then the Gaussian
+ * process's proposals), `parallel` at a time, each in its own model worker.
+ * Every trial is stored as it starts and as it ends. Stops at the trial budget,
+ * the time budget (no new trial starts after it), a cancel (the job's flag, or
  * `search cancel` from another process through the store), or when the space
  * is used up.
  */
-export async function runSearch(
+export function runSearch(
   db: Db,
   dbPath: string,
   searchId: number,
   hooks: JobHooks,
   spawn: SpawnTrial = spawnTrialWorker,
 ): Promise<SearchResult> {
-  const store = new SearchStore(db);
-  const settings = store.settings(searchId);
-  const space = new Space(settings.space.dimensions as Record<string, SearchDimension>);
-  const sign = direction(settings) === 'minimize' ? 1 : -1;
-  const parallel = settings.parallel ?? 2;
-  const threads = Math.max(1, Math.floor(availableParallelism() / parallel));
-  const seed = settings.seed ?? 1;
-  const initial =
-    settings.initialTrials ??
-    Math.min(Math.max(3, 2 * space.columns.length), Math.max(1, Math.floor(settings.trials / 2)));
-  const tunesLoss = 'loss' in settings.space.dimensions;
-  const medianStopping = (settings.medianStopping ?? true) && !tunesLoss;
-  if ((settings.medianStopping ?? true) && tunesLoss)
-    store.addNotice(
+  return new SearchRun(db, dbPath, searchId, hooks, spawn).run();
+}
+
+class SearchRun {
+  private readonly store: SearchStore;
+  private readonly settings: SearchSettings;
+  private readonly space: Space;
+  private readonly parallel: number;
+  /** Native threads per trial: the cores shared among the trials running at once. */
+  private readonly threads: number;
+  private readonly medianStopping: boolean;
+  private readonly proposer: Proposer;
+  private readonly rerun: SearchTrial[];
+  private readonly running = new Map<number, Running>();
+  private readonly priorSeconds: number;
+  private readonly began = Date.now();
+  private readonly deadline: number;
+  private finished: number;
+  private cancelled = false;
+  private exhausted = false;
+  private lastReport = 0;
+  private lastBeat = Date.now();
+  private wake = (): void => {};
+
+  constructor(
+    db: Db,
+    private readonly dbPath: string,
+    private readonly searchId: number,
+    private readonly hooks: JobHooks,
+    private readonly spawn: SpawnTrial,
+  ) {
+    this.store = new SearchStore(db);
+    const s = (this.settings = this.store.settings(searchId));
+    this.space = new Space(s.space.dimensions as Record<string, SearchDimension>);
+    this.parallel = s.parallel ?? 2;
+    this.threads = Math.max(1, Math.floor(availableParallelism() / this.parallel));
+    const tunesLoss = 'loss' in s.space.dimensions;
+    this.medianStopping = (s.medianStopping ?? true) && !tunesLoss;
+    this.noteLossCaveats(tunesLoss);
+    const existing = this.store.trials(searchId);
+    this.rerun = existing.filter((t) => t.status === 'running' || t.status === 'cancelled');
+    this.finished = existing.filter((t) => FINISHED.includes(t.status)).length;
+    const initial =
+      s.initialTrials ??
+      Math.min(Math.max(3, 2 * this.space.columns.length), Math.max(1, Math.floor(s.trials / 2)));
+    this.proposer = new Proposer(
+      this.store,
       searchId,
-      'Median stopping is off: the loss function is tuned, so validation losses of different trials are not comparable.',
+      this.space,
+      initial,
+      s.seed ?? 1,
+      direction(s) === 'minimize' ? 1 : -1,
+      existing.reduce((m, t) => Math.max(m, t.trial + 1), 0),
     );
-  if (tunesLoss && settings.objective.kind === 'val-loss')
-    store.addNotice(
-      searchId,
-      'The objective is the validation loss while the loss function itself is tuned: losses of different kinds are not comparable; prefer a detection objective.',
-    );
-  const design = space.latin(initial, rng(seed));
-  const priorSeconds = store.info(searchId).seconds;
-  const began = Date.now();
-  const deadline = settings.maxMinutes ? began + (settings.maxMinutes * 60 - priorSeconds) * 1000 : Infinity;
+    this.priorSeconds = this.store.info(searchId).seconds;
+    this.deadline = s.maxMinutes ? this.began + (s.maxMinutes * 60 - this.priorSeconds) * 1000 : Infinity;
+  }
 
-  const existing = store.trials(searchId);
-  const rerun = existing.filter((t) => t.status === 'running' || t.status === 'cancelled');
-  let finished = existing.filter((t) => FINISHED.includes(t.status)).length;
-  let nextTrial = existing.reduce((m, t) => Math.max(m, t.trial + 1), 0);
-  const running = new Map<number, Running>();
-  let cancelled = false;
-  let exhausted = false;
-  let failure: string | null = null;
-
-  let wake = (): void => {};
-  const woken = (): Promise<void> => new Promise((r) => (wake = r));
-
-  const observed = (): Observation[] =>
-    store
-      .trials(searchId)
-      .filter((t) => FINISHED.includes(t.status) && t.objective !== null)
-      .map((t) => ({ x: space.encode(t.params), y: sign * (t.objective as number) }));
-
-  const propose = (): Next | null => {
-    const trial = nextTrial;
-    const taken = [...store.trials(searchId).map((t) => space.encode(t.params))];
-    const fresh = (x: Float64Array): boolean => !taken.some((t) => same(t, x));
-    let x: Float64Array | null = null;
-    let source: TrialSource = 'gp';
-    let ei: number | null = null;
-    if (trial === 0) {
-      x = space.project(space.encode(space.defaults()));
-      source = 'default';
-    } else if (trial < initial && fresh(design[trial])) {
-      x = design[trial];
-      source = 'initial';
+  async run(): Promise<SearchResult> {
+    const ticker = setInterval(() => this.checkForCancel(), 500);
+    let failure: string | null = null;
+    try {
+      await this.loop();
+    } catch (e) {
+      failure = (e as Error).message;
+      for (const r of this.running.values()) r.handle.cancel();
+      await Promise.all([...this.running.values()].map((r) => r.handle.done));
+    } finally {
+      clearInterval(ticker);
+      this.store.heartbeat(this.searchId, (Date.now() - this.lastBeat) / 1000);
     }
-    if (!x) {
-      const obs = observed();
-      const random = rng(seed * 7919 + trial);
-      if (obs.length < 2) {
-        for (let i = 0; i < 100 && !x; i++) {
-          const r = space.random(random);
-          if (fresh(r)) x = r;
-        }
-        source = 'random';
-      } else {
-        const p = proposeNext(
-          space,
-          obs,
-          [...running.values()].map((r) => r.x),
-          { random, warm: store.hyper(searchId) },
-        );
-        if (p) {
-          x = p.x;
-          ei = p.ei;
-          store.saveHyper(searchId, p.gp.hyper);
-        }
+    const status = failure ? 'failed' : this.cancelled ? 'cancelled' : 'done';
+    this.store.finish(this.searchId, status, failure);
+    this.report(true);
+    const info = this.store.info(this.searchId);
+    return {
+      searchId: this.searchId,
+      status,
+      finished: info.finished,
+      best: info.best,
+      seconds: info.seconds,
+      ...(failure ? { error: failure } : {}),
+    };
+  }
+
+  /** Starts trials while there is room and budget, then waits for one to end (or a cancel); until none runs. */
+  private async loop(): Promise<void> {
+    for (;;) {
+      const woken = new Promise<void>((r) => (this.wake = r));
+      if (this.cancelled) {
+        for (const r of this.running.values()) r.handle.cancel();
+        if (this.running.size === 0) return;
+        await woken;
+        continue;
+      }
+      this.fill();
+      this.report();
+      if (this.running.size === 0) return;
+      await woken;
+    }
+  }
+
+  private fill(): void {
+    while (
+      !this.exhausted &&
+      this.running.size < this.parallel &&
+      this.finished + this.running.size < this.settings.trials &&
+      Date.now() < this.deadline
+    ) {
+      const next = this.nextTrial();
+      if (!next) {
+        this.exhausted = true;
+        this.store.addNotice(this.searchId, 'Every combination of the space has been tried.');
+        return;
+      }
+      this.start(next);
+    }
+  }
+
+  /** An unfinished trial again (same number and parameters), else a new proposal. */
+  private nextTrial(): NextTrial | null {
+    const redo = this.rerun.shift();
+    if (redo)
+      return {
+        trial: redo.trial,
+        params: redo.params,
+        x: this.space.encode(redo.params),
+        source: redo.source,
+        ei: redo.expectedImprovement,
+      };
+    return this.proposer.next([...this.running.values()].map((r) => r.x));
+  }
+
+  private start(n: NextTrial): void {
+    this.store.startTrial(this.searchId, n.trial, n.params, n.source, n.ei);
+    let config;
+    try {
+      config = trialConfig(this.settings.space, n.params);
+    } catch (e) {
+      this.store.endTrial(this.searchId, n.trial, {
+        status: 'failed',
+        objective: null,
+        seconds: 0,
+        error: (e as Error).message,
+      });
+      this.finished++;
+      return;
+    }
+    const order = {
+      kind: 'trial' as const,
+      dbPath: this.dbPath,
+      config,
+      objective: this.settings.objective,
+      threads: this.threads,
+    };
+    const handle = this.spawn(order, (p) => this.onTrialProgress(n.trial, p));
+    const r: Running = {
+      trial: n.trial,
+      x: n.x,
+      handle,
+      started: Date.now(),
+      valLosses: [],
+      runId: null,
+      epoch: 0,
+      epochs: config.epochs ?? 0,
+      pruned: false,
+    };
+    this.running.set(n.trial, r);
+    void handle.done.then((out) => this.onTrialEnd(r, out));
+  }
+
+  /** Records the trial's run and validation losses; the median rule may stop it. */
+  private onTrialProgress(trial: number, p: TrainProgress): void {
+    const r = this.running.get(trial);
+    if (!r) return;
+    if (r.runId === null) {
+      r.runId = p.runId;
+      this.store.trialRun(this.searchId, r.trial, p.runId);
+    }
+    r.epoch = p.epoch;
+    r.epochs = p.epochs;
+    if (p.newEpochs.length) {
+      for (const e of p.newEpochs) if (e.valLoss !== null) r.valLosses.push(e.valLoss);
+      this.store.trialEpochs(this.searchId, r.trial, r.valLosses);
+      if (this.medianStopping && !r.pruned && r.valLosses.length < p.epochs && this.belowMedian(r)) {
+        r.pruned = true;
+        r.handle.cancel();
       }
     }
-    if (!x) return null;
-    nextTrial++;
-    return { trial, params: space.decode(x), x, source, ei };
-  };
+    this.report();
+  }
 
-  let lastReport = 0;
-  const report = (force = false): void => {
+  private belowMedian(r: Running): boolean {
+    const others = this.store
+      .trials(this.searchId)
+      .filter((t) => t.status === 'done' && t.trial !== r.trial)
+      .map((t) => t.valLosses);
+    return medianStop(r.valLosses, others);
+  }
+
+  private onTrialEnd(r: Running, out: TrialOutcome | { error: string }): void {
+    const end = trialEnd(
+      out,
+      { pruned: r.pruned, valLosses: r.valLosses, seconds: (Date.now() - r.started) / 1000 },
+      this.settings.objective,
+    );
+    this.store.endTrial(this.searchId, r.trial, end);
+    if (FINISHED.includes(end.status)) this.finished++;
+    this.running.delete(r.trial);
+    this.report(true);
+    this.wake();
+  }
+
+  /** The heartbeat (time spent, for resumes) and the cancel asked by the job or by another process. */
+  private checkForCancel(): void {
     const now = Date.now();
-    if (!force && now - lastReport < 250) return;
-    lastReport = now;
-    const info = store.info(searchId);
-    const spent = (now - began) / 1000;
-    const perTrial = finished > 0 ? (priorSeconds + spent) / finished : null;
+    const requested = this.store.heartbeat(this.searchId, (now - this.lastBeat) / 1000);
+    this.lastBeat = now;
+    if (requested || this.hooks.isCancelled()) {
+      this.cancelled = true;
+      this.wake();
+    }
+  }
+
+  private report(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastReport < 250) return;
+    this.lastReport = now;
+    const { settings, finished } = this;
+    const spent = (now - this.began) / 1000;
+    const perTrial = finished > 0 ? (this.priorSeconds + spent) / finished : null;
     const progress: SearchProgress = {
-      searchId,
+      searchId: this.searchId,
       fraction: Math.min(1, finished / settings.trials),
       finished,
       total: settings.trials,
-      running: [...running.values()].map((r) => ({
+      running: [...this.running.values()].map((r) => ({
         trial: r.trial,
         runId: r.runId,
         epoch: r.epoch,
         epochs: r.epochs,
         valLoss: r.valLosses.at(-1) ?? null,
       })),
-      best: info.best?.objective ?? null,
-      etaSec: perTrial === null ? null : Math.round((perTrial * (settings.trials - finished)) / parallel),
+      best: this.store.info(this.searchId).best?.objective ?? null,
+      etaSec:
+        perTrial === null ? null : Math.round((perTrial * (settings.trials - finished)) / this.parallel),
     };
-    hooks.onProgress(progress);
-  };
-
-  const onProgress = (r: Running, p: TrainProgress): void => {
-    if (r.runId === null) {
-      r.runId = p.runId;
-      store.trialRun(searchId, r.trial, p.runId);
-    }
-    r.epoch = p.epoch;
-    r.epochs = p.epochs;
-    if (p.newEpochs.length) {
-      for (const e of p.newEpochs) if (e.valLoss !== null) r.valLosses.push(e.valLoss);
-      store.trialEpochs(searchId, r.trial, r.valLosses);
-      if (medianStopping && !r.pruned && r.valLosses.length < p.epochs) {
-        const others = store
-          .trials(searchId)
-          .filter((t) => t.status === 'done' && t.trial !== r.trial)
-          .map((t) => t.valLosses);
-        if (medianStop(r.valLosses, others)) {
-          r.pruned = true;
-          r.handle.cancel();
-        }
-      }
-    }
-    report();
-  };
-
-  const start = (n: Next): void => {
-    store.startTrial(searchId, n.trial, n.params, n.source, n.ei);
-    let order;
-    try {
-      order = {
-        kind: 'trial' as const,
-        dbPath,
-        config: trialConfig(settings.space, n.params),
-        objective: settings.objective,
-        threads,
-      };
-    } catch (e) {
-      store.endTrial(searchId, n.trial, {
-        status: 'failed',
-        objective: null,
-        seconds: 0,
-        error: (e as Error).message,
-      });
-      finished++;
-      return;
-    }
-    const r: Running = {
-      trial: n.trial,
-      x: n.x,
-      started: Date.now(),
-      valLosses: [],
-      runId: null,
-      epoch: 0,
-      epochs: order.config.epochs ?? 0,
-      pruned: false,
-      handle: undefined as unknown as TrialHandle,
-    };
-    r.handle = spawn(order, (p) => onProgress(r, p));
-    running.set(n.trial, r);
-    void r.handle.done.then((out) => {
-      const seconds = (Date.now() - r.started) / 1000;
-      let end: Parameters<SearchStore['endTrial']>[2];
-      if ('error' in out && !('status' in out))
-        end = { status: 'failed', objective: null, seconds, error: out.error };
-      else if (r.pruned)
-        end = {
-          status: 'pruned',
-          // Under a loss objective the loss it reached is a fair (pessimistic) observation; otherwise there is none.
-          objective:
-            settings.objective.kind === 'val-loss' && r.valLosses.length ? Math.min(...r.valLosses) : null,
-          seconds,
-          error: null,
-        };
-      else if (out.status === 'cancelled')
-        end = { status: 'cancelled', objective: null, seconds, error: null };
-      else if (out.status === 'failed')
-        end = { status: 'failed', objective: null, seconds, error: out.error ?? 'failed' };
-      else if (out.objective === null || !Number.isFinite(out.objective))
-        end = {
-          status: 'failed',
-          objective: null,
-          seconds,
-          error: 'the run finished without the objective (no validation or test drives?)',
-        };
-      else end = { status: 'done', objective: out.objective, seconds, error: null };
-      store.endTrial(searchId, r.trial, end);
-      if (FINISHED.includes(end.status)) finished++;
-      running.delete(r.trial);
-      report(true);
-      wake();
-    });
-  };
-
-  let lastBeat = Date.now();
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    const requested = store.heartbeat(searchId, (now - lastBeat) / 1000);
-    lastBeat = now;
-    if (requested || hooks.isCancelled()) {
-      cancelled = true;
-      wake();
-    }
-  }, 500);
-
-  try {
-    for (;;) {
-      const wait = woken();
-      if (cancelled) {
-        for (const r of running.values()) r.handle.cancel();
-        if (running.size === 0) break;
-        await wait;
-        continue;
-      }
-      while (
-        !exhausted &&
-        running.size < parallel &&
-        finished + running.size < settings.trials &&
-        Date.now() < deadline
-      ) {
-        const redo = rerun.shift();
-        const next = redo
-          ? {
-              trial: redo.trial,
-              params: redo.params,
-              x: space.encode(redo.params),
-              source: redo.source,
-              ei: redo.expectedImprovement,
-            }
-          : propose();
-        if (!next) {
-          exhausted = true;
-          store.addNotice(searchId, 'Every combination of the space has been tried.');
-          break;
-        }
-        start(next);
-      }
-      report();
-      if (running.size === 0) break;
-      await wait;
-    }
-  } catch (e) {
-    failure = (e as Error).message;
-    for (const r of running.values()) r.handle.cancel();
-    await Promise.all([...running.values()].map((r) => r.handle.done));
-  } finally {
-    clearInterval(ticker);
-    store.heartbeat(searchId, (Date.now() - lastBeat) / 1000);
+    this.hooks.onProgress(progress);
   }
-  const status = failure ? 'failed' : cancelled ? 'cancelled' : 'done';
-  store.finish(searchId, status, failure);
-  report(true);
-  const info = store.info(searchId);
-  return {
-    searchId,
-    status,
-    finished: info.finished,
-    best: info.best,
-    seconds: info.seconds,
-    ...(failure ? { error: failure } : {}),
-  };
+
+  private noteLossCaveats(tunesLoss: boolean): void {
+    if ((this.settings.medianStopping ?? true) && tunesLoss)
+      this.store.addNotice(
+        this.searchId,
+        'Median stopping is off: the loss function is tuned, so validation losses of different trials are not comparable.',
+      );
+    if (tunesLoss && this.settings.objective.kind === 'val-loss')
+      this.store.addNotice(
+        this.searchId,
+        'The objective is the validation loss while the loss function itself is tuned: losses of different kinds are not comparable; prefer a detection objective.',
+      );
+  }
 }

@@ -6,15 +6,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
-#include <exception>
 #include <functional>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "kernels.h"
+#include "losses.h"
 #include "net.h"
 #include "pool.h"
 
@@ -43,13 +41,39 @@ struct Layer {
   std::vector<R> pW, pWT, pWh, pWhT;
 };
 
+/**
+ * What one layer's forward pass keeps for its backward pass, per thread. Activations are time-major:
+ * [T][b][C] for T steps of b windows of C channels.
+ */
+template <class R>
+struct LayerCache {
+  /** The layer's output (LSTM: the hidden state h for steps 0..T, step 0 all zero: [(T+1)][b][H]). */
+  std::vector<R> out;
+  /** Where the next layer reads this one's output (into `out`, or the input itself for an idle dropout). */
+  const R* outp = nullptr;
+  /** LSTM: the gates before their activations, [T][b][4H] (i, f, g, o). */
+  std::vector<R> gates;
+  /** LSTM: the cell state c for steps 0..T, [(T+1)][b][H]; and tanh(c_t), [T][b][H]. */
+  std::vector<R> cells, tanhCells;
+  /** LSTM with input dropout: the input after the mask, [T][b][C] (empty without dropout). */
+  std::vector<R> droppedInput;
+  /** Conv1D: the input unrolled (im2col), [To][b][kernel x C]. */
+  std::vector<R> columns;
+  /** Dropout layer: its mask (0 or 1 / (1 - rate)), [T][b][C]. */
+  std::vector<R> mask;
+  /** Backward: the loss's gradient with respect to the layer's input, [T][b][C]. */
+  std::vector<R> dInput;
+};
+
+/** One thread's share of a batch: windows r0 .. r0 + b - 1. */
 template <class R>
 struct Work {
   int r0 = 0, b = 0;
+  /** The share's windows, time-major: [S][b][F]. */
   std::vector<R> xin;
-  std::vector<std::vector<R>> out, aux, aux2, aux3, aux4, din;
-  std::vector<const R*> outp;
-  std::vector<R> grad, dtop, tmp, tmp2, packed;
+  std::vector<LayerCache<R>> cache;
+  /** The share's gradient of every weight; the top gradient; scratch for the backward pass. */
+  std::vector<R> grad, dtop, scratch, scratch2, packed;
 };
 
 template <class R>
@@ -231,16 +255,11 @@ class Net final : public INet {
     return parts;
   }
 
+  /** The share's forward pass, layer by layer; the output goes back window-major into out_. */
   void forward(Work<R>& ws, const R* x, bool training) {
     const int b = ws.b, S = sp_.windowDays, F = sp_.features;
     const size_t nl = layers_.size();
-    ws.out.resize(nl);
-    ws.aux.resize(nl);
-    ws.aux2.resize(nl);
-    ws.aux3.resize(nl);
-    ws.aux4.resize(nl);
-    ws.din.resize(nl);
-    ws.outp.assign(nl, nullptr);
+    ws.cache.resize(nl);
     ws.xin.resize((size_t)S * b * F);
     for (int r = 0; r < b; r++)
       for (int t = 0; t < S; t++)
@@ -248,115 +267,143 @@ class Net final : public INet {
     const R* in = ws.xin.data();
     for (size_t l = 0; l < nl; l++) {
       const Layer<R>& L = layers_[l];
-      const R* w = w_.data() + L.woff;
-      const int T = L.inT, C = L.inC, U = L.s.units;
-      std::vector<R>& out = ws.out[l];
+      LayerCache<R>& c = ws.cache[l];
       switch (L.s.kind) {
-        case L_LSTM: {
-          const int H = U, rows = T * b;
-          const R* xs = in;
-          if (training && L.s.dropout > 0) {
-            // Input dropout, one mask per window and input feature for every step (as Keras does).
-            std::vector<R>& xd = ws.aux4[l];
-            xd.resize((size_t)rows * C);
-            const R keep = (R)(1 / (1 - L.s.dropout));
-            for (int r = 0; r < b; r++)
-              for (int c = 0; c < C; c++) {
-                const R m = uniform(sp_.seed, step_, l, ws.r0 + r, c) < L.s.dropout ? R(0) : keep;
-                for (int t = 0; t < T; t++) xd[((size_t)t * b + r) * C + c] = in[((size_t)t * b + r) * C + c] * m;
-              }
-            xs = xd.data();
-          }
-          std::vector<R>& G = ws.aux[l];
-          std::vector<R>& cb = ws.aux2[l];
-          std::vector<R>& tc = ws.aux3[l];
-          G.resize((size_t)rows * 4 * H);
-          out.resize((size_t)(T + 1) * b * H);
-          cb.resize((size_t)(T + 1) * b * H);
-          tc.resize((size_t)rows * H);
-          std::fill(out.begin(), out.begin() + (size_t)b * H, R(0));
-          std::fill(cb.begin(), cb.begin() + (size_t)b * H, R(0));
-          k_->gemm(rows, C, 4 * H, xs, C, 1, L.pW.data(), G.data(), 4 * H, false);
-          const R* bias = w + (size_t)C * 4 * H + (size_t)H * 4 * H;
-          for (int r = 0; r < rows; r++) {
-            R* g = &G[(size_t)r * 4 * H];
-            for (int j = 0; j < 4 * H; j++) g[j] += bias[j];
-          }
-          for (int t = 0; t < T; t++) {
-            R* Gt = &G[(size_t)t * b * 4 * H];
-            k_->gemm(b, H, 4 * H, &out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
-            k_->lstm_cell(b, H, Gt, &cb[(size_t)t * b * H], &cb[(size_t)(t + 1) * b * H], &tc[(size_t)t * b * H],
-                          &out[(size_t)(t + 1) * b * H], L.s.gateAct);
-          }
-          ws.outp[l] = L.s.returnSequences ? &out[(size_t)b * H] : &out[(size_t)T * b * H];
+        case L_LSTM:
+          lstmForward(L, l, ws, c, in, training);
           break;
-        }
         case L_REPEAT:
-          out.resize((size_t)L.outT * b * C);
-          for (int t = 0; t < L.outT; t++) std::memcpy(&out[(size_t)t * b * C], in, (size_t)b * C * sizeof(R));
-          ws.outp[l] = out.data();
+          repeatForward(L, b, c, in);
           break;
-        case L_CONV1D: {
-          const int k = L.s.kernel, s = L.s.stride, To = L.outT, kc = k * C;
-          std::vector<R>& cols = ws.aux[l];
-          cols.assign((size_t)To * b * kc, R(0));
-          for (int to = 0; to < To; to++)
-            for (int j = 0; j < k; j++) {
-              const int ti = to * s + j - L.padL;
-              if (ti < 0 || ti >= T) continue;
-              for (int r = 0; r < b; r++)
-                std::memcpy(&cols[((size_t)to * b + r) * kc + (size_t)j * C], in + ((size_t)ti * b + r) * C,
-                            C * sizeof(R));
-            }
-          out.resize((size_t)To * b * U);
-          k_->gemm(To * b, kc, U, cols.data(), kc, 1, L.pW.data(), out.data(), U, false);
-          addBiasAct(out.data(), To * b, U, w + (size_t)kc * U, L.s.act);
-          ws.outp[l] = out.data();
+        case L_CONV1D:
+          conv1dForward(L, b, c, in);
           break;
-        }
-        case L_UPSAMPLE: {
-          const int f = L.s.repeat;
-          out.resize((size_t)L.outT * b * C);
-          for (int t = 0; t < L.outT; t++)
-            std::memcpy(&out[(size_t)t * b * C], in + (size_t)(t / f) * b * C, (size_t)b * C * sizeof(R));
-          ws.outp[l] = out.data();
+        case L_UPSAMPLE:
+          upsampleForward(L, b, c, in);
           break;
-        }
         case L_DENSE:
-          out.resize((size_t)T * b * U);
-          k_->gemm(T * b, C, U, in, C, 1, L.pW.data(), out.data(), U, false);
-          addBiasAct(out.data(), T * b, U, w + (size_t)C * U, L.s.act);
-          ws.outp[l] = out.data();
+          denseForward(L, b, c, in);
           break;
         case L_DROPOUT:
-          if (!training || L.s.dropout <= 0) {
-            ws.outp[l] = in;
-            break;
-          }
-          {
-            const size_t cells = (size_t)T * b * C;
-            out.resize(cells);
-            std::vector<R>& mask = ws.aux[l];
-            mask.resize(cells);
-            const R keep = (R)(1 / (1 - L.s.dropout));
-            for (int t = 0; t < T; t++)
-              for (int r = 0; r < b; r++)
-                for (int c = 0; c < C; c++) {
-                  const size_t i = ((size_t)t * b + r) * C + c;
-                  mask[i] = uniform(sp_.seed, step_, l, ws.r0 + r, (uint64_t)t * C + c) < L.s.dropout ? R(0) : keep;
-                  out[i] = in[i] * mask[i];
-                }
-            ws.outp[l] = out.data();
-          }
+          dropoutForward(L, l, ws, c, in, training);
           break;
       }
-      in = ws.outp[l];
+      in = c.outp;
     }
-    // Back to window-major for the loss and the caller.
     for (int r = 0; r < b; r++)
       for (int t = 0; t < outT_; t++)
         std::memcpy(&out_[((size_t)(ws.r0 + r) * outT_ + t) * outC_], in + ((size_t)t * b + r) * outC_,
                     outC_ * sizeof(R));
+  }
+
+  /**
+   * LSTM, in [T][b][C] -> h [(T+1)][b][H]: the input's share of every gate for all steps in one GEMM
+   * (gates = x W + bias, [T*b][4H]), then per step the recurrent GEMM (gates_t += h_{t-1} Wh) and the cell.
+   */
+  void lstmForward(const Layer<R>& L, size_t l, const Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
+    const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
+    const R* w = w_.data() + L.woff;
+    const R* xs = in;
+    if (training && L.s.dropout > 0) {
+      // Input dropout, one mask per window and input feature for every step (as Keras does).
+      c.droppedInput.resize((size_t)rows * C);
+      const R keep = (R)(1 / (1 - L.s.dropout));
+      for (int r = 0; r < b; r++)
+        for (int f = 0; f < C; f++) {
+          const R m = uniform(sp_.seed, step_, l, ws.r0 + r, f) < L.s.dropout ? R(0) : keep;
+          for (int t = 0; t < T; t++)
+            c.droppedInput[((size_t)t * b + r) * C + f] = in[((size_t)t * b + r) * C + f] * m;
+        }
+      xs = c.droppedInput.data();
+    } else {
+      c.droppedInput.clear();
+    }
+    c.gates.resize((size_t)rows * 4 * H);
+    c.out.resize((size_t)(T + 1) * b * H);
+    c.cells.resize((size_t)(T + 1) * b * H);
+    c.tanhCells.resize((size_t)rows * H);
+    std::fill(c.out.begin(), c.out.begin() + (size_t)b * H, R(0));
+    std::fill(c.cells.begin(), c.cells.begin() + (size_t)b * H, R(0));
+    k_->gemm(rows, C, 4 * H, xs, C, 1, L.pW.data(), c.gates.data(), 4 * H, false);
+    const R* bias = w + (size_t)C * 4 * H + (size_t)H * 4 * H;
+    for (int r = 0; r < rows; r++) {
+      R* g = &c.gates[(size_t)r * 4 * H];
+      for (int j = 0; j < 4 * H; j++) g[j] += bias[j];
+    }
+    for (int t = 0; t < T; t++) {
+      R* Gt = &c.gates[(size_t)t * b * 4 * H];
+      k_->gemm(b, H, 4 * H, &c.out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
+      k_->lstm_cell(b, H, Gt, &c.cells[(size_t)t * b * H], &c.cells[(size_t)(t + 1) * b * H],
+                    &c.tanhCells[(size_t)t * b * H], &c.out[(size_t)(t + 1) * b * H], L.s.gateAct);
+    }
+    c.outp = L.s.returnSequences ? &c.out[(size_t)b * H] : &c.out[(size_t)T * b * H];
+  }
+
+  /** RepeatVector, [1][b][C] -> [T][b][C]. */
+  void repeatForward(const Layer<R>& L, int b, LayerCache<R>& c, const R* in) {
+    const int C = L.inC;
+    c.out.resize((size_t)L.outT * b * C);
+    for (int t = 0; t < L.outT; t++) std::memcpy(&c.out[(size_t)t * b * C], in, (size_t)b * C * sizeof(R));
+    c.outp = c.out.data();
+  }
+
+  /** Conv1D 'same', [T][b][C] -> [To][b][U]: the input unrolled into columns [To*b][k*C], one GEMM, bias, act. */
+  void conv1dForward(const Layer<R>& L, int b, LayerCache<R>& c, const R* in) {
+    const int T = L.inT, C = L.inC, U = L.s.units, k = L.s.kernel, s = L.s.stride, To = L.outT, kc = k * C;
+    const R* w = w_.data() + L.woff;
+    c.columns.assign((size_t)To * b * kc, R(0));
+    for (int to = 0; to < To; to++)
+      for (int j = 0; j < k; j++) {
+        const int ti = to * s + j - L.padL;
+        if (ti < 0 || ti >= T) continue;
+        for (int r = 0; r < b; r++)
+          std::memcpy(&c.columns[((size_t)to * b + r) * kc + (size_t)j * C], in + ((size_t)ti * b + r) * C,
+                      C * sizeof(R));
+      }
+    c.out.resize((size_t)To * b * U);
+    k_->gemm(To * b, kc, U, c.columns.data(), kc, 1, L.pW.data(), c.out.data(), U, false);
+    addBiasAct(c.out.data(), To * b, U, w + (size_t)kc * U, L.s.act);
+    c.outp = c.out.data();
+  }
+
+  /** UpSampling1D by f, [T][b][C] -> [T*f][b][C]. */
+  void upsampleForward(const Layer<R>& L, int b, LayerCache<R>& c, const R* in) {
+    const int C = L.inC, f = L.s.repeat;
+    c.out.resize((size_t)L.outT * b * C);
+    for (int t = 0; t < L.outT; t++)
+      std::memcpy(&c.out[(size_t)t * b * C], in + (size_t)(t / f) * b * C, (size_t)b * C * sizeof(R));
+    c.outp = c.out.data();
+  }
+
+  /** Dense on every step, [T][b][C] -> [T][b][U]. */
+  void denseForward(const Layer<R>& L, int b, LayerCache<R>& c, const R* in) {
+    const int T = L.inT, C = L.inC, U = L.s.units;
+    const R* w = w_.data() + L.woff;
+    c.out.resize((size_t)T * b * U);
+    k_->gemm(T * b, C, U, in, C, 1, L.pW.data(), c.out.data(), U, false);
+    addBiasAct(c.out.data(), T * b, U, w + (size_t)C * U, L.s.act);
+    c.outp = c.out.data();
+  }
+
+  /** Dropout while training (a mask per cell, a pure function of its coordinates); the identity otherwise. */
+  void dropoutForward(const Layer<R>& L, size_t l, const Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
+    if (!training || L.s.dropout <= 0) {
+      c.outp = in;
+      return;
+    }
+    const int b = ws.b, T = L.inT, C = L.inC;
+    const size_t cells = (size_t)T * b * C;
+    c.out.resize(cells);
+    c.mask.resize(cells);
+    const R keep = (R)(1 / (1 - L.s.dropout));
+    for (int t = 0; t < T; t++)
+      for (int r = 0; r < b; r++)
+        for (int f = 0; f < C; f++) {
+          const size_t i = ((size_t)t * b + r) * C + f;
+          c.mask[i] = uniform(sp_.seed, step_, l, ws.r0 + r, (uint64_t)t * C + f) < L.s.dropout ? R(0) : keep;
+          c.out[i] = in[i] * c.mask[i];
+        }
+    c.outp = c.out.data();
   }
 
   void addBiasAct(R* y, int rows, int U, const R* bias, int act) {
@@ -370,6 +417,10 @@ class Net final : public INet {
       for (int j = 0; j < U; j++) into[j] += d[(size_t)r * U + j];
   }
 
+  /**
+   * The share's backward pass from dout_, last layer first: each layer adds its weights' gradients into ws.grad
+   * and, but for the first, passes the gradient with respect to its input down.
+   */
   void backward(Work<R>& ws) {
     const int b = ws.b;
     ws.grad.assign(P_, R(0));
@@ -381,187 +432,150 @@ class Net final : public INet {
     R* d = ws.dtop.data();
     for (size_t li = layers_.size(); li-- > 0;) {
       const Layer<R>& L = layers_[li];
-      const R* in = li == 0 ? ws.xin.data() : ws.outp[li - 1];
+      LayerCache<R>& c = ws.cache[li];
+      const R* in = li == 0 ? ws.xin.data() : ws.cache[li - 1].outp;
       R* gw = ws.grad.data() + L.woff;
-      const int T = L.inT, C = L.inC, U = L.s.units;
-      const bool needIn = li > 0;
-      std::vector<R>& din = ws.din[li];
-      if (needIn) din.resize((size_t)T * b * C);
+      // The first layer's input is the data: no gradient to pass down.
+      R* dIn = nullptr;
+      if (li > 0) {
+        c.dInput.resize((size_t)L.inT * b * L.inC);
+        dIn = c.dInput.data();
+      }
       switch (L.s.kind) {
-        case L_LSTM: {
-          const int H = U, rows = T * b;
-          const bool dropped = L.s.dropout > 0 && !ws.aux4[li].empty();
-          const R* xs = dropped ? ws.aux4[li].data() : in;
-          const std::vector<R>& G = ws.aux[li];
-          const std::vector<R>& cb = ws.aux2[li];
-          const std::vector<R>& tc = ws.aux3[li];
-          const std::vector<R>& hb = ws.out[li];
-          std::vector<R>& dG = ws.tmp;
-          dG.resize((size_t)rows * 4 * H);
-          std::vector<R>& dh = ws.tmp2;
-          dh.assign((size_t)2 * b * H, R(0));  // dh, then dc
-          R* dhp = dh.data();
-          R* dcp = dh.data() + (size_t)b * H;
-          for (int t = T - 1; t >= 0; t--) {
-            if (L.s.returnSequences) {
-              const R* dt = d + (size_t)t * b * H;
-              for (size_t i = 0; i < (size_t)b * H; i++) dhp[i] += dt[i];
-            } else if (t == T - 1) {
-              for (size_t i = 0; i < (size_t)b * H; i++) dhp[i] += d[i];
-            }
-            R* dGt = &dG[(size_t)t * b * 4 * H];
-            k_->lstm_cell_back(b, H, &G[(size_t)t * b * 4 * H], &cb[(size_t)t * b * H], &tc[(size_t)t * b * H], dhp,
-                               dcp, dGt, L.s.gateAct);
-            if (t > 0) k_->gemm(b, 4 * H, H, dGt, 4 * H, 1, L.pWhT.data(), dhp, H, false);
-          }
-          // Weight gradients over every step at once: dW = X^T dG, dU = Hprev^T dG.
-          pack(ws.packed, dG.data(), rows, 4 * H, 4 * H, 1);
-          k_->gemm(C, rows, 4 * H, xs, 1, C, ws.packed.data(), gw, 4 * H, true);
-          k_->gemm(H, rows, 4 * H, hb.data(), 1, H, ws.packed.data(), gw + (size_t)C * 4 * H, 4 * H, true);
-          colSums(dG.data(), rows, 4 * H, gw + (size_t)C * 4 * H + (size_t)H * 4 * H);
-          if (needIn) {
-            k_->gemm(rows, 4 * H, C, dG.data(), 4 * H, 1, L.pWT.data(), din.data(), C, false);
-            if (dropped) {
-              // The same mask as the forward pass: it is a pure function of its coordinates.
-              const R keep = (R)(1 / (1 - L.s.dropout));
-              for (int r = 0; r < b; r++)
-                for (int c = 0; c < C; c++) {
-                  const R m = uniform(sp_.seed, step_, li, ws.r0 + r, c) < L.s.dropout ? R(0) : keep;
-                  for (int t = 0; t < T; t++) din[((size_t)t * b + r) * C + c] *= m;
-                }
-            }
-          }
+        case L_LSTM:
+          lstmBackward(L, li, ws, c, in, d, gw, dIn);
           break;
-        }
         case L_REPEAT:
-          if (needIn) {
-            std::fill(din.begin(), din.end(), R(0));
-            for (int t = 0; t < L.outT; t++)
-              for (size_t i = 0; i < (size_t)b * C; i++) din[i] += d[(size_t)t * b * C + i];
-          }
+          if (dIn) repeatBackward(L, b, d, dIn);
           break;
-        case L_CONV1D: {
-          const int k = L.s.kernel, s = L.s.stride, To = L.outT, kc = k * C;
-          k_->act_back(ws.out[li].data(), d, (long)To * b * U, L.s.act);
-          colSums(d, To * b, U, gw + (size_t)kc * U);
-          pack(ws.packed, d, To * b, U, U, 1);
-          k_->gemm(kc, To * b, U, ws.aux[li].data(), 1, kc, ws.packed.data(), gw, U, true);
-          if (needIn) {
-            std::vector<R>& dcols = ws.tmp;
-            dcols.resize((size_t)To * b * kc);
-            k_->gemm(To * b, U, kc, d, U, 1, L.pWT.data(), dcols.data(), kc, false);
-            std::fill(din.begin(), din.end(), R(0));
-            for (int to = 0; to < To; to++)
-              for (int j = 0; j < k; j++) {
-                const int ti = to * s + j - L.padL;
-                if (ti < 0 || ti >= T) continue;
-                for (int r = 0; r < b; r++) {
-                  R* dst = &din[((size_t)ti * b + r) * C];
-                  const R* src = &dcols[((size_t)to * b + r) * kc + (size_t)j * C];
-                  for (int c = 0; c < C; c++) dst[c] += src[c];
-                }
-              }
-          }
+        case L_CONV1D:
+          conv1dBackward(L, ws, c, d, gw, dIn);
           break;
-        }
         case L_UPSAMPLE:
-          if (needIn) {
-            std::fill(din.begin(), din.end(), R(0));
-            const int f = L.s.repeat;
-            for (int t = 0; t < L.outT; t++)
-              for (size_t i = 0; i < (size_t)b * C; i++) din[(size_t)(t / f) * b * C + i] += d[(size_t)t * b * C + i];
-          }
+          if (dIn) upsampleBackward(L, b, d, dIn);
           break;
         case L_DENSE:
-          k_->act_back(ws.out[li].data(), d, (long)T * b * U, L.s.act);
-          colSums(d, T * b, U, gw + (size_t)C * U);
-          pack(ws.packed, d, T * b, U, U, 1);
-          k_->gemm(C, T * b, U, in, 1, C, ws.packed.data(), gw, U, true);
-          if (needIn) k_->gemm(T * b, U, C, d, U, 1, L.pWT.data(), din.data(), C, false);
+          denseBackward(L, ws, c, in, d, gw, dIn);
           break;
         case L_DROPOUT:
-          if (needIn) {
-            const bool active = L.s.dropout > 0 && ws.outp[li] != in;
-            for (size_t i = 0; i < din.size(); i++) din[i] = active ? d[i] * ws.aux[li][i] : d[i];
-          }
+          if (dIn) dropoutBackward(L, b, c, in, d, dIn);
           break;
       }
-      if (!needIn) break;
-      d = din.data();
+      if (!dIn) break;
+      d = dIn;
     }
+  }
+
+  /**
+   * LSTM backward through time, d: dh from above ([T][b][H] with sequences, else [b][H] at the last step): the
+   * cell's backward per step gives the gates' gradients dG [T*b][4H] and dh_{t-1} = dG_t Wh^T; then the weights'
+   * gradients over every step at once (dW = X^T dG, dWh = Hprev^T dG, dbias = column sums of dG), and
+   * dX = dG W^T, masked as the forward pass was.
+   */
+  void lstmBackward(const Layer<R>& L, size_t li, Work<R>& ws, const LayerCache<R>& c, const R* in, const R* d,
+                    R* gw, R* dIn) {
+    const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
+    const bool dropped = !c.droppedInput.empty();
+    const R* xs = dropped ? c.droppedInput.data() : in;
+    std::vector<R>& dG = ws.scratch;
+    dG.resize((size_t)rows * 4 * H);
+    std::vector<R>& dhc = ws.scratch2;
+    dhc.assign((size_t)2 * b * H, R(0));  // dh, then dc
+    R* dh = dhc.data();
+    R* dc = dhc.data() + (size_t)b * H;
+    for (int t = T - 1; t >= 0; t--) {
+      if (L.s.returnSequences) {
+        const R* dt = d + (size_t)t * b * H;
+        for (size_t i = 0; i < (size_t)b * H; i++) dh[i] += dt[i];
+      } else if (t == T - 1) {
+        for (size_t i = 0; i < (size_t)b * H; i++) dh[i] += d[i];
+      }
+      R* dGt = &dG[(size_t)t * b * 4 * H];
+      k_->lstm_cell_back(b, H, &c.gates[(size_t)t * b * 4 * H], &c.cells[(size_t)t * b * H],
+                         &c.tanhCells[(size_t)t * b * H], dh, dc, dGt, L.s.gateAct);
+      if (t > 0) k_->gemm(b, 4 * H, H, dGt, 4 * H, 1, L.pWhT.data(), dh, H, false);
+    }
+    pack(ws.packed, dG.data(), rows, 4 * H, 4 * H, 1);
+    k_->gemm(C, rows, 4 * H, xs, 1, C, ws.packed.data(), gw, 4 * H, true);
+    k_->gemm(H, rows, 4 * H, c.out.data(), 1, H, ws.packed.data(), gw + (size_t)C * 4 * H, 4 * H, true);
+    colSums(dG.data(), rows, 4 * H, gw + (size_t)C * 4 * H + (size_t)H * 4 * H);
+    if (!dIn) return;
+    k_->gemm(rows, 4 * H, C, dG.data(), 4 * H, 1, L.pWT.data(), dIn, C, false);
+    if (dropped) {
+      // The same mask as the forward pass: it is a pure function of its coordinates.
+      const R keep = (R)(1 / (1 - L.s.dropout));
+      for (int r = 0; r < b; r++)
+        for (int f = 0; f < C; f++) {
+          const R m = uniform(sp_.seed, step_, li, ws.r0 + r, f) < L.s.dropout ? R(0) : keep;
+          for (int t = 0; t < T; t++) dIn[((size_t)t * b + r) * C + f] *= m;
+        }
+    }
+  }
+
+  /** RepeatVector backward: the steps' gradients summed, [T][b][C] -> [1][b][C]. */
+  void repeatBackward(const Layer<R>& L, int b, const R* d, R* dIn) {
+    const int C = L.inC;
+    std::fill(dIn, dIn + (size_t)b * C, R(0));
+    for (int t = 0; t < L.outT; t++)
+      for (size_t i = 0; i < (size_t)b * C; i++) dIn[i] += d[(size_t)t * b * C + i];
+  }
+
+  /**
+   * Conv1D backward, d [To][b][U] (through the activation in place): dbias = column sums, dW = columns^T d,
+   * dcolumns = d W^T [To*b][k*C], folded back onto the input's steps (col2im).
+   */
+  void conv1dBackward(const Layer<R>& L, Work<R>& ws, LayerCache<R>& c, R* d, R* gw, R* dIn) {
+    const int b = ws.b, T = L.inT, C = L.inC, U = L.s.units, k = L.s.kernel, s = L.s.stride, To = L.outT;
+    const int kc = k * C;
+    k_->act_back(c.out.data(), d, (long)To * b * U, L.s.act);
+    colSums(d, To * b, U, gw + (size_t)kc * U);
+    pack(ws.packed, d, To * b, U, U, 1);
+    k_->gemm(kc, To * b, U, c.columns.data(), 1, kc, ws.packed.data(), gw, U, true);
+    if (!dIn) return;
+    std::vector<R>& dcols = ws.scratch;
+    dcols.resize((size_t)To * b * kc);
+    k_->gemm(To * b, U, kc, d, U, 1, L.pWT.data(), dcols.data(), kc, false);
+    std::fill(dIn, dIn + (size_t)T * b * C, R(0));
+    for (int to = 0; to < To; to++)
+      for (int j = 0; j < k; j++) {
+        const int ti = to * s + j - L.padL;
+        if (ti < 0 || ti >= T) continue;
+        for (int r = 0; r < b; r++) {
+          R* dst = &dIn[((size_t)ti * b + r) * C];
+          const R* src = &dcols[((size_t)to * b + r) * kc + (size_t)j * C];
+          for (int f = 0; f < C; f++) dst[f] += src[f];
+        }
+      }
+  }
+
+  /** UpSampling1D backward: each input step gets the sum of the f output steps it was copied to. */
+  void upsampleBackward(const Layer<R>& L, int b, const R* d, R* dIn) {
+    const int C = L.inC, f = L.s.repeat;
+    std::fill(dIn, dIn + (size_t)L.inT * b * C, R(0));
+    for (int t = 0; t < L.outT; t++)
+      for (size_t i = 0; i < (size_t)b * C; i++) dIn[(size_t)(t / f) * b * C + i] += d[(size_t)t * b * C + i];
+  }
+
+  /** Dense backward, d [T][b][U] (through the activation in place): dbias, dW = X^T d, dX = d W^T. */
+  void denseBackward(const Layer<R>& L, Work<R>& ws, LayerCache<R>& c, const R* in, R* d, R* gw, R* dIn) {
+    const int b = ws.b, T = L.inT, C = L.inC, U = L.s.units;
+    k_->act_back(c.out.data(), d, (long)T * b * U, L.s.act);
+    colSums(d, T * b, U, gw + (size_t)C * U);
+    pack(ws.packed, d, T * b, U, U, 1);
+    k_->gemm(C, T * b, U, in, 1, C, ws.packed.data(), gw, U, true);
+    if (dIn) k_->gemm(T * b, U, C, d, U, 1, L.pWT.data(), dIn, C, false);
+  }
+
+  /** Dropout backward: the gradient through the same mask (or unchanged where the layer was idle). */
+  void dropoutBackward(const Layer<R>& L, int b, const LayerCache<R>& c, const R* in, const R* d, R* dIn) {
+    const size_t cells = (size_t)L.inT * b * L.inC;
+    const bool active = L.s.dropout > 0 && c.outp != in;
+    for (size_t i = 0; i < cells; i++) dIn[i] = active ? d[i] * c.mask[i] : d[i];
   }
 
   /** The batch's loss; with `grad`, its gradient with respect to every output into dout_. */
   double lossOf(const R* x, const uint8_t* y, int n, bool grad) {
-    const size_t per = (size_t)outT_ * outC_, E = (size_t)n * per;
-    const R* o = out_.data();
-    R* d = grad ? dout_.data() : nullptr;
-    const R lo = (R)1e-7, hi = R(1) - (R)1e-7;
-    auto target = [&](size_t e) -> double { return sp_.targetIsInput ? (double)x[e] : (y[e / per] ? 1.0 : 0.0); };
-    double total = 0;
-    switch (sp_.loss) {
-      case LOSS_MSE:
-        for (size_t e = 0; e < E; e++) {
-          const double diff = (double)o[e] - target(e);
-          total += diff * diff;
-          if (d) d[e] = (R)(2 * diff / E);
-        }
-        return total / E;
-      case LOSS_WEIGHTED_BCE:
-      case LOSS_FOCAL: {
-        for (size_t e = 0; e < E; e++) {
-          const double t = target(e);
-          const bool inside = o[e] >= lo && o[e] <= hi;
-          const double p = (double)std::min(std::max(o[e], lo), hi);
-          double l, dp;
-          if (sp_.loss == LOSS_WEIGHTED_BCE) {
-            const double w = 1 + t * (sp_.positiveWeight - 1);
-            l = -w * (t * std::log(p) + (1 - t) * std::log(1 - p));
-            dp = -w * (t / p - (1 - t) / (1 - p));
-          } else {
-            const double pt = t * p + (1 - t) * (1 - p), at = t * sp_.alpha + (1 - t) * (1 - sp_.alpha);
-            const double q = 1 - pt, g = sp_.gamma;
-            l = -at * std::pow(q, g) * std::log(pt);
-            const double dpt = -at * ((g == 0 ? 0 : -g * std::pow(q, g - 1) * std::log(pt)) + std::pow(q, g) / pt);
-            dp = dpt * (2 * t - 1);
-          }
-          total += l;
-          if (d) d[e] = inside ? (R)(dp / E) : R(0);
-        }
-        return total / E;
-      }
-      case LOSS_HARD_NEGATIVE: {
-        std::vector<double> l(E), neg;
-        size_t positives = 0;
-        for (size_t e = 0; e < E; e++) {
-          const double t = target(e), p = (double)std::min(std::max(o[e], lo), hi);
-          l[e] = -(t * std::log(p) + (1 - t) * std::log(1 - p));
-          if (t >= 0.5)
-            positives++;
-          else
-            neg.push_back(l[e]);
-        }
-        const size_t k = std::min(neg.size(), std::max<size_t>(1, positives) * (size_t)sp_.ratio);
-        std::sort(neg.begin(), neg.end(), std::greater<double>());
-        const double thr = k > 0 ? neg[k - 1] : INFINITY;
-        size_t kept = 0;
-        for (size_t e = 0; e < E; e++)
-          if (target(e) >= 0.5 || l[e] >= thr) kept++;
-        kept = std::max<size_t>(kept, 1);
-        for (size_t e = 0; e < E; e++) {
-          const double t = target(e);
-          const bool keep = t >= 0.5 || l[e] >= thr;
-          if (keep) total += l[e];
-          if (d) {
-            const bool inside = o[e] >= lo && o[e] <= hi;
-            const double p = (double)o[e];
-            d[e] = keep && inside ? (R)(-(t / p - (1 - t) / (1 - p)) / kept) : R(0);
-          }
-        }
-        return total / kept;
-      }
-    }
-    return NAN;
+    return batchLoss(sp_, out_.data(), x, y, n, (size_t)outT_ * outC_, grad ? dout_.data() : nullptr);
   }
 
   NetSpec sp_;

@@ -14,6 +14,8 @@ import { Engine } from '../src-main/engine/engine';
 
 const ROOT = resolve(__dirname, '..');
 const treesOnly = process.argv.includes('--trees-only');
+/** `-- --scale-by-model`: each sequence model also with per-drive-model scaling (the option's measurement). */
+const scaleByModel = process.argv.includes('--scale-by-model');
 const BOOTSTRAP = 1000;
 const kinds: { label: string; config: TrainConfig }[] = [
   { label: 'gbdt', config: { model: 'gbdt' } },
@@ -21,10 +23,12 @@ const kinds: { label: string; config: TrainConfig }[] = [
   { label: 'gbdt (seed 3)', config: { model: 'gbdt', seed: 3 } },
   ...(treesOnly
     ? []
-    : (['lstm-ae', 'conv-ae', 'lstm-clf'] as ModelKind[]).map((model) => ({
-        label: model,
-        config: { model, folds: 5 },
-      }))),
+    : (['lstm-ae', 'conv-ae', 'lstm-clf'] as ModelKind[]).flatMap((model) => [
+        { label: model, config: { model, folds: 5 } },
+        ...(scaleByModel
+          ? [{ label: `${model} (scaled per drive model)`, config: { model, folds: 5, scaleByModel: true } }]
+          : []),
+      ])),
 ];
 
 const log = (s: string): boolean => process.stderr.write(`bench:quality ${s}\n`);

@@ -83,6 +83,7 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     ensemble: z.number().int().min(1).max(50).optional(),
     maxTrainWindows: z.number().int().min(0).optional(),
     dailyChanges: z.boolean().optional(),
+    scaleByModel: z.boolean().optional(),
     folds: z
       .number()
       .int()

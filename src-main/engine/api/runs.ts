@@ -92,6 +92,8 @@ export interface TrainConfig {
   ensemble?: number;
   /** Sequence models: each raw counter's change since the day before as an input beside its level. */
   dailyChanges?: boolean;
+  /** Sequence models: standardise each drive model with its own statistics (models with 20+ training drives). */
+  scaleByModel?: boolean;
   /** Trees: training windows at most (every positive kept, negatives sampled); 0 = all. */
   maxTrainWindows?: number;
   /**

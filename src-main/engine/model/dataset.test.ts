@@ -7,7 +7,7 @@ import type { SeriesCube } from '../catalogue/windows';
 import { runImport } from '../import/import-run';
 import { openDb, type Db } from '../store/db';
 import { parseDay } from '../import/row-fields';
-import { buildDataset, DEFAULT_DATASET, fillGaps, fitScaler, labelledWindows } from './dataset';
+import { applyScaler, buildDataset, DEFAULT_DATASET, fillGaps, fitScaler, labelledWindows } from './dataset';
 import { splitDrives } from './split';
 import { indexWindows } from './window-index';
 
@@ -47,6 +47,50 @@ describe('gaps, scaling and splits', () => {
     assert.ok(Math.abs(scaler.mean[0] - 0.5) < 1e-6, 'mean of log1p(0) and log1p(e - 1)');
     assert.ok(Math.abs(scaler.std[0] - 0.5) < 1e-6);
     assert.equal(scaler.mean[1], 110, 'normalized values are not compressed; drive 2 is not training data');
+  });
+
+  test('scaled per drive model: models with enough training drives use their own statistics, others the fleet', () => {
+    // 24 drives of model A at level 10 +- 1 (smart_194_normalized), 24 of B at 50 +- 1, 3 of C at 90; one day each.
+    const levels: [string, number][] = [
+      ...Array.from({ length: 24 }, (_, i): [string, number] => ['A', 10 + (i % 2 ? 1 : -1)]),
+      ...Array.from({ length: 24 }, (_, i): [string, number] => ['B', 50 + (i % 2 ? 1 : -1)]),
+      ...Array.from({ length: 3 }, (): [string, number] => ['C', 90]),
+    ];
+    const cube: SeriesCube = {
+      features: ['smart_194_normalized'],
+      driveIds: Int32Array.from(levels, (_, i) => i + 1),
+      firstDay: 0,
+      days: 1,
+      values: Float32Array.from(levels, ([, v]) => v),
+      present: new Uint8Array(levels.length).fill(1),
+    };
+    const models = levels.map(([m]) => m);
+    const { scaler } = fitScaler(
+      cube,
+      models.map(() => true),
+      1,
+      models,
+    );
+    assert.deepEqual(Object.keys(scaler.byModel ?? {}), ['A', 'B'], 'C has fewer than 20 training drives');
+    assert.ok(
+      Math.abs(scaler.byModel!.A.mean[0] - 10) < 1e-9 && Math.abs(scaler.byModel!.A.std[0] - 1) < 1e-9,
+    );
+    const scaled = applyScaler(cube, scaler, models);
+    // Each model's drives are centred on their own level: A's 9 and B's 49 both read -1.
+    assert.ok(Math.abs(scaled.values[0] - -1) < 1e-6 && Math.abs(scaled.values[24] - -1) < 1e-6);
+    const fleetMean = scaler.mean[0];
+    assert.ok(
+      Math.abs(scaled.values[48] - (90 - fleetMean) / scaler.std[0]) < 1e-5,
+      'C on the fleet statistics',
+    );
+    assert.throws(() => applyScaler(cube, scaler), /fitted per drive model/);
+    assert.equal(
+      fitScaler(
+        cube,
+        models.map(() => true),
+      ).scaler.byModel,
+      undefined,
+    );
   });
 
   test('splits are by drive, seeded, and stratified by failure', () => {

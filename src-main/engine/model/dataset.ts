@@ -23,6 +23,12 @@ export interface DatasetConfig {
    * strong (a counter that starts to climb), given to the sequence models as an input of their own.
    */
   dailyChanges?: boolean;
+  /**
+   * Standardise each drive model's values with that model's own mean and spread (models with at least
+   * MIN_DRIVES_PER_MODEL training drives; the fleet's for the rest): counters whose normal level differs by vendor
+   * (Seagate's read-error rate, a model's hours) then mean the same thing for every model.
+   */
+  scaleByModel?: boolean;
   valFraction: number;
   testFraction: number;
   /**
@@ -52,7 +58,12 @@ export interface Scaler {
   log1p: boolean[];
   mean: number[];
   std: number[];
+  /** With scaleByModel: per drive model, its own mean and spread of each feature (a 0 spread: the fleet's). */
+  byModel?: Record<string, { mean: number[]; std: number[] }>;
 }
+
+/** A drive model needs this many training drives for statistics of its own. */
+export const MIN_DRIVES_PER_MODEL = 20;
 
 export interface Dataset {
   config: DatasetConfig;
@@ -137,14 +148,21 @@ export function fitScaler(
   cube: SeriesCube,
   rows: boolean[],
   beforeDay = cube.days,
+  /** Each cube row's drive model: with it, the scaler also holds per-model statistics. */
+  modelOfRow?: string[],
 ): { scaler: Scaler; dropped: string[] } {
   const F = cube.features.length;
   const log1p = cube.features.map((f) => /_raw(:change)?$/.test(f));
-  const sum = new Float64Array(F);
-  const sq = new Float64Array(F);
-  const n = new Float64Array(F);
+  const fleet = new Moments(F);
+  const perModel = new Map<string, { drives: number; m: Moments }>();
   for (let row = 0; row < cube.driveIds.length; row++) {
     if (!rows[row]) continue;
+    let model: { drives: number; m: Moments } | undefined;
+    if (modelOfRow) {
+      model = perModel.get(modelOfRow[row]) ?? { drives: 0, m: new Moments(F) };
+      model.drives++;
+      perModel.set(modelOfRow[row], model);
+    }
     for (let d = 0; d < Math.min(beforeDay, cube.days); d++) {
       const cell = row * cube.days + d;
       if (!cube.present[cell]) continue;
@@ -152,12 +170,12 @@ export function fitScaler(
         const raw = cube.values[cell * F + k];
         if (raw !== raw) continue;
         const v = log1p[k] ? compress(raw) : raw;
-        sum[k] += v;
-        sq[k] += v * v;
-        n[k]++;
+        fleet.add(k, v);
+        model?.m.add(k, v);
       }
     }
   }
+  const { sum, sq, n } = fleet;
   const kept: number[] = [];
   const dropped: string[] = [];
   for (let k = 0; k < F; k++) {
@@ -174,11 +192,49 @@ export function fitScaler(
     mean: kept.map((k) => sum[k] / n[k]),
     std: kept.map((k) => Math.sqrt(Math.max(sq[k] / n[k] - (sum[k] / n[k]) ** 2, 0))),
   };
+  if (modelOfRow) {
+    scaler.byModel = {};
+    for (const [model, { drives, m }] of [...perModel].sort((a, b) => a[0].localeCompare(b[0]))) {
+      if (drives < MIN_DRIVES_PER_MODEL) continue;
+      // A feature the model never varies (or never reports) keeps the fleet's statistics.
+      const own = kept.map((k, g) => {
+        const mean = m.n[k] ? m.sum[k] / m.n[k] : 0;
+        const sd = m.n[k] ? Math.sqrt(Math.max(m.sq[k] / m.n[k] - mean * mean, 0)) : 0;
+        return sd > 1e-6 * Math.max(1, Math.abs(mean))
+          ? { mean, sd }
+          : { mean: scaler.mean[g], sd: scaler.std[g] };
+      });
+      scaler.byModel[model] = { mean: own.map((o) => o.mean), std: own.map((o) => o.sd) };
+    }
+  }
   return { scaler, dropped };
 }
 
-/** Applies a fitted scaler to a cube whose features include the scaler's: a new cube of the scaler's features. */
-export function applyScaler(cube: SeriesCube, scaler: Scaler): SeriesCube {
+/** Running sums per feature: count, sum and sum of squares. */
+class Moments {
+  readonly sum: Float64Array;
+  readonly sq: Float64Array;
+  readonly n: Float64Array;
+
+  constructor(F: number) {
+    this.sum = new Float64Array(F);
+    this.sq = new Float64Array(F);
+    this.n = new Float64Array(F);
+  }
+
+  add(k: number, v: number): void {
+    this.sum[k] += v;
+    this.sq[k] += v * v;
+    this.n[k]++;
+  }
+}
+
+/**
+ * Applies a fitted scaler to a cube whose features include the scaler's: a new cube of the scaler's features.
+ * A scaler fitted per drive model needs each row's model (`modelOfRow`); models it has no statistics for use the
+ * fleet's.
+ */
+export function applyScaler(cube: SeriesCube, scaler: Scaler, modelOfRow?: string[]): SeriesCube {
   const F = cube.features.length;
   const G = scaler.features.length;
   const src = scaler.features.map((f) => {
@@ -186,16 +242,20 @@ export function applyScaler(cube: SeriesCube, scaler: Scaler): SeriesCube {
     if (k < 0) throw new ApiError('not-found', `the model needs ${f}, which this dataset lacks`);
     return k;
   });
-  const cells = cube.driveIds.length * cube.days;
-  const values = new Float32Array(cells * G);
-  for (let cell = 0; cell < cells; cell++) {
-    if (!cube.present[cell]) continue;
-    for (let g = 0; g < G; g++) {
-      const raw = cube.values[cell * F + src[g]];
-      // A feature missing on a reported day becomes the training mean: 0 after scaling.
-      if (raw !== raw) continue;
-      const v = scaler.log1p[g] ? compress(raw) : raw;
-      values[cell * G + g] = (v - scaler.mean[g]) / scaler.std[g];
+  if (scaler.byModel && !modelOfRow)
+    throw new Error('this scaler was fitted per drive model: give each row its model');
+  const values = new Float32Array(cube.driveIds.length * cube.days * G);
+  for (let row = 0; row < cube.driveIds.length; row++) {
+    const stats = (modelOfRow && scaler.byModel?.[modelOfRow[row]]) || scaler;
+    for (let cell = row * cube.days; cell < (row + 1) * cube.days; cell++) {
+      if (!cube.present[cell]) continue;
+      for (let g = 0; g < G; g++) {
+        const raw = cube.values[cell * F + src[g]];
+        // A feature missing on a reported day becomes the training mean: 0 after scaling.
+        if (raw !== raw) continue;
+        const v = scaler.log1p[g] ? compress(raw) : raw;
+        values[cell * G + g] = (v - stats.mean[g]) / stats.std[g];
+      }
     }
   }
   return { ...cube, features: scaler.features, values };
@@ -240,17 +300,29 @@ export function buildDataset(db: Db, config: DatasetConfig, opts: { keepRaw?: bo
     [...failureDay].map((d) => d >= 0),
     testFrom === null ? config : { ...config, testFraction: 0 },
   );
+  const modelOfRow = config.scaleByModel ? driveModelsOf(db, raw.driveIds) : undefined;
   const { scaler, dropped } = fitScaler(
     raw,
     split.map((s) => s === 'train'),
     testFrom === null ? raw.days : testFrom - raw.firstDay,
+    modelOfRow,
   );
   for (const d of dropped) notices.push(`dropped ${d}`);
   if (scaler.features.length === 0)
     throw new ApiError('bad-request', 'no attribute varies in the training drives');
-  const cube = applyScaler(raw, scaler);
+  if (scaler.byModel)
+    notices.push(
+      `scaled per drive model: ${Object.keys(scaler.byModel).length} models with at least ${MIN_DRIVES_PER_MODEL} training drives use their own statistics, the rest the fleet's`,
+    );
+  const cube = applyScaler(raw, scaler, modelOfRow);
   const kept = reported ? { cube: selectFeatures(raw, scaler.features), reported } : undefined;
   return { config, scaler, cube, split, testFrom, failureDay, notices, raw: kept };
+}
+
+/** Each cube row's drive model ('' when unknown). */
+export function driveModelsOf(db: Db, driveIds: Int32Array): string[] {
+  const model = new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
+  return Array.from(driveIds, (id) => model.get(id) ?? '');
 }
 
 /** The cube with only these features, in this order. */

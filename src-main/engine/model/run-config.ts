@@ -38,6 +38,7 @@ export function resolveConfig(db: Db, c: TrainConfig): ResolvedTrainConfig {
     // cross-validation it lifts the convolution autoencoder's AP from 0.18 to 0.24 (detection at FAR 5%: 0.53 to
     // 0.78) and the classifier's from 0.11 to 0.17.
     dailyChanges: true,
+    scaleByModel: false,
     ...DEFAULT_TREES,
     ...(trees ? TREE_OVERRIDES : {}),
     folds: trees ? defaultFolds(db, given.testFraction ?? DEFAULT_DATASET.testFraction) : 0,
@@ -98,6 +99,8 @@ export function datasetConfigOf(c: ResolvedTrainConfig): DatasetConfig {
     maxGapDays: c.maxGapDays,
     // Trees compute their own changes from the raw window (window-features.ts).
     dailyChanges: !trees && c.dailyChanges,
+    // Trees split on raw values beside the drive model: a per-model shift is theirs to learn.
+    scaleByModel: !trees && c.scaleByModel,
     valFraction: c.valFraction,
     // Cross-validation evaluates on every drive: none is held out of all models.
     testFraction: c.folds >= 2 ? 0 : c.testFraction,

@@ -5,7 +5,14 @@ import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
 import { loadCube, windowBatches, type SeriesCube, type WindowBatch } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import { applyScaler, baseAttribute, fillGaps, withDailyChanges, type Scaler } from './dataset';
+import {
+  applyScaler,
+  baseAttribute,
+  driveModelsOf,
+  fillGaps,
+  withDailyChanges,
+  type Scaler,
+} from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
@@ -69,7 +76,11 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       if (raw.driveIds.length === 0) continue;
       const reported = raw.present.slice();
       fillGaps(raw, config.maxGapDays);
-      const cube = applyScaler(config.dailyChanges ? withDailyChanges(raw) : raw, scaler);
+      const cube = applyScaler(
+        config.dailyChanges ? withDailyChanges(raw) : raw,
+        scaler,
+        scaler.byModel ? driveModelsOf(db, raw.driveIds) : undefined,
+      );
       const slice = scorer.slice(raw, reported, cube);
       // Per cube row: its windows' end days, scores and last-day errors, in order.
       const ends: number[][] = raw.driveIds.length

@@ -4,7 +4,8 @@
  * intervals, and the paired difference to the rule (the same resampled drives for both). Every kind at its defaults,
  * 5-fold cross-validated by drive (the trees' default on the sample; asked for the networks), so every failed drive
  * counts and every row is on the same drives. Writes bench/results/quality.json. `-- --trees-only` skips the
- * sequence models (a minute instead of about twenty).
+ * sequence models (a minute instead of about twenty); `-- --scale-by-model` adds each sequence model scaled per
+ * drive model.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

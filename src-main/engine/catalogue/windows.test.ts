@@ -44,6 +44,34 @@ test('the cube holds every reading of the chosen attributes, in the order asked'
   }
 });
 
+test("a slice of drives holds exactly the full cube's rows for those drives, on the same days", () => {
+  const features = ['smart_197_raw', 'smart_9_raw'];
+  const full = loadCube(db, features);
+  const F = features.length;
+  const maxId = db.prepare('SELECT max(id) FROM drives').pluck().get() as number;
+  let rows = 0;
+  for (let lo = 0; lo <= maxId; lo += 700) {
+    const part = loadCube(db, features, { lo, hi: lo + 700 });
+    assert.equal(part.firstDay, full.firstDay);
+    assert.equal(part.days, full.days);
+    part.driveIds.forEach((id, r) => {
+      assert.ok(id >= lo && id < lo + 700);
+      const fr = full.driveIds.indexOf(id);
+      const days = full.days;
+      assert.deepEqual(
+        part.present.subarray(r * days, (r + 1) * days),
+        full.present.subarray(fr * days, (fr + 1) * days),
+      );
+      assert.deepEqual(
+        part.values.subarray(r * days * F, (r + 1) * days * F),
+        full.values.subarray(fr * days * F, (fr + 1) * days * F),
+      );
+    });
+    rows += part.driveIds.length;
+  }
+  assert.equal(rows, full.driveIds.length, 'every drive in exactly one slice');
+});
+
 test('windows cover consecutive reported days only, and batches add up', () => {
   const cube = loadCube(db, ['smart_5_raw', 'smart_197_raw']);
   const S = 16;

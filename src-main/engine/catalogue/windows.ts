@@ -70,22 +70,9 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
   const tmp = new Float32Array(F);
   let outside = 0;
   const identity = order.every((o, i) => o[1] === i);
-  // Rows come SCAN_ROWS at a time with their blobs concatenated by SQLite into one
-  // Buffer: a Buffer per row costs more than decoding the row (bench/ingest.ts).
-  const scan = db
-    .prepare(
-      `SELECT group_concat(drive_id), group_concat(day), CAST(group_concat(vals, '') AS BLOB)
-       FROM (SELECT drive_id, day, vals FROM readings WHERE rowid >= ? AND rowid < ? ORDER BY rowid)`,
-    )
-    .raw();
-  const maxRowid = (db.prepare('SELECT coalesce(max(rowid), 0) FROM readings').pluck().get() as number) ?? 0;
-  for (let from = 1; from <= maxRowid; from += SCAN_ROWS) {
-    const [idText, dayText, blobs] = scan.get(from, from + SCAN_ROWS) as [
-      string | null,
-      string | null,
-      Buffer | null,
-    ];
-    if (idText === null || dayText === null || blobs === null) continue;
+  /** Decodes one batch of rows (ids, days and their blobs concatenated) into the cube. */
+  const take = (idText: string | null, dayText: string | null, blobs: Buffer | null): void => {
+    if (idText === null || dayText === null || blobs === null) return;
     const ids = idText.split(',');
     const ds = dayText.split(',');
     let at = 0;
@@ -97,13 +84,13 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
         continue;
       }
       const day = Number(ds[r]);
-      if (day < span.lo || day > span.hi) {
+      if (day < span.lo! || day > span.hi!) {
         // A reading far from the rest of the data (see dataSpan): skipped, counted.
         at = decodeSlots(blobs, sorted, tmp, 0, at);
         outside++;
         continue;
       }
-      const cell = row * days + (day - span.lo);
+      const cell = row * days + (day - span.lo!);
       present[cell] = 1;
       if (identity) at = decodeSlots(blobs, sorted, values, cell * F, at);
       else {
@@ -111,6 +98,39 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
         for (let k = 0; k < F; k++) values[cell * F + order[k][1]] = tmp[k];
       }
     }
+  };
+  // Rows come in batches with their blobs concatenated by SQLite into one Buffer: a Buffer per row costs more
+  // than decoding the row (bench/ingest.ts).
+  if (drives) {
+    // A slice of drives reads only its own rows: per day, its range of the (day, drive_id) index. Scoring a fleet
+    // slice by slice so reads each row once in all, not the whole table once per slice.
+    const slice = db
+      .prepare(
+        `SELECT group_concat(drive_id), group_concat(day), CAST(group_concat(vals, '') AS BLOB)
+         FROM (SELECT drive_id, day, vals FROM readings WHERE day = ? AND drive_id >= ? AND drive_id < ? ORDER BY drive_id)`,
+      )
+      .raw();
+    for (let day = span.lo; day <= span.hi; day++)
+      take(...(slice.get(day, drives.lo, drives.hi) as [string | null, string | null, Buffer | null]));
+    outside = db
+      .prepare(
+        `SELECT count(*) FROM readings WHERE (day < ? OR day > ?) AND drive_id >= ? AND drive_id < ?
+           AND drive_id IN (SELECT id FROM drives WHERE days_seen > 0)`,
+      )
+      .pluck()
+      .get(span.lo, span.hi, drives.lo, drives.hi) as number;
+  } else {
+    // Every drive: one sequential scan of the table in its natural (day-major) order, SCAN_ROWS at a time.
+    const scan = db
+      .prepare(
+        `SELECT group_concat(drive_id), group_concat(day), CAST(group_concat(vals, '') AS BLOB)
+         FROM (SELECT drive_id, day, vals FROM readings WHERE rowid >= ? AND rowid < ? ORDER BY rowid)`,
+      )
+      .raw();
+    const maxRowid =
+      (db.prepare('SELECT coalesce(max(rowid), 0) FROM readings').pluck().get() as number) ?? 0;
+    for (let from = 1; from <= maxRowid; from += SCAN_ROWS)
+      take(...(scan.get(from, from + SCAN_ROWS) as [string | null, string | null, Buffer | null]));
   }
   return { features, driveIds, firstDay: span.lo, days, values, present, outside };
 }

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:score`: scoring a month of a fleet. Generates 30 modern-era days of 300,000 drives (like
+ * bench:ingest; BENCH_DRIVES / BENCH_DAYS shrink it), imports them with the CLI, trains a small convolution
+ * autoencoder (one epoch; the model's quality does not matter here, its cost per window does), then times
+ * `drive-triage score` end to end with its peak RSS. Beside it, the cube reads alone: one slice of 20,000 drives
+ * through the (day, drive_id) index, against one scan of the whole table (what every slice cost before scoring read
+ * only its own rows). Writes bench/results/score.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadCube } from '../src-main/engine/catalogue/windows';
+import { openDb } from '../src-main/engine/store/db';
+import { writeModernDay } from '../src-main/engine/testing/modern-generator';
+
+const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const ROOT = resolve(__dirname, '..');
+const TMP = join(ROOT, 'bench/tmp-score');
+const CLI = join(ROOT, 'bin/drive-triage.js');
+const SLICE = 20_000;
+const log = (s: string): boolean => process.stderr.write(`bench:score ${s}\n`);
+
+/** Runs the CLI under GNU time: its JSON output, wall seconds and peak RSS in MB. */
+function cli(args: string[]): { out: unknown; seconds: number; peakRssMB: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
+  const kib = Number(r.stderr.trim().split('\n').at(-1));
+  return { out: JSON.parse(r.stdout), seconds, peakRssMB: Math.round(kib / 1024) };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'out/main/cli.js')))
+    throw new Error('the CLI is not built: run `npm run build` first');
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const files: string[] = [];
+  log(`generating ${DAYS} days of ${DRIVES.toLocaleString('en-US')} drives`);
+  for (let d = 0; d < DAYS; d++) {
+    const date = new Date(Date.UTC(2023, 9, 1 + d)).toISOString().slice(0, 10);
+    const path = join(TMP, `${date}.csv`);
+    await writeModernDay({ path, date, drives: DRIVES, seed: 1, dayIndex: d });
+    files.push(path);
+  }
+  const db = join(TMP, 'fleet.sqlite');
+  try {
+    const imported = cli(['import', ...files, '--db', db]);
+    log(`imported in ${imported.seconds.toFixed(1)} s`);
+    for (const f of files) rmSync(f);
+    const config = join(TMP, 'conv.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ model: 'conv-ae', epochs: 1, maxWindowsPerEpoch: 4096, maxValWindows: 1024 }),
+    );
+    const trained = cli(['train', '--db', db, '--config', config]).out as { runId: number; status: string };
+    if (trained.status !== 'done') throw new Error(`training ${trained.status}`);
+    log(`scoring run ${trained.runId}`);
+    const scored = cli(['score', '--db', db, '--run', String(trained.runId)]);
+    const result = scored.out as { windows: number; drives: number; seconds: number };
+    log(
+      `${result.windows.toLocaleString('en-US')} windows of ${result.drives.toLocaleString('en-US')} drives in ${scored.seconds.toFixed(1)} s, peak ${scored.peakRssMB} MB`,
+    );
+
+    const store = openDb(db, { readonly: true });
+    const features = ['smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw', 'smart_198_raw'];
+    let t0 = performance.now();
+    loadCube(store, features, { lo: 0, hi: SLICE });
+    const sliceSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    loadCube(store, features);
+    const fullSeconds = (performance.now() - t0) / 1000;
+    store.close();
+    const slices = Math.ceil(DRIVES / SLICE);
+    log(
+      `one slice's cube ${sliceSeconds.toFixed(2)} s (index), the whole table's ${fullSeconds.toFixed(2)} s (scan)`,
+    );
+
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'bench/results/score.json'),
+      `${JSON.stringify(
+        {
+          drives: DRIVES,
+          days: DAYS,
+          model: 'conv-ae',
+          windows: result.windows,
+          seconds: Number(scored.seconds.toFixed(1)),
+          windowsPerSec: Math.round(result.windows / scored.seconds),
+          peakRssMB: scored.peakRssMB,
+          cubeRead: {
+            features: features.length,
+            sliceDrives: SLICE,
+            sliceSeconds: Number(sliceSeconds.toFixed(3)),
+            wholeTableScanSeconds: Number(fullSeconds.toFixed(3)),
+            slices,
+            note: `before, each of the ${slices} slices scanned the whole table`,
+          },
+          importSeconds: Number(imported.seconds.toFixed(1)),
+          cpu: cpus()[0]?.model,
+          date: new Date().toISOString(),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    log('wrote bench/results/score.json');
+  } finally {
+    rmSync(TMP, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:score failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

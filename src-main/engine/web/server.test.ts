@@ -254,3 +254,54 @@ describe('web mode server', () => {
     assert.deepEqual(readdirSync(join(dir, 'uploads')), []);
   });
 });
+
+describe('uploads left behind by a killed server', () => {
+  test("are removed when the next server starts; a live server's uploads stay", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-leftovers-'));
+    const uploads = join(dir, 'uploads');
+    // A pid no process has: the highest ids are free on any machine that has not run 4 million processes.
+    let dead = 4_194_000;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    };
+    while (alive(dead)) dead++;
+    const folder = (name: string, owner: number | null): string => {
+      const f = join(uploads, name);
+      mkdirSync(f, { recursive: true });
+      writeFileSync(join(f, 'day.csv'), 'date,serial_number\n');
+      if (owner !== null) writeFileSync(join(f, '.owner'), String(owner));
+      return f;
+    };
+    const killed = folder('killed', dead);
+    const live = folder('live', process.pid);
+    const fresh = folder('unowned-fresh', null);
+    const old = folder('unowned-old', null);
+    const { utimesSync } = await import('node:fs');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(old, twoHoursAgo, twoHoursAgo);
+    const renderer = join(dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Drive Triage</title>');
+    const engine = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'web' });
+    const server = await startWebServer(engine, {
+      rendererDir: renderer,
+      uploadDir: uploads,
+      allowedRoots: [dir],
+    });
+    try {
+      assert.equal(existsSync(killed), false, "the killed server's upload is gone");
+      assert.equal(existsSync(old), false, 'an unowned upload untouched for an hour is gone');
+      assert.equal(existsSync(live), true, "a live server's upload stays");
+      assert.equal(existsSync(fresh), true, 'a recent unowned upload stays');
+    } finally {
+      await server.close();
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,6 +83,7 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const rendererDir = resolve(opts.rendererDir);
   const uploads = new Uploads(resolve(opts.uploadDir), opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
+  uploads.removeLeftovers();
   const roots = new PathRoots([uploads.dir, ...opts.allowedRoots]);
   let port = 0;
 

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
@@ -18,9 +27,14 @@ export class UploadTooLarge extends ApiError {
   }
 }
 
+/** Each upload folder names the server process that owns it, so a later server knows a killed one's leftovers. */
+const OWNER_FILE = '.owner';
+/** An upload folder without an owner (written by an older version) is a leftover once this old. */
+const UNOWNED_AGE_MS = 60 * 60 * 1000;
+
 /**
  * Files the page uploads before importing them: each in a folder of its own under `dir`, capped in size, and
- * removed once its import has finished (or when the server closes).
+ * removed once its import has finished (or when the server closes, or, after a kill, when the next server starts).
  */
 export class Uploads {
   private readonly pending = new Set<string>();
@@ -37,6 +51,7 @@ export class Uploads {
     const name = basename(requestedName ?? 'upload.csv').replace(/[^\w.-]/g, '_') || 'upload.csv';
     const folder = join(this.dir, randomUUID());
     mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, OWNER_FILE), String(process.pid));
     this.pending.add(folder);
     const path = join(folder, name);
     let size = 0;
@@ -73,6 +88,40 @@ export class Uploads {
 
   removeAll(): void {
     for (const folder of [...this.pending]) this.remove(folder);
+  }
+
+  /**
+   * Removes what a server that was killed left behind: folders whose owner process is gone (or, without an owner,
+   * untouched for an hour). A live server's uploads, this process's or another's on the same workspace, stay.
+   * Returns how many were removed.
+   */
+  removeLeftovers(): number {
+    if (!existsSync(this.dir)) return 0;
+    let removed = 0;
+    for (const name of readdirSync(this.dir)) {
+      const folder = join(this.dir, name);
+      if (this.pending.has(folder) || !statSync(folder).isDirectory()) continue;
+      const owner = join(folder, OWNER_FILE);
+      const leftover = existsSync(owner)
+        ? !isAlive(Number(readFileSync(owner, 'utf8')))
+        : Date.now() - statSync(folder).mtimeMs > UNOWNED_AGE_MS;
+      if (!leftover) continue;
+      rmSync(folder, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+}
+
+/** Whether a process with this id runs (signal 0 checks without sending anything). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

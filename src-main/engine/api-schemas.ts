@@ -252,6 +252,15 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'runs/delete': z.object({ id: z.number().int() }).strict(),
   'runs/score': z.object({ id: z.number().int() }).strict(),
   'runs/resume': z.object({ id: z.number().int() }).strict(),
+  'runs/threshold': z
+    .object({
+      runId: z.number().int(),
+      threshold: finite,
+      level: z.enum(['drive', 'window']),
+      chosenBy: z.enum(['slider', 'max-f1', 'far', 'budget', 'cost']),
+      reason: z.string().min(1).max(500),
+    })
+    .strict(),
   'scores/top': z
     .object({
       runId: z.number().int(),

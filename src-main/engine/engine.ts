@@ -17,7 +17,7 @@ import {
 import { DriveOrders } from './catalogue/drive-order';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
-import { getRun, listRuns, topScores } from './catalogue/runs';
+import { chooseThreshold, getRun, listRuns, topScores } from './catalogue/runs';
 import { driveErrors } from './catalogue/drive-errors';
 import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
@@ -153,6 +153,7 @@ export class Engine implements ApiClient {
           ).id,
         };
       },
+      'runs/threshold': (q) => chooseThreshold(db, q),
       'runs/resume': (q) => {
         const run = getRun(db, q.id);
         if (run.status === 'running' || run.status === 'done') {

@@ -71,6 +71,21 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await page.getByRole('button', { name: 'False alarms' }).click();
     const preset = await e.call('eval/preset', { runId, level: 'drive', preset: { kind: 'far', far: 0.01 } });
     await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
+    // The choice is kept with the run, in words: a reload comes back to it.
+    await expect(page.getByTestId('threshold-chosen')).toContainText('at most 1% false alarms');
+    await expect
+      .poll(
+        async () => (await e.call('runs/list', {})).find((r) => r.id === runId)?.chosenThreshold?.chosenBy,
+      )
+      .toBe('far');
+    await page.reload();
+    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
+    await expect(page.getByTestId('threshold-chosen')).toContainText('at most 1% false alarms');
+    await expect(
+      page.getByRole('img', { name: 'ROC curve with the current threshold' }).locator('.main-svg').first(),
+    ).toBeVisible();
+    await expect(page.getByTestId('plot-point').first()).toBeVisible();
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/06-threshold.png', fullPage: true });
 

@@ -66,8 +66,16 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     const table = page.getByTestId('runs-table');
     await table.getByRole('button', { name: 'Score' }).click();
     await expect(table.getByRole('button', { name: 'Evaluate' })).toBeVisible({ timeout: 120_000 });
+    // Delete asks first and says what goes with the run; Keep leaves it. A finished run offers no Resume.
+    await expect(table.getByRole('button', { name: 'Resume' })).toHaveCount(0);
+    await table.getByRole('button', { name: `Delete run ${run.id}` }).click();
+    const ask = table.getByRole('group', { name: `Confirm deleting run ${run.id}` });
+    await expect(ask).toContainText('scores, loss history and saved model');
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/09-runs.png', fullPage: true });
+    await ask.getByRole('button', { name: 'Keep' }).click();
+    await expect(ask).toHaveCount(0);
+    expect((await e.call('runs/list', {})).map((r) => r.id)).toContain(run.id);
 
     // The fleet heatmap: the top drives as the Api ranks them.
     await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();

@@ -1,5 +1,5 @@
 /** Reports for the people who swap drives: their sections, content and files. */
-import type { EpochSummary, ModelKind, SpikeRule, TrainConfig } from './runs';
+import type { EpochSummary, ModelKind, SpikeRule, ThresholdChoice, TrainConfig } from './runs';
 import type { AlertsByDay, CurveSet, EvalReport } from './eval';
 
 /** The parts of a report, in the order they print. */
@@ -67,7 +67,9 @@ export interface ReportData {
   };
   threshold: {
     value: number;
-    chosenBy: 'given' | 'far' | 'budget' | 'suggested';
+    /** given: a value in the request; far / budget: computed from the request; suggested: best F1 (nothing
+     * asked); or, when the value given is the one chosen in the Threshold tab, how it was chosen there. */
+    chosenBy: 'given' | 'far' | 'budget' | 'suggested' | ThresholdChoice;
     reason: string;
   };
   results: {

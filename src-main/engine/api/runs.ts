@@ -156,6 +156,22 @@ export interface RunInfo {
   weightsDir: string | null;
   /** Whether the run has scored the drives (drive scores, heatmaps and evaluation need it). */
   scored: boolean;
+  /** A stopped run with a checkpoint to continue from (runs/resume). */
+  resumable: boolean;
+  /** The threshold the analyst chose in the Threshold tab, and how (null until one was chosen). */
+  chosenThreshold: ChosenThreshold | null;
+}
+
+/** How a threshold was chosen: by hand on the slider, or by one of the presets. */
+export type ThresholdChoice = 'slider' | 'max-f1' | 'far' | 'budget' | 'cost';
+
+export interface ChosenThreshold {
+  threshold: number;
+  level: 'drive' | 'window';
+  chosenBy: ThresholdChoice;
+  /** In words, as the report prints it: "the lowest threshold with at most 1% false alarms". */
+  reason: string;
+  chosenAt: string;
 }
 
 /** One training batch as recorded: what the loss and gradient-norm charts plot. */
@@ -190,6 +206,17 @@ export interface RunsApi {
   'runs/delete': { req: { id: number }; res: { deleted: number } };
   'runs/score': { req: { id: number }; res: { jobId: string } };
   'runs/resume': { req: { id: number }; res: { jobId: string } };
+  /** Records the threshold chosen for a run (the Threshold tab does on every choice). */
+  'runs/threshold': {
+    req: {
+      runId: number;
+      threshold: number;
+      level: 'drive' | 'window';
+      chosenBy: ThresholdChoice;
+      reason: string;
+    };
+    res: ChosenThreshold;
+  };
 }
 
 export const RUNS_KEYS: Record<keyof RunsApi, true> = {
@@ -199,4 +226,5 @@ export const RUNS_KEYS: Record<keyof RunsApi, true> = {
   'runs/delete': true,
   'runs/score': true,
   'runs/resume': true,
+  'runs/threshold': true,
 };

@@ -1,4 +1,5 @@
-import { ApiError, type DriveScore, type RunDetail, type RunInfo } from '../api-types';
+import { ApiError, type ChosenThreshold, type DriveScore, type RunDetail, type RunInfo } from '../api-types';
+import { hasCheckpoint, runDir } from '../model/run-store';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GbdtModel, type GbdtModelFile } from '../model/gbdt/gbdt-model';
@@ -25,9 +26,14 @@ interface RunRow {
   error: string | null;
   weights_dir: string | null;
   scored: number;
+  t_threshold: number | null;
+  t_level: 'drive' | 'window' | null;
+  t_chosen_by: ChosenThreshold['chosenBy'] | null;
+  t_reason: string | null;
+  t_chosen_at: string | null;
 }
 
-function toInfo(r: RunRow): RunInfo {
+function toInfo(r: RunRow, dbPath: string): RunInfo {
   return {
     id: r.id,
     kind: r.kind,
@@ -47,17 +53,56 @@ function toInfo(r: RunRow): RunInfo {
     error: r.error,
     weightsDir: r.weights_dir,
     scored: r.scored === 1,
+    resumable: (r.status === 'cancelled' || r.status === 'failed') && hasCheckpoint(runDir(dbPath, r.id)),
+    chosenThreshold:
+      r.t_threshold === null
+        ? null
+        : {
+            threshold: r.t_threshold,
+            level: r.t_level!,
+            chosenBy: r.t_chosen_by!,
+            reason: r.t_reason!,
+            chosenAt: r.t_chosen_at!,
+          },
   };
 }
 
-const RUN_COLUMNS = 'runs.*, EXISTS(SELECT 1 FROM scores WHERE scores.run_id = runs.id) AS scored';
+const RUN_COLUMNS = `runs.*, EXISTS(SELECT 1 FROM scores WHERE scores.run_id = runs.id) AS scored,
+  t.threshold AS t_threshold, t.level AS t_level, t.chosen_by AS t_chosen_by, t.reason AS t_reason,
+  t.chosen_at AS t_chosen_at`;
+const RUN_FROM = 'runs LEFT JOIN run_thresholds t ON t.run_id = runs.id';
 
 export function listRuns(db: Db): RunInfo[] {
-  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY id DESC`).all() as RunRow[]).map(toInfo);
+  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} ORDER BY id DESC`).all() as RunRow[]).map((r) =>
+    toInfo(r, db.name),
+  );
+}
+
+/** Stores the threshold chosen for a run (one per run: the latest choice). */
+export function chooseThreshold(
+  db: Db,
+  q: {
+    runId: number;
+    threshold: number;
+    level: 'drive' | 'window';
+    chosenBy: ChosenThreshold['chosenBy'];
+    reason: string;
+  },
+): ChosenThreshold {
+  if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(q.runId))
+    throw new ApiError('not-found', `no training run with id ${q.runId}`);
+  const chosenAt = new Date().toISOString();
+  db.prepare(
+    `INSERT INTO run_thresholds(run_id, threshold, level, chosen_by, reason, chosen_at) VALUES (?,?,?,?,?,?)
+     ON CONFLICT(run_id) DO UPDATE SET threshold = excluded.threshold, level = excluded.level,
+       chosen_by = excluded.chosen_by, reason = excluded.reason, chosen_at = excluded.chosen_at`,
+  ).run(q.runId, q.threshold, q.level, q.chosenBy, q.reason, chosenAt);
+  return { threshold: q.threshold, level: q.level, chosenBy: q.chosenBy, reason: q.reason, chosenAt };
 }
 
 export function getRun(db: Db, id: number): RunDetail {
-  const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+  const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE runs.id = ?`).get(id) as
+    RunRow | undefined;
   if (!r) throw new ApiError('not-found', `no training run with id ${id}`);
   const epochs = (
     db
@@ -90,7 +135,7 @@ export function getRun(db: Db, id: number): RunDetail {
     learningRate: b.learning_rate,
     spike: b.spike === 1,
   }));
-  const info = toInfo(r);
+  const info = toInfo(r, db.name);
   return {
     ...info,
     epochs,

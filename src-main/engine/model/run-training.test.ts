@@ -231,6 +231,7 @@ describe('training as a job, the runs registry', () => {
     assert.equal(r.status, 'cancelled');
     const partial = await engine.call('runs/get', { id: r.runId });
     assert.ok(partial.epochs.length >= 1 && partial.epochs.length < 4);
+    assert.equal(partial.resumable, true, 'a cancelled run with a checkpoint offers resume');
     await assert.rejects(engine.call('runs/resume', { id: 1 }), /only a cancelled or failed run/);
 
     const again = await engine.call('runs/resume', { id: r.runId });
@@ -239,6 +240,7 @@ describe('training as a job, the runs registry', () => {
     assert.equal(done.runId, r.runId);
     assert.equal(done.epochs, 4);
     const full = await engine.call('runs/get', { id: r.runId });
+    assert.equal(full.resumable, false, 'done: nothing to resume');
     assert.deepEqual(
       full.epochs.map((e) => e.epoch),
       [0, 1, 2, 3],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ApiError,
   REPORT_SECTIONS,
+  type ChosenThreshold,
   type ReportData,
   type ReportFlaggedDrive,
   type ReportRequest,
@@ -36,7 +37,14 @@ function flaggedAt(
 }
 
 /** The threshold a report uses, and the words that say how it was chosen. */
-function chooseThreshold(s: EvalSession, q: ReportRequest): ReportData['threshold'] {
+function chooseThreshold(
+  s: EvalSession,
+  q: ReportRequest,
+  chosen: ChosenThreshold | null,
+): ReportData['threshold'] {
+  // The value the Threshold tab chose (compared as scores are, in float32): the report says how it was chosen there.
+  if (q.threshold !== undefined && chosen && Math.fround(chosen.threshold) === Math.fround(q.threshold))
+    return { value: q.threshold, chosenBy: chosen.chosenBy, reason: chosen.reason };
   if (q.threshold !== undefined)
     return { value: q.threshold, chosenBy: 'given', reason: `set by the analyst to ${q.threshold}` };
   if (q.far !== undefined)
@@ -81,7 +89,7 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
       `run ${q.runId} has not scored the drives yet; score it first (drive-triage score)`,
     );
   const s = evaluator.session(q.runId);
-  const threshold = chooseThreshold(s, q);
+  const threshold = chooseThreshold(s, q, run.chosenThreshold);
   const t = threshold.value;
   const bootstrap = q.bootstrap ?? 200;
 

@@ -19,6 +19,16 @@ const esc = (s: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 const int = (n: number): string => n.toLocaleString('en-US');
+/** How a threshold was chosen, in words. */
+const CHOSEN_BY: Record<ReportData['threshold']['chosenBy'], string> = {
+  given: 'the value given',
+  far: 'false-alarm rate',
+  budget: 'alert budget',
+  suggested: 'best F1 (suggested)',
+  slider: 'hand, on the slider',
+  'max-f1': 'best F1',
+  cost: 'lowest cost',
+};
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | null, digits = 4): string =>
   v === null ? '–' : (+v.toPrecision(digits)).toString();
@@ -92,7 +102,7 @@ ${m.notices.length ? `<ul class="notices">${m.notices.map((n) => `<li>${esc(n)}<
 function thresholdSection(d: ReportData): string {
   const t = d.threshold;
   return `<section id="threshold"><h2>Threshold</h2>
-<p class="big">${esc(num(t.value, 6))}</p><p>Chosen by <b>${esc(t.chosenBy)}</b>: ${esc(t.reason)}.</p></section>`;
+<p class="big">${esc(num(t.value, 6))}</p><p>Chosen by <b>${esc(CHOSEN_BY[t.chosenBy])}</b>: ${esc(t.reason)}.</p></section>`;
 }
 
 function resultsSection(d: ReportData): string {

@@ -190,6 +190,57 @@ describe('reports of a scored run on the sample', () => {
     assert.ok(data.results.drive.far! <= 0.05);
   });
 
+  test('the threshold chosen in the Threshold tab survives a restart, and the report says how it was chosen', async () => {
+    const far = await engine.call('eval/preset', {
+      runId,
+      level: 'drive',
+      preset: { kind: 'far', far: 0.02 },
+    });
+    const t = far.metrics.threshold;
+    const reason = 'the lowest threshold with at most 2% false alarms';
+    await engine.call('runs/threshold', { runId, threshold: t, level: 'drive', chosenBy: 'far', reason });
+    // Another engine on the same file (an app restart) reads it back.
+    const again = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'cli' });
+    try {
+      const run = (await again.call('runs/list', {})).find((r) => r.id === runId)!;
+      assert.deepEqual(
+        {
+          threshold: run.chosenThreshold?.threshold,
+          by: run.chosenThreshold?.chosenBy,
+          reason: run.chosenThreshold?.reason,
+        },
+        { threshold: t, by: 'far', reason },
+      );
+      assert.equal(run.resumable, false, 'a finished run offers no resume');
+    } finally {
+      await again.close();
+    }
+    const same = await engine.call('report/build', {
+      runId,
+      threshold: t,
+      bootstrap: 0,
+      sections: ['threshold'],
+    });
+    assert.deepEqual([same.threshold.chosenBy, same.threshold.reason], ['far', reason]);
+    const other = await engine.call('report/build', {
+      runId,
+      threshold: t * 1.5 + 1,
+      bootstrap: 0,
+      sections: ['threshold'],
+    });
+    assert.equal(other.threshold.chosenBy, 'given');
+    await assert.rejects(
+      engine.call('runs/threshold', {
+        runId: 9999,
+        threshold: 1,
+        level: 'drive',
+        chosenBy: 'slider',
+        reason: 'x',
+      }),
+      (e: unknown) => e instanceof ApiError && e.code === 'not-found',
+    );
+  });
+
   test('same data, weights and threshold: the same fingerprint; another threshold: another', async () => {
     const a = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0, sections: ['threshold'] });
     const b = await engine.call('report/build', {

@@ -181,6 +181,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (search_id, trial)
   ) WITHOUT ROWID;
   `,
+  // 7: the threshold the analyst chose for each run, and how: it survives a reload and reports say how it was set.
+  `
+  CREATE TABLE run_thresholds (
+    run_id     INTEGER PRIMARY KEY,
+    threshold  REAL NOT NULL,
+    level      TEXT NOT NULL,           -- 'drive' | 'window': the level it was chosen at
+    chosen_by  TEXT NOT NULL,           -- 'slider' | 'max-f1' | 'far' | 'budget' | 'cost'
+    reason     TEXT NOT NULL,           -- in words, for the report
+    chosen_at  TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -105,6 +105,19 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await expect(table).toContainText('robust-z');
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/07-threshold-compare.png', fullPage: true });
+
+    // A run not scored yet is scored from here, with a progress bar (windows/s, time left) until the matrix shows.
+    const second = await e.jobs.wait(
+      (await e.call('train/start', { config: { model: 'gbdt', rounds: 20, folds: 0 } })).jobId,
+    );
+    const secondId = (second.result as TrainResult).runId;
+    await page.reload();
+    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByLabel('Run').selectOption(String(secondId));
+    await page.getByRole('button', { name: 'Score every drive' }).click();
+    await expect(page.getByTestId('scoring-progress')).toBeVisible();
+    await expect(matrix).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('scoring-progress')).toHaveCount(0);
     expect(problems).toEqual([]);
   } finally {
     await app.stop();

@@ -2,9 +2,13 @@
 import type { ModelKind } from './runs';
 
 export interface ScoreProgress {
+  runId: number;
   fraction: number;
   drives: number;
   windows: number;
+  windowsPerSec: number;
+  /** Seconds left, once enough is done to tell (null before). */
+  etaSec: number | null;
 }
 
 export interface ScoreResult {

@@ -323,8 +323,18 @@ async function runTrain(engine: Engine, flags: Flags, json: boolean): Promise<nu
 async function runScore(engine: Engine, flags: Flags, json: boolean): Promise<number> {
   const id = flags.num('run');
   if (id === undefined) throw new UsageError('score needs --run <id>');
+  const tty = process.stderr.isTTY && !json;
+  const off = engine.on('job/progress', (e) => {
+    const p = e.progress;
+    if (tty && e.kind === 'score' && 'windowsPerSec' in p)
+      process.stderr.write(
+        `\rscoring ${(p.fraction * 100).toFixed(1)}%  ${p.windows.toLocaleString('en-US')} windows  ${Math.round(p.windowsPerSec).toLocaleString('en-US')} windows/s  ETA ${duration(p.etaSec)}\x1b[K`,
+      );
+  });
   const { jobId } = await engine.call('runs/score', { id });
-  const job = await engine.jobs.wait(jobId);
+  const job = await waitWithCtrlC(engine, jobId);
+  off();
+  if (tty) process.stderr.write('\n');
   if (job.state === 'failed' || !job.result) throw new Error(job.error ?? `scoring ${job.state}`);
   const r = job.result as ScoreResult;
   if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

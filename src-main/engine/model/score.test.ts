@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TrainResult } from '../api-types';
+import type { ScoreProgress, TrainResult } from '../api-types';
 import { Engine } from '../engine';
 import { loadNative } from './native/addon';
 import { scoreRun, stagingId } from './score';
@@ -36,6 +36,19 @@ describe('scoring a run again', { skip }, () => {
   after(async () => {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('progress: within the slice, rising to 1, with windows per second and (once it can tell) the time left', async () => {
+    const seen: ScoreProgress[] = [];
+    const r = await scoreRun(engine.db, runId, { onProgress: (p) => seen.push(p) });
+    assert.ok(seen.length >= 1);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction);
+    const last = seen.at(-1)!;
+    assert.equal(last.fraction, 1);
+    assert.equal(last.windows, r.windows);
+    assert.equal(last.runId, runId);
+    assert.ok(last.windowsPerSec > 0);
+    assert.ok(last.etaSec !== null && last.etaSec <= 1e-9, 'nothing left at the end');
   });
 
   test('keeps the old scores until the new ones are complete: cancelled or crashed midway, nothing changes', async () => {

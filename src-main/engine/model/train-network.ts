@@ -105,6 +105,8 @@ class NetworkTelemetry {
   private lastReport = 0;
   private done = 0;
   private latest: BatchRecord | null = null;
+  /** When the first batch ended: rates are measured from it, not from the run's start (data and model building). */
+  private firstBatchAt: number | null = null;
 
   constructor(
     db: Db,
@@ -128,6 +130,7 @@ class NetworkTelemetry {
   }
 
   batch(b: BatchRecord): void {
+    this.firstBatchAt ??= performance.now();
     this.pending.push(b);
     this.latest = b;
     this.done++;
@@ -157,7 +160,11 @@ class NetworkTelemetry {
     if (!this.hooks.onProgress || !latest) return;
     this.lastReport = performance.now();
     const { c, batches, done } = this;
-    const rate = (done * c.batchSize) / this.run.seconds;
+    // Windows per second since the first batch; the time left only after the first batches (an estimate from
+    // the first one or two mostly measures start-up).
+    const since = (this.lastReport - (this.firstBatchAt ?? this.lastReport)) / 1000;
+    const rate = since > 0 ? ((done - 1) * c.batchSize) / since : 0;
+    const settled = done >= 20 || since >= 2;
     const left = c.epochs * batches - done;
     const folds = Math.max(0, c.folds);
     this.hooks.onProgress({
@@ -171,7 +178,7 @@ class NetworkTelemetry {
       batches,
       loss: latest.loss,
       seqPerSec: rate,
-      etaSec: rate > 0 ? (left * c.batchSize) / rate : null,
+      etaSec: settled && rate > 0 ? (left * c.batchSize) / rate : null,
       newBatches: sent,
       newEpochs: this.unsentEpochs.splice(0),
     });

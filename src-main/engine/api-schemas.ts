@@ -58,8 +58,10 @@ export const trainConfig: z.ZodType<TrainConfig> = z
     clipNorm: z.number().min(0).optional(),
     spike: z
       .object({
+        kind: z.enum(['ratio', 'robust']).optional(),
         factor: z.number().gt(1),
         window: positiveInt.max(10_000),
+        robustZ: z.number().gt(0).optional(),
         action: z.enum(['record', 'skip', 'rollback']),
       })
       .strict()

@@ -26,8 +26,16 @@ export type LossSpec =
  * `window` batch losses (e.g. a loss of 0.005 that jumps to 3.6).
  */
 export interface SpikeRule {
+  /**
+   * ratio: a batch loss above `factor` x the median of the last `window` losses. robust (the default): that, and
+   * also more than `robustZ` robust standard deviations (MAD / 0.6745) above that median on a log scale, so a loss
+   * whose batches vary by orders of magnitude as a matter of course (focal loss on rare failures) is not a train
+   * of "spikes", while a jump far past its usual spread still is. A rule given without a kind is a ratio rule.
+   */
+  kind?: 'ratio' | 'robust';
   factor: number;
   window: number;
+  robustZ?: number;
   /** record: note it; skip: drop that update; rollback: restore the last good weights and halve the learning rate. */
   action: 'record' | 'skip' | 'rollback';
 }

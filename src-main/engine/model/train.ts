@@ -37,7 +37,9 @@ export const DEFAULT_LOOP: LoopConfig = {
   oversample: 1,
   maxWindowsPerEpoch: 0,
   maxValWindows: 20_000,
-  spike: { factor: 10, window: 50, action: 'record' },
+  // On the sample, 3,879 batches of a focal-loss classifier: the ratio rule marked 492 "spikes", this one none;
+  // both catch a loss 30x past the largest seen (and the autoencoder's one or two real ones).
+  spike: { kind: 'robust', factor: 10, robustZ: 6, window: 200, action: 'record' },
   earlyStopPatience: 0,
   seed: 1,
 };
@@ -102,6 +104,18 @@ export class NonFiniteError extends Error {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** Whether a batch loss is a spike against the recent ones by the rule (see SpikeRule). */
+export function isSpike(loss: number, recent: number[], rule: SpikeRule): boolean {
+  if (recent.length < Math.min(10, rule.window)) return false;
+  if (!(loss > rule.factor * median(recent))) return false;
+  if ((rule.kind ?? 'ratio') === 'ratio') return true;
+  const logs = recent.filter((v) => v > 0).map(Math.log);
+  if (logs.length < Math.min(10, rule.window)) return true;
+  const centre = median(logs);
+  const spread = median(logs.map((v) => Math.abs(v - centre))) / 0.6745;
+  return !(spread > 0) || (Math.log(loss) - centre) / spread > (rule.robustZ ?? 6);
 }
 
 export function learningRateAt(c: LoopConfig, step: number, totalSteps: number, scale: number): number {
@@ -211,7 +225,7 @@ export function trainLoop(step: TrainStep, ds: Dataset, c: LoopConfig, hooks: Lo
         step.discard();
         throw new NonFiniteError(epoch, b, 'gradient');
       }
-      const spike = recent.length >= Math.min(10, c.spike.window) && loss > c.spike.factor * median(recent);
+      const spike = isSpike(loss, recent, c.spike);
       const lr = learningRateAt(c, globalStep, c.epochs * batchesPerEpoch, lrScale);
       if (spike && c.spike.action === 'skip') step.discard();
       else if (spike && c.spike.action === 'rollback') {

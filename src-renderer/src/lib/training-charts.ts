@@ -81,16 +81,39 @@ export function lossTraces(t: Telemetry, name = '', color = '#2563eb'): Trace[] 
       line: { color, width: 2, dash: 'dash' },
       marker: { size: 8, symbol: 'diamond' },
     },
-    {
-      x: spikes.map((i) => i + 1),
-      y: spikes.map((i) => t.batches[i].loss),
-      type: 'scatter',
-      mode: 'markers',
-      name: `${prefix}loss spikes`,
-      marker: { color: '#c0362c', size: 10, symbol: 'x' },
-      hovertemplate: 'spike at batch %{x}: loss %{y:.4g}<extra></extra>',
-    },
+    spikes.length > MANY_SPIKES ? spikeStrip(t, spikes, prefix) : spikeMarks(t, spikes, prefix),
   ];
+}
+
+/** Past this many, spikes are a strip of ticks along the top instead of crosses that bury the curve. */
+export const MANY_SPIKES = 50;
+
+function spikeMarks(t: Telemetry, spikes: number[], prefix: string): Trace {
+  return {
+    x: spikes.map((i) => i + 1),
+    y: spikes.map((i) => t.batches[i].loss),
+    type: 'scatter',
+    mode: 'markers',
+    name: `${prefix}loss spikes`,
+    marker: { color: '#c0362c', size: 10, symbol: 'x' },
+    hovertemplate: 'spike at batch %{x}: loss %{y:.4g}<extra></extra>',
+  };
+}
+
+/** Many spikes as a density strip: a thin tick per spike just above the highest loss. */
+function spikeStrip(t: Telemetry, spikes: number[], prefix: string): Trace {
+  let top = 0;
+  for (const b of t.batches) if (b.loss > top) top = b.loss;
+  return {
+    x: spikes.map((i) => i + 1),
+    y: spikes.map(() => top * 1.6),
+    customdata: spikes.map((i) => t.batches[i].loss),
+    type: 'scatter',
+    mode: 'markers',
+    name: `${prefix}loss spikes (${spikes.length}, as a strip)`,
+    marker: { color: '#c0362c', size: 9, symbol: 'line-ns-open', opacity: 0.45, line: { width: 1 } },
+    hovertemplate: 'spike at batch %{x}: loss %{customdata:.4g}<extra></extra>',
+  };
 }
 
 /** The gradient norm (before clipping) and the learning rate per batch. */

@@ -139,6 +139,26 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/13-compare-runs.png', fullPage: true });
 
+    // A classifier against an autoencoder: different losses are not overlaid; their findings are set side by side.
+    const clf = await e.jobs.wait(
+      (
+        await e.call('train/start', {
+          config: { model: 'lstm-clf', windowDays: 8, units: 8, epochs: 1, maxWindowsPerEpoch: 1024 },
+        })
+      ).jobId,
+    );
+    expect(clf.state).toBe('done');
+    await page.reload();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByLabel(`Compare run ${run.id}`).check();
+    await page.getByLabel(`Compare run ${run.id + 2}`).check();
+    await expect(cmp.getByTestId('losses-not-comparable')).toContainText('minimise different losses');
+    await expect(cmp.locator('.main-svg')).toHaveCount(0);
+    await expect(cmp.getByRole('row', { name: /detection at 1% false alarms/ })).toContainText('%');
+    await expect(cmp.getByRole('row', { name: /^model/ })).toContainText('lstm-clf');
+    await page.mouse.wheel(0, -100_000);
+    await page.screenshot({ path: 'test/screenshots/13b-compare-different-losses.png', fullPage: true });
+
     // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();

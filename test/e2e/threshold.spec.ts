@@ -118,6 +118,14 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await expect(page.getByTestId('scoring-progress')).toBeVisible();
     await expect(matrix).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('scoring-progress')).toHaveCount(0);
+
+    // Reopened, the app shows the run last looked at, not the newest one.
+    await page.getByLabel('Run').selectOption(String(runId));
+    await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
+    await page.reload();
+    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await expect(page.getByLabel('Run')).toHaveValue(String(runId));
+    await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
     expect(problems).toEqual([]);
   } finally {
     await app.stop();

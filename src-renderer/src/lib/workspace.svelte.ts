@@ -19,3 +19,28 @@ export const workspace = $state<{
 export function isFlagged(score: number | null | undefined, threshold: number | null): boolean {
   return score !== null && score !== undefined && threshold !== null && score >= Math.fround(threshold);
 }
+
+const lastRunKey = (dbPath: string): string => `drive-triage:last-run:${dbPath}`;
+
+/**
+ * Reopening a workspace opens the run the analyst last looked at (not the newest run, which may be a search's
+ * trial): read it now, and from here on remember each run looked at. Per workspace file, in this browser.
+ */
+export function rememberLastRun(dbPath: string): void {
+  try {
+    const saved = Number(localStorage.getItem(lastRunKey(dbPath)));
+    if (workspace.runId === null && Number.isInteger(saved) && saved > 0) workspace.runId = saved;
+  } catch {
+    // No storage (a locked-down browser): every start opens the newest run, as before.
+  }
+  $effect.root(() => {
+    $effect(() => {
+      const id = workspace.runId;
+      try {
+        if (id !== null) localStorage.setItem(lastRunKey(dbPath), String(id));
+      } catch {
+        // As above.
+      }
+    });
+  });
+}

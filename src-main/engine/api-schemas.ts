@@ -330,8 +330,41 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'jobs/cancel': z.object({ id: text }).strict(),
 };
 
-/** A one-line, human-readable account of what is wrong with a payload. */
+/**
+ * A one-line account of everything wrong with a payload, each problem in words and named by its field
+ * ("epochs must be at least 1; learningRate must be above 0"), not zod's "Too small: expected number to be >=1".
+ */
 export function describeIssues(key: string, err: z.ZodError): string {
-  const parts = err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`);
-  return `bad request for ${key}: ${parts.join('; ')}`;
+  return `bad request for ${key}: ${err.issues.map(issueInWords).join('; ')}`;
+}
+
+/** One zod issue as a sentence about its field (a training setting is named without its `config.` prefix). */
+export function issueInWords(i: z.ZodError['issues'][number]): string {
+  const path = i.path.map(String);
+  const field = (path[0] === 'config' ? path.slice(1) : path).join('.') || 'the request';
+  const issue = i as unknown as Record<string, unknown>;
+  switch (i.code) {
+    case 'too_small':
+      return issue.origin === 'array' || issue.origin === 'string'
+        ? `${field} needs at least ${issue.minimum as number} ${issue.origin === 'array' ? 'item' : 'character'}${issue.minimum === 1 ? '' : 's'}`
+        : `${field} must be ${issue.inclusive ? 'at least' : 'above'} ${issue.minimum as number}`;
+    case 'too_big':
+      return issue.origin === 'array' || issue.origin === 'string'
+        ? `${field} takes at most ${issue.maximum as number} ${issue.origin === 'array' ? 'item' : 'character'}${issue.maximum === 1 ? '' : 's'}`
+        : `${field} must be ${issue.inclusive ? 'at most' : 'below'} ${issue.maximum as number}`;
+    case 'invalid_type':
+      if (issue.expected === 'int') return `${field} must be a whole number`;
+      return `${field} must be ${/^[aeiou]/.test(String(issue.expected)) ? 'an' : 'a'} ${String(issue.expected)}`;
+    case 'invalid_union':
+      // A discriminated union names its options; another union cannot say which form was meant.
+      return Array.isArray(issue.options)
+        ? `${field} must be one of ${issue.options.map((v) => String(v)).join(', ')}`
+        : `${field} is none of the forms it may take`;
+    case 'invalid_value':
+      return `${field} must be one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${path.length ? `${field} has ` : ''}no setting named ${(issue.keys as string[]).join(', ')}`;
+    default:
+      return `${field}: ${i.message}`;
+  }
 }

@@ -30,6 +30,15 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.getByLabel('Model kind').selectOption('lstm-ae');
     await page.getByLabel('Window (days)').fill('8');
     await page.getByLabel('LSTM width').fill('48');
+    // Settings that cannot train are all named at once, in words.
+    await page.getByLabel('Epochs', { exact: true }).fill('0');
+    await page.getByLabel('Learning rate').fill('-1');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    const bad = page.getByTestId('setting-problems');
+    await expect(bad).toContainText('epochs must be at least 1');
+    await expect(bad).toContainText('learningRate must be above 0');
+    expect(await e.call('runs/list', {})).toEqual([]);
+    await page.getByLabel('Learning rate').fill('0.001');
     await page.getByLabel('Epochs', { exact: true }).fill('4');
     await page.getByText('More settings').click();
     await page.getByLabel('Windows per epoch (0 = all)').fill('32000');

@@ -38,6 +38,10 @@ export function resolveConfig(db: Db, c: TrainConfig): ResolvedTrainConfig {
     // cross-validation it lifts the convolution autoencoder's AP from 0.18 to 0.24 (detection at FAR 5%: 0.53 to
     // 0.78) and the classifier's from 0.11 to 0.17.
     dailyChanges: true,
+    // Scaling each drive model with its own statistics loses on the sample's 5-fold cross-validation
+    // (bench:quality -- --scale-by-model): AP lstm-ae 0.215 -> 0.192, conv-ae 0.237 -> 0.186, lstm-clf 0.166 ->
+    // 0.168; detection at FAR 1% 0.50 -> 0.38, 0.47 -> 0.34, 0.38 -> 0.38. A fleet-wide scale keeps a model's
+    // unusual level visible, and that is part of the signal.
     scaleByModel: false,
     ...DEFAULT_TREES,
     ...(trees ? TREE_OVERRIDES : {}),

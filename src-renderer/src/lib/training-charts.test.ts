@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { BatchRecord } from '../../../src-main/engine/api-types';
-import { lossTraces, MANY_SPIKES } from './training-charts';
+import { decimated, gradientTraces, lossTraces, MANY_SPIKES, MAX_POINTS } from './training-charts';
 
 const batches = (n: number, spikeEvery: number): BatchRecord[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -31,5 +31,28 @@ describe('loss spikes on the chart', () => {
     const top = Math.max(...b.map((x) => x.loss));
     expect(new Set(spikes.y)).toEqual(new Set([top * 1.6]));
     expect(spikes.customdata[1]).toBe(b[5].loss);
+  });
+});
+
+describe('long runs are drawn thinned', () => {
+  test('at most MAX_POINTS per series at 100,000 batches; every bucket keeps its extremes, in batch order', () => {
+    const ys = Array.from(
+      { length: 100_000 },
+      (_, i) => Math.sin(i / 50) + (i === 73_421 ? 40 : 0) - (i === 5_000 ? 9 : 0),
+    );
+    const d = decimated(ys);
+    expect(d.x.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(d.x.length).toBe(d.y.length);
+    for (let i = 1; i < d.x.length; i++) expect(d.x[i]).toBeGreaterThan(d.x[i - 1]);
+    expect(Math.max(...d.y)).toBe(Math.max(...ys));
+    expect(Math.min(...d.y)).toBe(Math.min(...ys));
+    expect(d.y[d.x.indexOf(73_422)]).toBe(ys[73_421]);
+    expect(decimated([3, 1, 2])).toEqual({ x: [1, 2, 3], y: [3, 1, 2] });
+  });
+
+  test('the loss and gradient charts stay within the budget', () => {
+    const b = batches(50_000, 0);
+    const traces = [...lossTraces({ batches: b, epochs: [] }), ...gradientTraces({ batches: b, epochs: [] })];
+    for (const t of traces) expect((t.x as number[]).length).toBeLessThanOrEqual(MAX_POINTS);
   });
 });

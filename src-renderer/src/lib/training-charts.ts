@@ -40,6 +40,35 @@ export function smoothed(values: number[], weight = 0.98): number[] {
   return out;
 }
 
+/** A series drawn with at most this many points, however long the run: the charts cost the same at batch 100 and 100,000. */
+export const MAX_POINTS = 4000;
+
+/**
+ * At most `max` points of a per-batch series (x = batch number from 1): each bucket of batches keeps its lowest
+ * and its highest value, in order, so spikes and dips survive the thinning.
+ */
+export function decimated(ys: number[], max = MAX_POINTS): { x: number[]; y: number[] } {
+  if (ys.length <= max) return { x: ys.map((_, i) => i + 1), y: ys };
+  const buckets = Math.floor(max / 2);
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor((b * ys.length) / buckets);
+    const hi = Math.floor(((b + 1) * ys.length) / buckets);
+    let min = lo;
+    let maxAt = lo;
+    for (let i = lo + 1; i < hi; i++) {
+      if (ys[i] < ys[min]) min = i;
+      if (ys[i] > ys[maxAt]) maxAt = i;
+    }
+    for (const i of min === maxAt ? [min] : [Math.min(min, maxAt), Math.max(min, maxAt)]) {
+      x.push(i + 1);
+      y.push(ys[i]);
+    }
+  }
+  return { x, y };
+}
+
 /** The x of each epoch's end: the number of the last batch recorded in it. */
 function epochEnds(t: Telemetry): Map<number, number> {
   const ends = new Map<number, number>();
@@ -49,15 +78,17 @@ function epochEnds(t: Telemetry): Map<number, number> {
 
 /** Training loss per batch, validation loss per epoch, spikes marked: the loss chart's traces. */
 export function lossTraces(t: Telemetry, name = '', color = '#2563eb'): Trace[] {
-  const x = t.batches.map((_, i) => i + 1);
+  const losses = t.batches.map((b) => b.loss);
+  const raw = decimated(losses);
+  const trend = decimated(smoothed(losses));
   const spikes = t.batches.flatMap((b, i) => (b.spike ? [i] : []));
   const ends = epochEnds(t);
   const val = t.epochs.filter((e) => e.valLoss !== null && ends.has(e.epoch));
   const prefix = name ? `${name}: ` : '';
   return [
     {
-      x,
-      y: t.batches.map((b) => b.loss),
+      x: raw.x,
+      y: raw.y,
       type: 'scatter',
       mode: 'lines',
       name: `${prefix}training loss`,
@@ -65,8 +96,8 @@ export function lossTraces(t: Telemetry, name = '', color = '#2563eb'): Trace[] 
       opacity: 0.35,
     },
     {
-      x,
-      y: smoothed(t.batches.map((b) => b.loss)),
+      x: trend.x,
+      y: trend.y,
       type: 'scatter',
       mode: 'lines',
       name: `${prefix}training loss (smoothed)`,
@@ -118,19 +149,20 @@ function spikeStrip(t: Telemetry, spikes: number[], prefix: string): Trace {
 
 /** The gradient norm (before clipping) and the learning rate per batch. */
 export function gradientTraces(t: Telemetry): Trace[] {
-  const x = t.batches.map((_, i) => i + 1);
+  const norm = decimated(t.batches.map((b) => b.gradNorm));
+  const rate = decimated(t.batches.map((b) => b.learningRate));
   return [
     {
-      x,
-      y: t.batches.map((b) => b.gradNorm),
+      x: norm.x,
+      y: norm.y,
       type: 'scatter',
       mode: 'lines',
       name: 'gradient norm',
       line: { color: '#7c3aed', width: 1.5 },
     },
     {
-      x,
-      y: t.batches.map((b) => b.learningRate),
+      x: rate.x,
+      y: rate.y,
       type: 'scatter',
       mode: 'lines',
       name: 'learning rate',

@@ -30,6 +30,19 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.getByLabel('Model kind').selectOption('lstm-ae');
     await page.getByLabel('Window (days)').fill('8');
     await page.getByLabel('LSTM width').fill('48');
+    // The split is the analyst's: shares of the drives, or a time split within the data's dates.
+    const summary = await e.call('dataset/summary', {});
+    const split = page.getByTestId('split-settings');
+    await expect(split.getByLabel('Test on every window from (time split)')).toHaveAttribute(
+      'min',
+      summary.firstDay!,
+    );
+    await expect(split.getByLabel('Test on every window from (time split)')).toHaveAttribute(
+      'max',
+      summary.lastDay!,
+    );
+    await expect(split).toContainText(`the data runs from ${summary.firstDay} to ${summary.lastDay}`);
+
     // Settings that cannot train are all named at once, in words.
     await page.getByLabel('Epochs', { exact: true }).fill('0');
     await page.getByLabel('Learning rate').fill('-1');

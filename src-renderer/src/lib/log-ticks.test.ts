@@ -14,7 +14,8 @@ describe('log-axis ticks', () => {
     for (const label of logTicks(1e-9, 1e6).ticktext) expect(label).not.toMatch(/[μnmk]/);
   });
 
-  test('a range inside one decade still gets ticks around it; labels are exact', () => {
+  test('a range inside one decade gets every digit; narrower, ticks around it; labels are exact', () => {
+    expect(logTicks(0.28, 0.85).tickvals).toEqual([0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
     expect(logTicks(0.21, 0.29).tickvals.length).toBeGreaterThanOrEqual(2);
     expect(shortLabel(2e-5)).toBe('2e-5');
     expect(shortLabel(5000)).toBe('5000');

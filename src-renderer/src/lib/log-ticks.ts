@@ -16,19 +16,22 @@ export function logTicks(lo: number, hi: number): LogTicks {
   const decades = Math.max(1, last - first);
   const mantissas = decades <= 3 ? [1, 2, 5] : [1];
   const step = decades > 8 ? 2 : 1;
-  const tickvals: number[] = [];
-  for (let e = first; e <= last; e += step)
-    for (const m of mantissas) {
-      const v = Number(`${m}e${e}`);
-      if (v >= lo / 1.0001 && v <= hi * 1.0001) tickvals.push(v);
-    }
-  // Too few inside the data (a range inside one decade): the 1-2-5 steps around it.
-  if (tickvals.length < 2)
-    for (let e = first; e <= last; e++)
-      for (const m of [1, 2, 5]) {
+  const inside = (ms: number[], step = 1): number[] => {
+    const out: number[] = [];
+    for (let e = first; e <= last; e += step)
+      for (const m of ms) {
         const v = Number(`${m}e${e}`);
-        if (!tickvals.includes(v)) tickvals.push(v);
+        if (v >= lo / 1.0001 && v <= hi * 1.0001) out.push(v);
       }
+    return out;
+  };
+  let tickvals = inside(mantissas, step);
+  // A range inside a decade: every digit (0.3, 0.4, … 0.8); narrower still, the 1-2-5 steps around it.
+  if (tickvals.length < 2) tickvals = inside([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (tickvals.length < 2) {
+    tickvals = [];
+    for (let e = first; e <= last; e++) for (const m of [1, 2, 5]) tickvals.push(Number(`${m}e${e}`));
+  }
   tickvals.sort((a, b) => a - b);
   return { tickmode: 'array', tickvals, ticktext: tickvals.map(shortLabel) };
 }

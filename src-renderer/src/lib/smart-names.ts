@@ -28,8 +28,16 @@ const NAMES: Record<number, string> = {
   242: 'Total LBAs read',
 };
 
-/** 'smart_197_raw' -> 'SMART 197 Current pending sectors'; other columns as they are. */
+/** The trees' inputs that are not one SMART column. */
+const TREE_INPUTS: Record<string, string> = {
+  backblaze_rule: "Backblaze's rule (5+187+188+197+198)",
+  drive_model: 'drive model',
+  capacity_tb: 'capacity (TB)',
+};
+
+/** 'smart_197_raw' -> 'SMART 197 Current pending sectors'; the trees' own inputs in words; other columns as they are. */
 export function attributeLabel(column: string): string {
+  if (column in TREE_INPUTS) return TREE_INPUTS[column];
   const m = /^smart_(\d+)_(raw|normalized)$/.exec(column);
   if (!m) return column;
   const id = Number(m[1]);

@@ -8,7 +8,7 @@ import { rng } from '../rng';
 import { assignFolds } from '../split';
 import { modelFile, toXgboostJson, type GbdtModelFile } from './gbdt-model';
 import { foldFile, GBDT_FILE, writeFolds, XGBOOST_FILE } from './model-files';
-import { DRIVE_MODEL_FEATURE, monotoneConstraints } from './window-features';
+import { DRIVE_MODEL_FEATURE, monotoneConstraints, RULE_FEATURE } from './window-features';
 import {
   selectWindows,
   treeInputs,
@@ -102,7 +102,7 @@ export function trainTrees(
     ...(c.monotoneCounters ? { monotone: monotoneConstraints(table.features) } : {}),
   };
   const notices = [
-    `${table.count.toLocaleString('en-US')} windows, ${table.features.length} inputs per window (${c.windowFeatures.join(', ')} of ${inputs.spec.attributes.length} attributes${inputs.spec.driveModel ? ', drive model' : ''}${inputs.spec.capacity ? ', capacity' : ''})`,
+    `${table.count.toLocaleString('en-US')} windows, ${table.features.length} inputs per window (${c.windowFeatures.join(', ')} of ${inputs.spec.attributes.length} attributes${inputs.spec.driveModel ? ', drive model' : ''}${inputs.spec.capacity ? ', capacity' : ''}${table.features.some((f) => f.startsWith(`${RULE_FEATURE}:`)) ? ", Backblaze's rule" : ''})`,
   ];
   const models = c.folds >= 2 ? c.folds + 1 : 1;
   const members = Math.max(1, c.ensemble);

@@ -254,6 +254,13 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'runs/delete': z.object({ id: z.number().int() }).strict(),
   'runs/score': z.object({ id: z.number().int() }).strict(),
   'runs/resume': z.object({ id: z.number().int() }).strict(),
+  'runs/annotate': z
+    .object({
+      id: z.number().int(),
+      name: z.string().max(120).nullable().optional(),
+      note: z.string().max(4000).nullable().optional(),
+    })
+    .strict(),
   'runs/threshold': z
     .object({
       runId: z.number().int(),

@@ -17,7 +17,7 @@ import {
 import { DriveOrders } from './catalogue/drive-order';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
-import { chooseThreshold, getRun, listRuns, topScores } from './catalogue/runs';
+import { annotateRun, chooseThreshold, getRun, listRuns, topScores } from './catalogue/runs';
 import { driveErrors } from './catalogue/drive-errors';
 import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
@@ -154,6 +154,10 @@ export class Engine implements ApiClient {
         };
       },
       'runs/threshold': (q) => chooseThreshold(db, q),
+      'runs/annotate': (q) => {
+        const { epochs: _e, batches: _b, importance: _i, ...info } = annotateRun(db, q);
+        return info;
+      },
       'runs/resume': (q) => {
         const run = getRun(db, q.id);
         if (run.status === 'running' || run.status === 'done') {

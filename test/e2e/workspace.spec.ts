@@ -97,6 +97,21 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.screenshot({ path: 'test/screenshots/09-runs.png', fullPage: true });
     await ask.getByRole('button', { name: 'Keep' }).click();
     await expect(ask).toHaveCount(0);
+    // Scored: its AP and detection at 1% false alarms are in the table, as the Api computes them.
+    const scoredRun = (await e.call('runs/list', {})).find((r) => r.id === run.id)!;
+    expect(scoredRun.evaluation).not.toBeNull();
+    await expect(table.getByRole('row', { name: new RegExp(`#${run.id}`) })).toContainText(
+      scoredRun.evaluation!.averagePrecision!.toFixed(3),
+    );
+    // A name and a note the analyst gives it stay with it.
+    await table.getByRole('button', { name: `Rename run ${run.id}` }).click();
+    const naming = table.getByRole('form', { name: `Name run ${run.id}` });
+    await naming.getByLabel('Name').fill('first LSTM');
+    await naming.getByLabel('Note').fill('4 epochs, width 48');
+    await naming.getByRole('button', { name: 'Save' }).click();
+    await expect(table).toContainText('first LSTM');
+    await expect(table).toContainText('4 epochs, width 48');
+    expect((await e.call('runs/get', { id: run.id })).name).toBe('first LSTM');
     expect((await e.call('runs/list', {})).map((r) => r.id)).toContain(run.id);
 
     // The fleet heatmap: the top drives as the Api ranks them.

@@ -166,6 +166,13 @@ export interface RunInfo {
   scored: boolean;
   /** A stopped run with a checkpoint to continue from (runs/resume). */
   resumable: boolean;
+  /** The analyst's name and note for the run (runs/annotate); null until given. */
+  name: string | null;
+  note: string | null;
+  /** The search this run is a trial of, or null. */
+  searchId: number | null;
+  /** Once scored: drive-level average precision and detection at 1% false alarms on its evaluation set. */
+  evaluation: { averagePrecision: number | null; detectionAtFar1: number | null } | null;
   /** The threshold the analyst chose in the Threshold tab, and how (null until one was chosen). */
   chosenThreshold: ChosenThreshold | null;
 }
@@ -214,6 +221,8 @@ export interface RunsApi {
   'runs/delete': { req: { id: number }; res: { deleted: number } };
   'runs/score': { req: { id: number }; res: { jobId: string } };
   'runs/resume': { req: { id: number }; res: { jobId: string } };
+  /** Names a run and keeps a note with it (null clears either). */
+  'runs/annotate': { req: { id: number; name?: string | null; note?: string | null }; res: RunInfo };
   /** Records the threshold chosen for a run (the Threshold tab does on every choice). */
   'runs/threshold': {
     req: {
@@ -235,4 +244,5 @@ export const RUNS_KEYS: Record<keyof RunsApi, true> = {
   'runs/score': true,
   'runs/resume': true,
   'runs/threshold': true,
+  'runs/annotate': true,
 };

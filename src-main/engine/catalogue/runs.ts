@@ -31,6 +31,11 @@ interface RunRow {
   t_chosen_by: ChosenThreshold['chosenBy'] | null;
   t_reason: string | null;
   t_chosen_at: string | null;
+  name: string | null;
+  note: string | null;
+  eval_ap: number | null;
+  eval_det1: number | null;
+  search_id: number | null;
 }
 
 function toInfo(r: RunRow, dbPath: string): RunInfo {
@@ -53,6 +58,13 @@ function toInfo(r: RunRow, dbPath: string): RunInfo {
     error: r.error,
     weightsDir: r.weights_dir,
     scored: r.scored === 1,
+    name: r.name,
+    note: r.note,
+    searchId: r.search_id,
+    evaluation:
+      r.scored === 1 && (r.eval_ap !== null || r.eval_det1 !== null)
+        ? { averagePrecision: r.eval_ap, detectionAtFar1: r.eval_det1 }
+        : null,
     resumable: (r.status === 'cancelled' || r.status === 'failed') && hasCheckpoint(runDir(dbPath, r.id)),
     chosenThreshold:
       r.t_threshold === null
@@ -69,7 +81,8 @@ function toInfo(r: RunRow, dbPath: string): RunInfo {
 
 const RUN_COLUMNS = `runs.*, EXISTS(SELECT 1 FROM scores WHERE scores.run_id = runs.id) AS scored,
   t.threshold AS t_threshold, t.level AS t_level, t.chosen_by AS t_chosen_by, t.reason AS t_reason,
-  t.chosen_at AS t_chosen_at`;
+  t.chosen_at AS t_chosen_at,
+  (SELECT search_id FROM search_trials st WHERE st.run_id = runs.id LIMIT 1) AS search_id`;
 const RUN_FROM = 'runs LEFT JOIN run_thresholds t ON t.run_id = runs.id';
 
 export function listRuns(db: Db): RunInfo[] {
@@ -98,6 +111,31 @@ export function chooseThreshold(
        chosen_by = excluded.chosen_by, reason = excluded.reason, chosen_at = excluded.chosen_at`,
   ).run(q.runId, q.threshold, q.level, q.chosenBy, q.reason, chosenAt);
   return { threshold: q.threshold, level: q.level, chosenBy: q.chosenBy, reason: q.reason, chosenAt };
+}
+
+/** Names a run and keeps a note with it; an empty or null value clears it. */
+export function annotateRun(
+  db: Db,
+  q: { id: number; name?: string | null; note?: string | null },
+): RunDetail {
+  const clean = (v: string | null | undefined): string | null | undefined =>
+    v === undefined ? undefined : v === null || v.trim() === '' ? null : v.trim();
+  const name = clean(q.name);
+  const note = clean(q.note);
+  const changed = db
+    .prepare(
+      `UPDATE runs SET name = CASE WHEN @setName THEN @name ELSE name END,
+         note = CASE WHEN @setNote THEN @note ELSE note END WHERE id = @id`,
+    )
+    .run({
+      id: q.id,
+      setName: name !== undefined ? 1 : 0,
+      name: name ?? null,
+      setNote: note !== undefined ? 1 : 0,
+      note: note ?? null,
+    }).changes;
+  if (changed === 0) throw new ApiError('not-found', `no training run with id ${q.id}`);
+  return getRun(db, q.id);
 }
 
 export function getRun(db: Db, id: number): RunDetail {

@@ -241,6 +241,28 @@ describe('reports of a scored run on the sample', () => {
     );
   });
 
+  test('a scored run carries its headline figures; a name and a note are kept and cleared', async () => {
+    const listed = (await engine.call('runs/list', {})).find((r) => r.id === runId)!;
+    const e = await engine.call('eval/report', { runId, level: 'drive', far: 0.01, bootstrap: 0 });
+    assert.deepEqual(listed.evaluation, {
+      averagePrecision: e.averagePrecision,
+      detectionAtFar1: e.detectionAtFar.find((d) => d.far === 0.01)!.detection,
+    });
+    assert.equal(listed.searchId, null);
+    const named = await engine.call('runs/annotate', {
+      id: runId,
+      name: '  baseline LSTM  ',
+      note: 'first try',
+    });
+    assert.deepEqual([named.name, named.note], ['baseline LSTM', 'first try']);
+    const renamed = await engine.call('runs/annotate', { id: runId, note: '' });
+    assert.deepEqual([renamed.name, renamed.note], ['baseline LSTM', null], 'a note cleared, the name kept');
+    await assert.rejects(
+      engine.call('runs/annotate', { id: 9999, name: 'x' }),
+      (err: unknown) => err instanceof ApiError && err.code === 'not-found',
+    );
+  });
+
   test('same data, weights and threshold: the same fingerprint; another threshold: another', async () => {
     const a = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0, sections: ['threshold'] });
     const b = await engine.call('report/build', {

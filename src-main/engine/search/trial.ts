@@ -1,5 +1,6 @@
 import type { Db } from '../store/db';
 import { Evaluator } from '../eval/evaluator';
+import { storeEvalSummary } from '../eval/run-summary';
 import type { JobHooks } from '../jobs/run-job';
 import type { TrialOrder, TrialOutcome } from '../jobs/job-protocol';
 import { runTraining } from '../model/run-training';
@@ -21,6 +22,7 @@ export async function runTrial(db: Db, order: TrialOrder, hooks: JobHooks): Prom
   if (o.kind === 'val-loss') return { ...r, objective: r.valLoss };
   const scored = await scoreRun(db, r.runId, { isCancelled: hooks.isCancelled });
   if (scored.status === 'cancelled') return { ...r, status: 'cancelled', objective: null };
+  storeEvalSummary(db, r.runId);
   const session = new Evaluator(db).session(r.runId);
   const objective =
     o.kind === 'detection-at-far'

@@ -192,6 +192,13 @@ const MIGRATIONS: readonly string[] = [
     chosen_at  TEXT NOT NULL
   );
   `,
+  // 8: runs the analyst can tell apart: a name and a note, and the headline figures once scored.
+  `
+  ALTER TABLE runs ADD COLUMN name TEXT;
+  ALTER TABLE runs ADD COLUMN note TEXT;
+  ALTER TABLE runs ADD COLUMN eval_ap REAL;       -- drive-level average precision on its evaluation set
+  ALTER TABLE runs ADD COLUMN eval_det1 REAL;     -- drive-level detection at a 1% false-alarm rate
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

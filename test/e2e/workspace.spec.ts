@@ -196,6 +196,17 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/13b-compare-different-losses.png', fullPage: true });
 
+    // A run's settings back in the form, to train it again or a variation of it.
+    await page
+      .getByTestId('runs-table')
+      .getByRole('button', { name: `#${run.id + 1}`, exact: true })
+      .click();
+    await page.getByRole('button', { name: 'Train again with these settings' }).click();
+    await expect(page.getByLabel('Model kind')).toHaveValue('lstm-ae');
+    await expect(page.getByLabel('LSTM width')).toHaveValue('16');
+    await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('2');
+    await expect(page.getByLabel('Window (days)')).toHaveValue('8');
+
     // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();

@@ -139,7 +139,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await expect(page.getByTestId('why-flagged').locator('li')).toHaveCount(5);
     const why = await e.call('scores/drive', { runId: run.id, serial: opened });
     await expect(page.getByTestId('why-flagged').locator('li').first()).toContainText(
-      why.contributions[0].feature.replace(/^smart_(\d+)_raw$/, 'SMART $1'),
+      why.contributions[0].feature.replace(/^smart_(\d+)_raw(:change)?$/, 'SMART $1'),
     );
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/11-drive-errors.png', fullPage: true });

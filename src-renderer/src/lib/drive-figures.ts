@@ -1,5 +1,5 @@
 import type { DriveErrors } from '../../../src-main/engine/api-types';
-import { attributeLabel } from './smart-names';
+import { attributeLabel, attributeShort } from './smart-names';
 
 type Trace = Record<string, unknown>;
 export interface DriveFigures {
@@ -71,7 +71,13 @@ export function errorFigures(
   if (e.features.length === 0) return { scores, attributes: null };
   // Plotly wants rows = attributes: transpose the stored [window][feature] errors.
   const z = e.features.map((_, f) => e.dayErrors.map((row) => row[f]));
+  // Rows short enough for the margin (a daily change as 'SMART 9 · daily change'); the full name on hover.
   const labels = e.features.map(attributeLabel);
+  const rows = e.features.map((f) =>
+    f.endsWith(':change')
+      ? `${attributeShort(f.slice(0, -':change'.length))} · daily change`
+      : attributeLabel(f),
+  );
   const trees = e.kind === 'gbdt';
   return {
     scores,
@@ -80,8 +86,9 @@ export function errorFigures(
         {
           type: 'heatmap',
           x: e.days,
-          y: labels,
+          y: rows,
           z,
+          text: labels.map((l) => e.days.map(() => l)),
           colorscale: 'YlOrRd',
           reversescale: true,
           zmin: 0,
@@ -90,7 +97,7 @@ export function errorFigures(
             title: { text: trees ? 'push toward failure' : 'squared error', side: 'right' },
             thickness: 12,
           },
-          hovertemplate: `%{y}<br>%{x}<br>${trees ? 'push' : 'error'} %{z:.4g}<extra></extra>`,
+          hovertemplate: `%{text}<br>%{x}<br>${trees ? 'push' : 'error'} %{z:.4g}<extra></extra>`,
         },
       ],
       layout: {

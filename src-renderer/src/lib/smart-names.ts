@@ -38,9 +38,18 @@ const TREE_INPUTS: Record<string, string> = {
 /** 'smart_197_raw' -> 'SMART 197 Current pending sectors'; the trees' own inputs in words; other columns as they are. */
 export function attributeLabel(column: string): string {
   if (column in TREE_INPUTS) return TREE_INPUTS[column];
+  // A sequence model's daily-change input: the counter's name, then what it is.
+  if (column.endsWith(':change'))
+    return `${attributeLabel(column.slice(0, -':change'.length))} · daily change`;
   const m = /^smart_(\d+)_(raw|normalized)$/.exec(column);
   if (!m) return column;
   const id = Number(m[1]);
   const kind = m[2] === 'normalized' ? ' (normalised)' : '';
   return `SMART ${id}${NAMES[id] ? ` ${NAMES[id]}` : ''}${kind}`;
+}
+
+/** 'smart_197_raw' -> 'SMART 197' (an axis title, where the full name does not fit); other columns as they are. */
+export function attributeShort(column: string): string {
+  const m = /^smart_(\d+)_(raw|normalized)$/.exec(column);
+  return m ? `SMART ${m[1]}${m[2] === 'normalized' ? ' (norm.)' : ''}` : column;
 }

@@ -17,7 +17,7 @@ import {
 import { DriveOrders } from './catalogue/drive-order';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
 import { datasetSummary, importedFiles, rejectedRows } from './catalogue/summary';
-import { annotateRun, chooseThreshold, getRun, listRuns, topScores } from './catalogue/runs';
+import { annotateRun, getRun, listRuns, recordThreshold, topScores } from './catalogue/runs';
 import { driveErrors } from './catalogue/drive-errors';
 import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
@@ -153,7 +153,7 @@ export class Engine implements ApiClient {
           ).id,
         };
       },
-      'runs/threshold': (q) => chooseThreshold(db, q),
+      'runs/threshold': (q) => recordThreshold(db, q),
       'runs/annotate': (q) => {
         const { epochs: _e, batches: _b, importance: _i, ...info } = annotateRun(db, q);
         return info;

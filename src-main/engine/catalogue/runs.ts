@@ -92,7 +92,7 @@ export function listRuns(db: Db): RunInfo[] {
 }
 
 /** Stores the threshold chosen for a run (one per run: the latest choice). */
-export function chooseThreshold(
+export function recordThreshold(
   db: Db,
   q: {
     runId: number;

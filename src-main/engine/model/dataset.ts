@@ -319,9 +319,14 @@ export function buildDataset(db: Db, config: DatasetConfig, opts: { keepRaw?: bo
   return { config, scaler, cube, split, testFrom, failureDay, notices, raw: kept };
 }
 
+/** Every drive's model, by id. */
+export function driveModels(db: Db): Map<number, string> {
+  return new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
+}
+
 /** Each cube row's drive model ('' when unknown). */
 export function driveModelsOf(db: Db, driveIds: Int32Array): string[] {
-  const model = new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
+  const model = driveModels(db);
   return Array.from(driveIds, (id) => model.get(id) ?? '');
 }
 

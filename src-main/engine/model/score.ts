@@ -1,3 +1,4 @@
+import { secondsLeft } from './eta';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +12,7 @@ import {
 } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import {
-  applyScaler,
-  baseAttribute,
-  driveModelsOf,
-  fillGaps,
-  withDailyChanges,
-  type Scaler,
-} from './dataset';
+import { applyScaler, baseAttribute, driveModels, fillGaps, withDailyChanges, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
@@ -62,12 +56,7 @@ class ScoreProgressReporter {
       drives,
       windows,
       windowsPerSec: seconds > 0 ? windows / seconds : 0,
-      etaSec:
-        fraction >= 0.05 || seconds >= 2
-          ? fraction > 0
-            ? (seconds / fraction) * (1 - fraction)
-            : null
-          : null,
+      etaSec: secondsLeft(fraction, seconds, seconds >= 2 ? 0 : 0.05),
     });
   }
 }
@@ -114,6 +103,8 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   let drivesScored = 0;
   let windows = 0;
   const progress = new ScoreProgressReporter(runId, maxId, hooks);
+  // A scaler fitted per drive model needs each drive's model: read once, not once per slice.
+  const modelOfDrive = scaler.byModel ? driveModels(db) : null;
   let cancelled = false;
   try {
     for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
@@ -124,7 +115,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       const cube = applyScaler(
         config.dailyChanges ? withDailyChanges(raw) : raw,
         scaler,
-        scaler.byModel ? driveModelsOf(db, raw.driveIds) : undefined,
+        modelOfDrive ? Array.from(raw.driveIds, (id) => modelOfDrive.get(id) ?? '') : undefined,
       );
       const slice = scorer.slice(raw, reported, cube);
       // Per cube row: its windows' end days, scores and last-day errors, in order.

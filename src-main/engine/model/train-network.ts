@@ -1,3 +1,4 @@
+import { secondsLeft } from './eta';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
@@ -286,7 +287,7 @@ export async function trainFoldNetworks(
             batches: models,
             loss: b.loss,
             seqPerSec: (done * c.batchSize) / secs,
-            etaSec: fraction > 0.02 ? (secs / fraction) * (1 - fraction) : null,
+            etaSec: secondsLeft(fraction, secs),
             newBatches: [],
             newEpochs: [],
           });

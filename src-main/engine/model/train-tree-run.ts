@@ -1,3 +1,4 @@
+import { secondsLeft } from './eta';
 import { mkdirSync } from 'node:fs';
 import type { EpochSummary, TrainResult } from '../api-types';
 import type { Db } from '../store/db';
@@ -75,7 +76,7 @@ export function trainTreeRun(
         loss: r.trainLoss,
         seqPerSec: 0,
         // Rounds may stop early: an upper bound, from the time per round so far.
-        etaSec: fraction > 0.02 ? (secs / fraction) * (1 - fraction) : null,
+        etaSec: secondsLeft(fraction, secs),
         newBatches: unsentBatches.splice(0),
         newEpochs: unsent.splice(0),
       });

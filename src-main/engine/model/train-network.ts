@@ -97,7 +97,7 @@ export function loopOf(c: ResolvedTrainConfig): LoopConfig {
  * epochs at once, with the run's progress (after cross-validation's fold networks, the final one is the last of
  * folds + 1 models).
  */
-class NetworkTelemetry {
+export class NetworkTelemetry {
   private readonly pending: BatchRecord[] = [];
   private readonly unsentEpochs: EpochSummary[] = [];
   private readonly insertEpoch: Statement;

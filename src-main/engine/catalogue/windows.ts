@@ -25,9 +25,14 @@ export interface SeriesCube {
 
 /**
  * `drives`: only drives with id in [lo, hi) (scoring goes through the fleet a
- * slice at a time, so memory holds one slice, not every drive).
+ * slice at a time, so memory holds one slice, not every drive), and with `fromDay`/`toDay` only those days of the
+ * data's span (scoring new days reads the days their windows reach back to, not the whole history).
  */
-export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: number }): SeriesCube {
+export function loadCube(
+  db: Db,
+  features: string[],
+  drives?: { lo: number; hi: number; fromDay?: number; toDay?: number },
+): SeriesCube {
   const attrs = db.prepare('SELECT slot, name FROM attributes').all() as { slot: number; name: string }[];
   const slotOf = new Map(attrs.map((a) => [a.name, a.slot]));
   const wanted = features.map((f) => {
@@ -39,8 +44,10 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
   const order = wanted.map((s, i) => [s, i]).sort((a, b) => a[0] - b[0]);
   const sorted = Int32Array.from(order, (o) => o[0]);
   const F = features.length;
+  const data = dataSpan(db);
   const span = {
-    ...dataSpan(db),
+    lo: data.lo === null ? null : Math.max(data.lo, drives?.fromDay ?? data.lo),
+    hi: data.hi === null ? null : Math.min(data.hi, drives?.toDay ?? data.hi),
     maxId: db.prepare('SELECT max(drive_id) FROM readings').pluck().get() as number | null,
   };
   const ids = (
@@ -52,7 +59,7 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
       : db.prepare('SELECT id FROM drives WHERE days_seen > 0 ORDER BY id').pluck().all()
   ) as number[];
   const driveIds = Int32Array.from(ids);
-  if (span.lo === null || span.hi === null || ids.length === 0) {
+  if (span.lo === null || span.hi === null || span.hi < span.lo || ids.length === 0) {
     return {
       features,
       driveIds,
@@ -112,13 +119,14 @@ export function loadCube(db: Db, features: string[], drives?: { lo: number; hi: 
       .raw();
     for (let day = span.lo; day <= span.hi; day++)
       take(...(slice.get(day, drives.lo, drives.hi) as [string | null, string | null, Buffer | null]));
+    // Days left out on purpose (fromDay/toDay) are not "outside" the data.
     outside = db
       .prepare(
         `SELECT count(*) FROM readings WHERE (day < ? OR day > ?) AND drive_id >= ? AND drive_id < ?
            AND drive_id IN (SELECT id FROM drives WHERE days_seen > 0)`,
       )
       .pluck()
-      .get(span.lo, span.hi, drives.lo, drives.hi) as number;
+      .get(data.lo, data.hi, drives.lo, drives.hi) as number;
   } else {
     // Every drive: one sequential scan of the table in its natural (day-major) order, SCAN_ROWS at a time.
     const scan = db
@@ -170,6 +178,12 @@ export interface WindowBatch {
   count: number;
 }
 
+/** Only windows whose last day lies in [from, to] (days since 1970-01-01): the windows new days complete. */
+export interface EndDays {
+  from: number;
+  to: number;
+}
+
 /**
  * The windows of S consecutive reported days of every drive, `batch` at a time.
  * A window never spans a day the drive did not report (the gap policy of the
@@ -181,6 +195,7 @@ export function* windowBatches(
   batch: number,
   stride = 1,
   includeRow: (row: number) => boolean = () => true,
+  endDays?: EndDays,
 ): Generator<WindowBatch> {
   const F = cube.features.length;
   const size = S * F;
@@ -195,6 +210,7 @@ export function* windowBatches(
     for (let d = 0; d < cube.days; d++) {
       run = cube.present[base + d] ? run + 1 : 0;
       if (run < S || (d - S + 1) % stride !== 0) continue;
+      if (endDays && (cube.firstDay + d < endDays.from || cube.firstDay + d > endDays.to)) continue;
       const from = (base + d - S + 1) * F;
       data.set(cube.values.subarray(from, from + size), n * size);
       drive[n] = row;
@@ -218,12 +234,21 @@ export function* windowBatches(
 }
 
 /** How many windows windowBatches would yield (to size one array for them all). */
-export function countWindows(cube: SeriesCube, S: number, stride = 1): number {
+export function countWindows(
+  cube: SeriesCube,
+  S: number,
+  stride = 1,
+  includeRow: (row: number) => boolean = () => true,
+  endDays?: EndDays,
+): number {
   let total = 0;
   for (let row = 0; row < cube.driveIds.length; row++) {
+    if (!includeRow(row)) continue;
     let run = 0;
     for (let d = 0; d < cube.days; d++) {
       run = cube.present[row * cube.days + d] ? run + 1 : 0;
+      const day = cube.firstDay + d;
+      if (endDays && (day < endDays.from || day > endDays.to)) continue;
       if (run >= S && (d - S + 1) % stride === 0) total++;
     }
   }

@@ -8,6 +8,7 @@ import {
   loadCube,
   windowBatches,
   type SeriesCube,
+  type EndDays,
   type WindowBatch,
 } from '../catalogue/windows';
 import type { Db } from '../store/db';
@@ -62,7 +63,7 @@ class ScoreProgressReporter {
 }
 
 /** Drives per slice: the cube of one slice is what scoring holds in memory. */
-const DRIVES_PER_SLICE = 20_000;
+export const DRIVES_PER_SLICE = 20_000;
 const BATCH = 1024;
 
 export interface ScoreHooks {
@@ -78,24 +79,10 @@ export interface ScoreHooks {
  * blobs, with the drive's score (its worst window) indexed for ranking.
  */
 export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): Promise<ScoreResult> {
-  const run = db.prepare('SELECT kind, status, config, weights_dir FROM runs WHERE id = ?').get(runId) as
-    { kind: string; status: string; config: string; weights_dir: string | null } | undefined;
-  if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
-  if (!run.weights_dir) throw new ApiError('conflict', `run ${runId} has no saved weights (${run.status})`);
   const t0 = performance.now();
-  const config = JSON.parse(run.config) as ResolvedTrainConfig;
-  const scaler = JSON.parse(readFileSync(join(run.weights_dir, 'scaler.json'), 'utf8')) as Scaler;
-  const scorer =
-    run.kind === 'gbdt'
-      ? treeWindowScorer(db, run.weights_dir)
-      : await networkWindowScorer(run.weights_dir, run.kind, config, scaler.features.length);
-  const S = config.windowDays;
+  const scoring = await openScoring(db, runId);
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
-  const insert = db.prepare(
-    `INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
-       split, rule_scores, robust_scores) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-  );
-  const baselines = baselineInputs(db, run.weights_dir, scaler);
+  const insert = insertScores(db, scoring);
   // New scores are written aside (under -runId) and swapped in whole at the end: a run scored again keeps its old
   // scores until the new ones are complete, and a kill mid-score never leaves a partial set to evaluate.
   const staging = stagingId(runId);
@@ -103,79 +90,30 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   let drivesScored = 0;
   let windows = 0;
   const progress = new ScoreProgressReporter(runId, maxId, hooks);
-  // A scaler fitted per drive model needs each drive's model: read once, not once per slice.
-  const modelOfDrive = scaler.byModel ? driveModels(db) : null;
   let cancelled = false;
   try {
     for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
-      const raw = loadCube(db, baselines.features, { lo, hi: lo + DRIVES_PER_SLICE });
+      const raw = loadCube(db, scoring.features, { lo, hi: lo + DRIVES_PER_SLICE });
       if (raw.driveIds.length === 0) continue;
-      const reported = raw.present.slice();
-      fillGaps(raw, config.maxGapDays);
-      const cube = applyScaler(
-        config.dailyChanges ? withDailyChanges(raw) : raw,
-        scaler,
-        modelOfDrive ? Array.from(raw.driveIds, (id) => modelOfDrive.get(id) ?? '') : undefined,
-      );
-      const slice = scorer.slice(raw, reported, cube);
-      // Per cube row: its windows' end days, scores and last-day errors, in order.
-      const ends: number[][] = raw.driveIds.length
-        ? Array.from({ length: raw.driveIds.length }, () => [])
-        : [];
-      const scores: number[][] = ends.map(() => []);
-      const dayErr: number[][] = ends.map(() => []);
-      const rule: number[][] = ends.map(() => []);
-      const robust: number[][] = ends.map(() => []);
-      const centre = Array.from(raw.driveIds, (id) => baselines.centreOf(id));
-      const sliceWindows = countWindows(slice.cube, S, config.stride);
-      let sliceDone = 0;
-      for (const b of windowBatches(slice.cube, S, BATCH, config.stride)) {
-        if (hooks.isCancelled?.()) {
-          cancelled = true;
-          break;
-        }
-        const out = slice.score(b);
-        const F = out.last ? out.last.length / b.count : 0;
-        for (let i = 0; i < b.count; i++) {
-          const row = b.drive[i];
-          ends[row].push(b.endDay[i]);
-          scores[row].push(out.score[i]);
-          if (out.last) for (let k = 0; k < F; k++) dayErr[row].push(out.last[i * F + k]);
-          const cell = row * raw.days + (b.endDay[i] - raw.firstDay);
-          rule[row].push(ruleScore(raw, cell, baselines.ruleColumns));
-          const c = centre[row];
-          if (c) robust[row].push(robustScore(cube, cell, c));
-        }
-        windows += b.count;
-        sliceDone += b.count;
-        progress.report(lo, sliceDone / Math.max(1, sliceWindows), drivesScored, windows);
+      const slice = scoreSlice(scoring, raw, {}, hooks, (done, of) => {
+        windows += done;
+        progress.report(lo, of, drivesScored, windows);
+      });
+      if (slice === 'cancelled') {
+        cancelled = true;
+        break;
       }
       db.transaction(() => {
-        for (let row = 0; row < ends.length; row++) {
-          const n = ends[row].length;
-          if (n === 0) continue;
-          let best = 0;
-          for (let w = 1; w < n; w++) if (scores[row][w] > scores[row][best]) best = w;
-          insert.run(
-            staging,
-            raw.driveIds[row],
-            n,
-            scores[row][best],
-            ends[row][best],
-            blob(Int32Array.from(ends[row])),
-            blob(Float32Array.from(scores[row])),
-            scorer.perAttribute ? blob(Float32Array.from(dayErr[row])) : null,
-            baselines.splitOf(raw.driveIds[row]),
-            blob(Float32Array.from(rule[row])),
-            centre[row] ? blob(Float32Array.from(robust[row])) : null,
-          );
+        for (let row = 0; row < slice.length; row++) {
+          if (slice[row].ends.length === 0) continue;
+          insert(staging, raw.driveIds[row], slice[row]);
           drivesScored++;
         }
       })();
       progress.report(lo, 1, drivesScored, windows, true);
     }
   } finally {
-    scorer.dispose();
+    scoring.scorer.dispose();
   }
   if (cancelled) db.prepare('DELETE FROM scores WHERE run_id = ?').run(staging);
   else
@@ -186,10 +124,138 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   return {
     runId,
     status: cancelled ? 'cancelled' : 'done',
-    backend: scorer.backend,
+    backend: scoring.scorer.backend,
     drives: drivesScored,
     windows,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** A run opened for scoring: its settings, its model, and what the baselines need. */
+export interface Scoring {
+  runId: number;
+  config: ResolvedTrainConfig;
+  /** The stored attributes a cube is loaded with (the model's, then the rule's counters). */
+  features: string[];
+  scorer: WindowScorer;
+  scaler: Scaler;
+  baselines: ReturnType<typeof baselineInputs>;
+  /** Each drive's model, when the scaler was fitted per drive model. */
+  modelOfDrive: Map<number, string> | null;
+}
+
+export async function openScoring(db: Db, runId: number): Promise<Scoring> {
+  const run = db.prepare('SELECT kind, status, config, weights_dir FROM runs WHERE id = ?').get(runId) as
+    { kind: string; status: string; config: string; weights_dir: string | null } | undefined;
+  if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
+  if (!run.weights_dir) throw new ApiError('conflict', `run ${runId} has no saved weights (${run.status})`);
+  const config = JSON.parse(run.config) as ResolvedTrainConfig;
+  const scaler = JSON.parse(readFileSync(join(run.weights_dir, 'scaler.json'), 'utf8')) as Scaler;
+  const scorer =
+    run.kind === 'gbdt'
+      ? treeWindowScorer(db, run.weights_dir)
+      : await networkWindowScorer(run.weights_dir, run.kind, config, scaler.features.length);
+  const baselines = baselineInputs(db, run.weights_dir, scaler);
+  return {
+    runId,
+    config,
+    features: baselines.features,
+    scorer,
+    scaler,
+    baselines,
+    // A scaler fitted per drive model needs each drive's model: read once, not once per slice.
+    modelOfDrive: scaler.byModel ? driveModels(db) : null,
+  };
+}
+
+/** One drive's windows in one slice, in order of their last day. */
+export interface DriveWindows {
+  ends: number[];
+  scores: number[];
+  /** [window][attribute] flattened: autoencoders' last-day errors, trees' contributions; empty for classifiers. */
+  dayErrors: number[];
+  rule: number[];
+  /** Null where the run has no robust statistics for the drive. */
+  robust: number[] | null;
+}
+
+/**
+ * Scores the windows of one cube of drives (`raw`: as loaded, before its gaps are filled), optionally only some
+ * rows and only windows ending on some days. Returns each row's windows, or 'cancelled'. `onBatch` hears each
+ * batch's window count and the share of the slice's windows done.
+ */
+export function scoreSlice(
+  s: Scoring,
+  raw: SeriesCube,
+  only: { includeRow?: (row: number) => boolean; endDays?: EndDays },
+  hooks: ScoreHooks,
+  onBatch: (windows: number, fraction: number) => void,
+): DriveWindows[] | 'cancelled' {
+  const { config } = s;
+  const S = config.windowDays;
+  const reported = raw.present.slice();
+  fillGaps(raw, config.maxGapDays);
+  const cube = applyScaler(
+    config.dailyChanges ? withDailyChanges(raw) : raw,
+    s.scaler,
+    s.modelOfDrive ? Array.from(raw.driveIds, (id) => s.modelOfDrive!.get(id) ?? '') : undefined,
+  );
+  const slice = s.scorer.slice(raw, reported, cube);
+  const out: DriveWindows[] = Array.from(raw.driveIds, (id) => ({
+    ends: [],
+    scores: [],
+    dayErrors: [],
+    rule: [],
+    robust: s.baselines.centreOf(id) ? [] : null,
+  }));
+  const centre = Array.from(raw.driveIds, (id) => s.baselines.centreOf(id));
+  const include = only.includeRow ?? (() => true);
+  const total = countWindows(slice.cube, S, config.stride, include, only.endDays);
+  let done = 0;
+  for (const b of windowBatches(slice.cube, S, BATCH, config.stride, include, only.endDays)) {
+    if (hooks.isCancelled?.()) return 'cancelled';
+    const scored = slice.score(b);
+    const F = scored.last ? scored.last.length / b.count : 0;
+    for (let i = 0; i < b.count; i++) {
+      const row = b.drive[i];
+      const w = out[row];
+      w.ends.push(b.endDay[i]);
+      w.scores.push(scored.score[i]);
+      if (scored.last) for (let k = 0; k < F; k++) w.dayErrors.push(scored.last[i * F + k]);
+      const cell = row * raw.days + (b.endDay[i] - raw.firstDay);
+      w.rule.push(ruleScore(raw, cell, s.baselines.ruleColumns));
+      const c = centre[row];
+      if (c) w.robust!.push(robustScore(cube, cell, c));
+    }
+    done += b.count;
+    onBatch(b.count, done / Math.max(1, total));
+  }
+  return out;
+}
+
+/** Writes one drive's windows as its scores row under `runId` (the worst window is the drive's score). */
+export function insertScores(db: Db, s: Scoring): (runId: number, driveId: number, w: DriveWindows) => void {
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
+       split, rule_scores, robust_scores) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+  );
+  return (runId, driveId, w) => {
+    const n = w.ends.length;
+    let best = 0;
+    for (let k = 1; k < n; k++) if (w.scores[k] > w.scores[best]) best = k;
+    insert.run(
+      runId,
+      driveId,
+      n,
+      w.scores[best],
+      w.ends[best],
+      blob(Int32Array.from(w.ends)),
+      blob(Float32Array.from(w.scores)),
+      w.dayErrors.length ? blob(Float32Array.from(w.dayErrors)) : null,
+      s.baselines.splitOf(driveId),
+      blob(Float32Array.from(w.rule)),
+      w.robust ? blob(Float32Array.from(w.robust)) : null,
+    );
   };
 }
 
@@ -197,7 +263,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
 export const stagingId = (runId: number): number => -runId;
 
 /** Scores a batch of windows: a score per window, and per attribute a value per window (the heatmaps' cells). */
-interface WindowScorer {
+export interface WindowScorer {
   backend: string;
   /** Whether `last` holds per-attribute values (autoencoders' errors, trees' contributions). */
   perAttribute: boolean;

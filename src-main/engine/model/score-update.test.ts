@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { TrainConfig, TrainResult } from '../api-types';
+import { Engine } from '../engine';
+import { loadNative } from './native/addon';
+import { scoreRun } from './score';
+import { int32Of } from '../store/blobs';
+import { mergeWindows, readingsMark, scoreNewReadings, type ScoredThrough } from './score-update';
+
+const SAMPLE = resolve(__dirname, '../../../resources/sample');
+const DAYS = readdirSync(SAMPLE)
+  .filter((f) => f.endsWith('.csv.gz'))
+  .sort()
+  .map((f) => join(SAMPLE, f));
+const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
+
+test('mergeWindows replaces the windows ending in the range, keeps the rest in order', () => {
+  const stored = {
+    ends: [10, 11, 12, 13],
+    scores: [1, 2, 3, 4],
+    dayErrors: [1, 1, 2, 2, 3, 3, 4, 4],
+    rule: [0, 0, 1, 1],
+    robust: null,
+  };
+  const fresh = {
+    ends: [12, 13, 14],
+    scores: [30, 40, 50],
+    dayErrors: [7, 7, 8, 8, 9, 9],
+    rule: [1, 2, 3],
+    robust: null,
+  };
+  assert.deepEqual(mergeWindows(stored, fresh, { from: 12, to: 14 }), {
+    ends: [10, 11, 12, 13, 14],
+    scores: [1, 2, 30, 40, 50],
+    dayErrors: [1, 1, 2, 2, 7, 7, 8, 8, 9, 9],
+    rule: [0, 0, 1, 2, 3],
+    robust: null,
+  });
+  // A window that no longer exists in the range is dropped; the windows after the range stay.
+  const fewer = mergeWindows(
+    stored,
+    { ends: [], scores: [], dayErrors: [], rule: [], robust: null },
+    { from: 11, to: 12 },
+  );
+  assert.deepEqual(fewer.ends, [10, 13]);
+  assert.deepEqual(fewer.dayErrors, [1, 1, 4, 4]);
+  // A drive seen for the first time.
+  assert.deepEqual(
+    mergeWindows({ ends: [], scores: [], dayErrors: [], rule: [], robust: null }, fresh, { from: 0, to: 99 }),
+    fresh,
+  );
+});
+
+describe('scoring new days equals scoring everything again', { skip }, () => {
+  let dir: string;
+  let engine: Engine;
+  const importDays = async (files: string[]): Promise<void> => {
+    const job = await engine.jobs.wait((await engine.call('import/start', { paths: files })).jobId);
+    assert.equal(job.state, 'done', job.error ?? '');
+  };
+  const train = async (config: TrainConfig): Promise<number> => {
+    const job = await engine.jobs.wait((await engine.call('train/start', { config })).jobId);
+    assert.equal(job.state, 'done', job.error ?? '');
+    return (job.result as TrainResult).runId;
+  };
+  const snapshot = (runId: number): string[] =>
+    (
+      engine.db
+        .prepare(
+          `SELECT drive_id, windows, max_score, max_day, split, hex(end_days) e, hex(window_scores) w, hex(day_errors) d,
+             hex(rule_scores) r, hex(robust_scores) z FROM scores WHERE run_id = ? ORDER BY drive_id`,
+        )
+        .all(runId) as object[]
+    ).map((r) => JSON.stringify(r));
+  let trees: number;
+  let conv: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-update-'));
+    engine = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'cli', samplePath: SAMPLE });
+    // Days 2-30 but for days 26-28: a gap longer than the 2 days filled, which later imports close. Day 1 comes last.
+    await importDays(DAYS.slice(1, 30).filter((_, i) => i < 24 || i > 26));
+    trees = await train({ model: 'gbdt', rounds: 10, folds: 0 });
+    // A network, with windows every 2nd day: the new windows must keep the full scoring's alignment.
+    conv = await train({
+      model: 'conv-ae',
+      epochs: 1,
+      stride: 2,
+      windowDays: 8,
+      folds: 0,
+      maxTrainWindows: 5000,
+    });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('days imported one at a time (some late, closing gaps) score as a full rescore does', async () => {
+    const marks = new Map<number, ScoredThrough>();
+    for (const run of [trees, conv]) {
+      await scoreRun(engine.db, run);
+      marks.set(run, readingsMark(engine.db));
+    }
+    // Day 31, then the missing day 27: it leaves two one-day gaps, filled, so windows ending on day 26 now exist
+    // (a new reading changes windows before its day too) and windows through day 34 change. Then 26, 28 and 32-35.
+    for (const file of [DAYS[30], DAYS[26], DAYS[25], DAYS[27], ...DAYS.slice(31, 35)]) {
+      await importDays([file]);
+      for (const run of [trees, conv]) {
+        const u = await scoreNewReadings(engine.db, run, marks.get(run)!);
+        assert.equal(u.mode, 'incremental');
+        assert.equal(u.status, 'done');
+        assert.ok(u.drives > 4000, `most drives report every day (${u.drives})`);
+        marks.set(run, u.scoredThrough);
+        // After every step: a later day's update could otherwise mend what an earlier one missed.
+        const incremental = snapshot(run);
+        await scoreRun(engine.db, run);
+        const full = snapshot(run);
+        assert.equal(incremental.length, full.length);
+        const differ = incremental.findIndex((r, i) => r !== full[i]);
+        assert.equal(
+          differ,
+          -1,
+          `run ${run}, ${file}: drive row ${differ} differs:\n${incremental[differ]}\n${full[differ]}`,
+        );
+      }
+    }
+    // Nothing new: nothing scored.
+    const none = await scoreNewReadings(engine.db, trees, marks.get(trees)!);
+    assert.equal(none.mode, 'none');
+    assert.equal(none.windows, 0);
+  });
+
+  test('an older day than any stored moves where windows start: everything is scored again', async () => {
+    const mark = readingsMark(engine.db);
+    await importDays([DAYS[0]]);
+    assert.ok(readingsMark(engine.db).spanLo! < mark.spanLo!);
+    const u = await scoreNewReadings(engine.db, conv, mark);
+    assert.equal(u.mode, 'full');
+    assert.equal(u.status, 'done');
+    assert.deepEqual(u.scoredThrough, readingsMark(engine.db));
+    const firstEnds = (
+      engine.db.prepare('SELECT end_days FROM scores WHERE run_id = ?').pluck().all(conv) as Buffer[]
+    ).map((b) => int32Of(b)[0]);
+    assert.equal(Math.min(...firstEnds), mark.spanLo! - 1 + 7, 'windows start from the new first day');
+  });
+});

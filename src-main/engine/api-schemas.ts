@@ -218,6 +218,8 @@ const oneThreshold = (q: { threshold?: number; far?: number; budget?: number }):
   [q.threshold, q.far, q.budget].filter((v) => v !== undefined).length <= 1;
 const oneThresholdMessage = { message: 'give at most one of threshold, far and budget' };
 
+const queueShow = z.enum(['pending', 'reviewed', 'muted', 'over-budget', 'all']);
+
 /** Every request is validated here before a handler sees it. */
 export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'app/info': empty,
@@ -335,6 +337,53 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
   'jobs/list': empty,
   'jobs/get': z.object({ id: text }).strict(),
   'jobs/cancel': z.object({ id: text }).strict(),
+  'triage/service': empty,
+  'triage/put-in-service': z
+    .object({
+      runId,
+      threshold: finite.optional(),
+      modelThresholds: z.record(text, finite).optional(),
+      chosenBy: z.enum(['run', 'slider', 'max-f1', 'far', 'budget', 'cost']).optional(),
+      reason: z.string().min(1).max(500).optional(),
+      why: z.string().max(2000).optional(),
+    })
+    .strict(),
+  'triage/retire': z.object({ why: z.string().max(2000).optional() }).strict(),
+  'triage/settings': empty,
+  'triage/configure': z
+    .object({
+      autoScore: z.boolean().optional(),
+      dailyBudget: positiveInt.max(1_000_000).nullable().optional(),
+      quiet: z.record(text, z.array(text).max(400)).optional(),
+      falseAlarmHoldDays: z.number().int().min(0).max(3650).optional(),
+    })
+    .strict(),
+  'triage/update': empty,
+  'triage/queue': z
+    .object({
+      show: queueShow.optional(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
+  'triage/review': z
+    .object({
+      alertIds: z.array(z.number().int()).min(1).max(100_000),
+      verdict: z.enum(['acknowledged', 'confirmed', 'replaced', 'false-alarm', 'snoozed', 'note']),
+      snoozeDays: positiveInt.max(3650).optional(),
+      note: z.string().max(4000).optional(),
+    })
+    .strict()
+    .refine((q) => q.verdict !== 'snoozed' || q.snoozeDays !== undefined, {
+      message: 'a snooze needs snoozeDays',
+      path: ['snoozeDays'],
+    })
+    .refine((q) => q.verdict !== 'note' || (q.note ?? '').trim() !== '', {
+      message: 'a note needs its text',
+      path: ['note'],
+    }),
+  'triage/reviews': z.object({ serial: text.min(1) }).strict(),
+  'triage/export': z.object({ show: queueShow.optional() }).strict(),
 };
 
 /**

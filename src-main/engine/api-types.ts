@@ -16,6 +16,7 @@ import { EVAL_KEYS, type EvalApi } from './api/eval';
 import { SEARCH_KEYS, type SearchApi } from './api/search';
 import { REPORT_KEYS, type ReportApi } from './api/report';
 import { JOBS_KEYS, type JobsApi } from './api/jobs';
+import { TRIAGE_KEYS, type TriageApi } from './api/triage';
 import type { JobInfo, JobKind, JobProgress } from './api/jobs';
 
 export * from './api/app';
@@ -27,10 +28,21 @@ export * from './api/eval';
 export * from './api/search';
 export * from './api/report';
 export * from './api/jobs';
+export * from './api/triage';
 
 /** Request and response of every Api key: the slices joined. */
 export interface ApiTable
-  extends AppApi, DrivesApi, ImportApi, RunsApi, ScoresApi, EvalApi, SearchApi, ReportApi, JobsApi {}
+  extends
+    AppApi,
+    DrivesApi,
+    ImportApi,
+    RunsApi,
+    ScoresApi,
+    EvalApi,
+    SearchApi,
+    ReportApi,
+    JobsApi,
+    TriageApi {}
 
 export type ApiKey = keyof ApiTable;
 export type ApiRequest<K extends ApiKey> = ApiTable[K]['req'];
@@ -55,6 +67,7 @@ const ALL_KEYS: Record<ApiKey, true> = {
   ...SEARCH_KEYS,
   ...REPORT_KEYS,
   ...JOBS_KEYS,
+  ...TRIAGE_KEYS,
 };
 
 /** The keys the transports allow (the preload's and the web server's allowlist). */

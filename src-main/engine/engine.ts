@@ -13,6 +13,7 @@ import {
   type AppInfo,
   type Events,
   type JobInfo,
+  isImportResult,
 } from './api-types';
 import { DriveOrders } from './catalogue/drive-order';
 import { driveSeries, listDrives, listModels } from './catalogue/drives';
@@ -31,6 +32,15 @@ import { searchHandlers } from './search/search-api';
 import { buildReport } from './report/build-report';
 import { exportReport } from './report/export-report';
 import { SearchStore } from './search/search-store';
+import {
+  currentService,
+  putInService,
+  retireService,
+  serviceHistory,
+  serviceInfoById,
+} from './triage/service';
+import { configureTriage, triageSettings } from './triage/settings';
+import { driveReviews, queueCsv, reviewAlerts, triageQueue } from './triage/queue';
 
 export interface EngineOptions {
   dbPath: string;
@@ -89,9 +99,24 @@ export class Engine implements ApiClient {
     // Scores that change (a run scored again) must not be answered from a stale session.
     this.events.on('job/finished', (job: JobInfo) => {
       this.driveOrders.clear();
-      if (job.kind === 'score') this.evaluator.forget();
+      if (job.kind === 'score' || job.kind === 'update') this.evaluator.forget();
+      if (job.kind === 'import') this.scoreImportedDays(job);
     });
     this.handlers = this.makeHandlers();
+  }
+
+  /** After an import that stored readings, the run in service scores them (unless turned off in the settings). */
+  private scoreImportedDays(job: JobInfo): void {
+    const stored = job.result && isImportResult(job.result) ? job.result.rowsAccepted : 0;
+    if (stored === 0 || !currentService(this.db) || !triageSettings(this.db).autoScore) return;
+    this.jobs.link(job.id, this.startUpdate(false));
+  }
+
+  private startUpdate(backfill: boolean): string {
+    return this.jobs.start(
+      { kind: 'update', dbPath: this.opts.dbPath, backfill },
+      backfill ? 'Raise the alerts of the run put in service' : 'Score the new days with the run in service',
+    ).id;
   }
 
   private makeHandlers(): Handlers {
@@ -197,6 +222,23 @@ export class Engine implements ApiClient {
       'jobs/list': () => this.jobs.list(),
       'jobs/get': (q) => this.jobs.get(q.id),
       'jobs/cancel': (q) => this.jobs.cancel(q.id),
+      'triage/service': () => serviceHistory(db),
+      'triage/put-in-service': (q) => {
+        const id = putInService(db, q);
+        return { service: serviceInfoById(db, id), jobId: this.startUpdate(true) };
+      },
+      'triage/retire': (q) => ({ ended: retireService(db, q.why) }),
+      'triage/settings': () => triageSettings(db),
+      'triage/configure': (q) => configureTriage(db, q),
+      'triage/update': () => {
+        if (!currentService(db))
+          throw new ApiError('conflict', 'no run is in service: put a scored run in service first');
+        return { jobId: this.startUpdate(false) };
+      },
+      'triage/queue': (q) => triageQueue(db, q),
+      'triage/review': (q) => reviewAlerts(db, q),
+      'triage/reviews': (q) => driveReviews(db, q.serial),
+      'triage/export': (q) => queueCsv(db, q.show),
     };
   }
 

@@ -3,11 +3,13 @@ import type { ImportProgress, ImportResult } from './import';
 import type { TrainProgress, TrainResult } from './runs';
 import type { ScoreProgress, ScoreResult } from './scores';
 import type { SearchProgress, SearchResult } from './search';
+import type { UpdateResult } from './triage';
 
-export type JobKind = 'import' | 'train' | 'score' | 'search';
+/** update: scoring the days imported since the last update with the run in service, and raising its alerts. */
+export type JobKind = 'import' | 'train' | 'score' | 'search' | 'update';
 
 export type JobProgress = ImportProgress | TrainProgress | ScoreProgress | SearchProgress;
-export type JobResult = ImportResult | TrainResult | ScoreResult | SearchResult;
+export type JobResult = ImportResult | TrainResult | ScoreResult | SearchResult | UpdateResult;
 
 export function isImportProgress(p: JobProgress): p is ImportProgress {
   return 'bytesDone' in p;
@@ -28,6 +30,8 @@ export interface JobInfo {
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** A job this one started on finishing (an import's scoring of the new days), once started. */
+  followUpJobId?: string;
 }
 
 /** The jobs slice of the Api. */

@@ -81,19 +81,8 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
     at = 0;
     for (let w = 1; w < scores.length; w++) if (scores[w] > scores[at]) at = w;
   }
-  const contributions: DriveErrors['contributions'] = [];
-  if (errors && ends.length > 0) {
-    // Each attribute's error on the days the window covers: the stored last-day errors of the windows ending then.
-    const sum = new Float64Array(F);
-    for (let w = 0; w <= at; w++) {
-      if (ends[w] <= ends[at] - run.windowDays) continue;
-      for (let f = 0; f < F; f++) sum[f] += errors[w * F + f];
-    }
-    const total = sum.reduce((a, b) => a + b, 0);
-    for (let f = 0; f < F; f++)
-      contributions.push({ feature: features[f], error: sum[f], share: total > 0 ? sum[f] / total : 0 });
-    contributions.sort((a, b) => b.error - a.error);
-  }
+  const contributions =
+    errors && ends.length > 0 ? windowContributions(ends, errors, F, at, run.windowDays, features) : [];
   return {
     runId,
     kind: run.kind,
@@ -107,4 +96,28 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
     contributions,
     split: row.split === null ? null : (SPLIT_NAMES[row.split] ?? null),
   };
+}
+
+/**
+ * Each attribute's part in window `at`: its errors on the days the window covers (the stored last-day errors of
+ * the windows ending then), and its share of their total, largest first.
+ */
+export function windowContributions(
+  ends: ArrayLike<number>,
+  errors: ArrayLike<number>,
+  F: number,
+  at: number,
+  windowDays: number,
+  features: string[],
+): DriveErrors['contributions'] {
+  const sum = new Float64Array(F);
+  for (let w = 0; w <= at; w++) {
+    if (ends[w] <= ends[at] - windowDays) continue;
+    for (let f = 0; f < F; f++) sum[f] += errors[w * F + f];
+  }
+  const total = sum.reduce((a, b) => a + b, 0);
+  const out: DriveErrors['contributions'] = [];
+  for (let f = 0; f < F; f++)
+    out.push({ feature: features[f], error: sum[f], share: total > 0 ? sum[f] / total : 0 });
+  return out.sort((a, b) => b.error - a.error);
 }

@@ -74,6 +74,12 @@ export class JobManager {
     return [...this.jobs.values()].map((j) => ({ ...j.info })).reverse();
   }
 
+  /** Records that `id` started `followUpId` (an import's update): jobs/get of the first names the second. */
+  link(id: string, followUpId: string): void {
+    const j = this.jobs.get(id);
+    if (j) j.info.followUpJobId = followUpId;
+  }
+
   /** Resolves when the job ends, whatever way it ends. */
   wait(id: string): Promise<JobInfo> {
     const j = this.jobs.get(id);

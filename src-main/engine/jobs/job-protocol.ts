@@ -1,13 +1,14 @@
 import type { JobProgress, JobResult, SearchObjective, TrainConfig, TrainResult } from '../api-types';
 
 /** What the engine asks a job worker to do (a trial is asked for by a search's worker, not the engine). */
-export type JobOrder = ImportOrder | TrainOrder | ScoreOrder | SearchOrder | TrialOrder;
+export type JobOrder = ImportOrder | TrainOrder | ScoreOrder | UpdateOrder | SearchOrder | TrialOrder;
 
 /** A job as asked for, before the manager adds its cancel flag. */
 export type JobSpec =
   | Omit<ImportOrder, 'cancelFlag'>
   | Omit<TrainOrder, 'cancelFlag'>
   | Omit<ScoreOrder, 'cancelFlag'>
+  | Omit<UpdateOrder, 'cancelFlag'>
   | Omit<SearchOrder, 'cancelFlag'>;
 
 interface ImportOrder {
@@ -32,6 +33,15 @@ interface ScoreOrder {
   kind: 'score';
   dbPath: string;
   runId: number;
+  cancelFlag: SharedArrayBuffer;
+}
+
+/** Score the readings stored since the run in service last scored, and raise its alerts. */
+interface UpdateOrder {
+  kind: 'update';
+  dbPath: string;
+  /** The service just started: raise its alerts over every stored window, not only the new ones. */
+  backfill: boolean;
   cancelFlag: SharedArrayBuffer;
 }
 

@@ -4,18 +4,17 @@ import {
   openScoring,
   scoreRun,
   scoreSlice,
+  readingsMark,
+  recordScoredThrough,
   type DriveWindows,
+  type ScoredThrough,
   type ScoreHooks,
 } from './score';
+
+export { readingsMark, type ScoredThrough };
 import { dataSpan, loadCube, type EndDays } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { float32Of, int32Of } from '../store/blobs';
-
-/** How far a run's scores are up to date: the readings up to this rowid, over a data span starting here. */
-export interface ScoredThrough {
-  rowid: number;
-  spanLo: number | null;
-}
 
 export interface ScoreUpdate {
   runId: number;
@@ -34,14 +33,6 @@ export interface ScoreUpdate {
   scoredThrough: ScoredThrough;
 }
 
-/** Where the readings table stands now (the mark a later update starts from). */
-export function readingsMark(db: Db): ScoredThrough {
-  return {
-    rowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM readings').pluck().get() as number,
-    spanLo: dataSpan(db).lo,
-  };
-}
-
 class Cancelled extends Error {}
 
 /**
@@ -54,13 +45,15 @@ class Cancelled extends Error {}
  * [n - maxGapDays, n + maxGapDays + S - 1]. Those windows read back S days, their first day's daily change one
  * more, and a filled day copies a reading up to maxGapDays + 1 days before it: the cube is loaded from there.
  * If the data's first day moved (older data imported), windows are aligned from another day: everything is
- * scored again.
+ * scored again. `onMerged` hears each changed drive's windows, inside the transaction that stores them (what it
+ * writes lands with them, or not at all).
  */
 export async function scoreNewReadings(
   db: Db,
   runId: number,
   since: ScoredThrough,
   hooks: ScoreHooks = {},
+  onMerged?: (driveId: number, windows: DriveWindows, changed: EndDays) => void,
 ): Promise<ScoreUpdate> {
   const t0 = performance.now();
   const mark = readingsMark(db);
@@ -79,7 +72,8 @@ export async function scoreNewReadings(
       backend: '',
       seconds: 0,
     };
-  if (mark.spanLo !== since.spanLo || mark.spanLo === null) {
+  // Never scored, or scored over a span that started elsewhere: every window again.
+  if (since.rowid === 0 || mark.spanLo !== since.spanLo || mark.spanLo === null) {
     const r = await scoreRun(db, runId, hooks);
     return { ...base, ...r, mode: 'full', endDays: null, scoredThrough: r.status === 'done' ? mark : since };
   }
@@ -117,9 +111,11 @@ export async function scoreNewReadings(
             const merged = mergeWindows(stored(id), slice[row], endDays);
             if (merged.ends.length === 0) continue;
             insert(runId, id, merged);
+            onMerged?.(id, merged, endDays);
             drives++;
           }
         }
+        recordScoredThrough(db, runId, mark);
       })();
     } catch (err) {
       if (!(err instanceof Cancelled)) throw err;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
 import {
   countWindows,
+  dataSpan,
   loadCube,
   windowBatches,
   type SeriesCube,
@@ -81,6 +82,8 @@ export interface ScoreHooks {
 export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): Promise<ScoreResult> {
   const t0 = performance.now();
   const scoring = await openScoring(db, runId);
+  // What this scoring reads: readings stored after it are scored by the next update (score-update.ts).
+  const mark = readingsMark(db);
   const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM drives').pluck().get() as number) + 1;
   const insert = insertScores(db, scoring);
   // New scores are written aside (under -runId) and swapped in whole at the end: a run scored again keeps its old
@@ -120,6 +123,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
     db.transaction(() => {
       db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
       db.prepare('UPDATE scores SET run_id = ? WHERE run_id = ?').run(runId, staging);
+      recordScoredThrough(db, runId, mark);
     })();
   return {
     runId,
@@ -257,6 +261,28 @@ export function insertScores(db: Db, s: Scoring): (runId: number, driveId: numbe
       w.robust ? blob(Float32Array.from(w.robust)) : null,
     );
   };
+}
+
+/** Where the readings table stands now (the mark a later update starts from). */
+export function readingsMark(db: Db): ScoredThrough {
+  return {
+    rowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM readings').pluck().get() as number,
+    spanLo: dataSpan(db).lo,
+  };
+}
+
+/** How far a run's scores are up to date: the readings up to this rowid, over a data span starting here. */
+export interface ScoredThrough {
+  rowid: number;
+  spanLo: number | null;
+}
+
+export function recordScoredThrough(db: Db, runId: number, mark: ScoredThrough): void {
+  db.prepare('UPDATE runs SET scored_rowid = ?, scored_span_lo = ? WHERE id = ?').run(
+    mark.rowid,
+    mark.spanLo,
+    runId,
+  );
 }
 
 /** Where a scoring in progress writes (no run has a negative id). */

@@ -199,6 +199,57 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN eval_ap REAL;       -- drive-level average precision on its evaluation set
   ALTER TABLE runs ADD COLUMN eval_det1 REAL;     -- drive-level detection at a 1% false-alarm rate
   `,
+  // 9: the daily triage loop: the run in service and its history, the alerts it raised, the analysts' verdicts.
+  `
+  CREATE TABLE service (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL,
+    threshold    REAL    NOT NULL,
+    model_thresholds TEXT,              -- JSON {drive model: threshold} where one was chosen per drive model
+    chosen_by    TEXT    NOT NULL,      -- 'run' | 'slider' | 'max-f1' | 'far' | 'budget' | 'cost'
+    reason       TEXT    NOT NULL,      -- the threshold in words
+    why          TEXT,                  -- the analyst's reason for the change
+    started_at   TEXT    NOT NULL,
+    ended_at     TEXT,                  -- NULL: in service now
+    ended_why    TEXT,                  -- why it was taken out of service without a successor
+    scored_rowid INTEGER NOT NULL DEFAULT 0, -- the run's scores are up to date with readings up to this rowid
+    span_lo      INTEGER               -- ... over a data span that started on this day
+  );
+  CREATE TABLE alerts (
+    id           INTEGER PRIMARY KEY,
+    service_id   INTEGER NOT NULL,
+    drive_id     INTEGER NOT NULL,
+    day          INTEGER NOT NULL,      -- last day of the window that crossed the threshold
+    score        REAL    NOT NULL,
+    threshold    REAL    NOT NULL,
+    top          TEXT,                  -- JSON [[attribute, share], ...] of that window, largest first
+    state        TEXT    NOT NULL,      -- 'open' | 'muted' (a quiet attribute) | 'over-budget'
+    raised_at    TEXT    NOT NULL,
+    UNIQUE (service_id, drive_id, day)
+  );
+  CREATE INDEX alerts_day ON alerts(service_id, day);
+  -- A verdict is on a drive as of an alert's day: it covers that alert and the drive's earlier ones, under any run
+  -- in service (a run put in service later does not bring back drives already reviewed).
+  CREATE TABLE reviews (
+    id           INTEGER PRIMARY KEY,
+    drive_id     INTEGER NOT NULL,
+    alert_day    INTEGER NOT NULL,
+    alert_id     INTEGER,
+    verdict      TEXT    NOT NULL,      -- 'acknowledged' | 'confirmed' | 'replaced' | 'false-alarm' | 'snoozed' | 'note'
+    until_day    INTEGER,               -- snoozed: back in the queue once the data passes this day
+    note         TEXT,
+    source       TEXT    NOT NULL,      -- 'analyst' | 'data' (the drive failed in the data)
+    decided_at   TEXT    NOT NULL
+  );
+  CREATE INDEX reviews_drive ON reviews(drive_id, id);
+  -- Which readings a run's scores are up to date with (readingsMark when scoring started).
+  ALTER TABLE runs ADD COLUMN scored_rowid INTEGER;
+  ALTER TABLE runs ADD COLUMN scored_span_lo INTEGER;
+  CREATE TABLE settings (
+    key          TEXT PRIMARY KEY,
+    value        TEXT NOT NULL          -- JSON
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

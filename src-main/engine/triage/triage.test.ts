@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { JobInfo, TrainResult, UpdateResult } from '../api-types';
+import { Engine } from '../engine';
+import { formatDay } from '../import/row-fields';
+import { loadNative } from '../model/native/addon';
+import { float32Of, int32Of } from '../store/blobs';
+import { crossings } from './alerts';
+
+const SAMPLE = resolve(__dirname, '../../../resources/sample');
+const DAYS = readdirSync(SAMPLE)
+  .filter((f) => f.endsWith('.csv.gz'))
+  .sort()
+  .map((f) => join(SAMPLE, f));
+const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
+
+test('crossings: a drive alerts when it reaches the threshold, and again only after falling below it', () => {
+  const ends = [1, 2, 3, 4, 5, 6, 7];
+  const scores = [0.1, 0.5, 0.6, 0.2, 0.5, 0.5, 0.1];
+  assert.deepEqual(crossings(ends, scores, 0.5, null), [1, 4]);
+  assert.deepEqual(
+    crossings(ends, scores, 0.5, { from: 3, to: 7 }),
+    [4],
+    'window 3 continues the alert of window 2',
+  );
+  assert.deepEqual(crossings([1], [0.9], 0.5, null), [0], "a drive's first window can alert");
+  // Stored scores are float32: a threshold equal to a stored score crosses it.
+  assert.deepEqual(crossings([1], [Math.fround(0.3)], 0.3, null), [0]);
+  assert.deepEqual(crossings(ends, scores, 0.7, null), []);
+});
+
+describe('the daily triage loop', { skip }, () => {
+  let dir: string;
+  let dbPath: string;
+  let engine: Engine;
+  let runId: number;
+  let threshold: number;
+  const wait = async (jobId: string): Promise<JobInfo> => {
+    const job = await engine.jobs.wait(jobId);
+    assert.equal(job.state, 'done', job.error ?? '');
+    return job;
+  };
+  /** Every (serial, day) that crosses the threshold in the stored scores, counted by hand. */
+  const crossingsByHand = (): Set<string> => {
+    const rows = engine.db
+      .prepare(
+        'SELECT d.serial, s.end_days, s.window_scores FROM scores s JOIN drives d ON d.id = s.drive_id WHERE run_id = ?',
+      )
+      .raw()
+      .all(runId) as [string, Buffer, Buffer][];
+    const out = new Set<string>();
+    const t = Math.fround(threshold);
+    for (const [serial, e, w] of rows) {
+      const ends = int32Of(e);
+      const s = float32Of(w);
+      for (let i = 0; i < s.length; i++)
+        if (s[i] >= t && !(i > 0 && s[i - 1] >= t)) out.add(`${serial} ${formatDay(ends[i])}`);
+    }
+    return out;
+  };
+  const storedAlerts = (serviceId: number): Set<string> =>
+    new Set(
+      (
+        engine.db
+          .prepare(
+            'SELECT d.serial, a.day FROM alerts a JOIN drives d ON d.id = a.drive_id WHERE a.service_id = ?',
+          )
+          .raw()
+          .all(serviceId) as [string, number][]
+      ).map(([s, d]) => `${s} ${formatDay(d)}`),
+    );
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-triage-'));
+    dbPath = join(dir, 'w.sqlite');
+    engine = new Engine({ dbPath, mode: 'cli', samplePath: SAMPLE });
+    await wait((await engine.call('import/start', { paths: DAYS.slice(0, 30) })).jobId);
+    const trained = await wait(
+      (await engine.call('train/start', { config: { model: 'gbdt', rounds: 20, folds: 0 } })).jobId,
+    );
+    runId = (trained.result as TrainResult).runId;
+    await wait((await engine.call('runs/score', { id: runId })).jobId);
+    // A threshold that about 2% of drives reach.
+    const top = engine.db
+      .prepare('SELECT max_score FROM scores WHERE run_id = ? ORDER BY max_score DESC')
+      .pluck()
+      .all(runId) as number[];
+    threshold = top[Math.floor(top.length * 0.02)];
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a run goes in service with a threshold, and its alerts over the data so far are raised', async () => {
+    await assert.rejects(engine.call('triage/put-in-service', { runId }), /no chosen threshold/);
+    await engine.call('runs/threshold', {
+      runId,
+      threshold,
+      level: 'drive',
+      chosenBy: 'far',
+      reason: '2% of drives flagged',
+    });
+    const { service, jobId } = await engine.call('triage/put-in-service', {
+      runId,
+      why: 'first model in service',
+    });
+    assert.equal(service.threshold, threshold);
+    assert.equal(service.chosenBy, 'run');
+    assert.equal(service.reason, '2% of drives flagged');
+    const result = (await wait(jobId)).result as UpdateResult;
+    assert.equal(result.mode, 'none', 'the run was scored after the last import: nothing to score');
+    assert.deepEqual(storedAlerts(service.id), crossingsByHand());
+    const q = await engine.call('triage/queue', {});
+    assert.ok(q.counts.pending > 5, `drives to review (${q.counts.pending})`);
+    // A drive that failed after its alert is closed as confirmed by the data, not left in the queue.
+    const all = await engine.call('triage/queue', { show: 'all', limit: 5000 });
+    const failed = all.rows.filter((r) => r.failureDay !== null && r.failureDay >= r.day);
+    assert.ok(failed.length > 0, 'some alerted drives failed later in the sample');
+    for (const r of failed) {
+      assert.equal(r.pending, false);
+      assert.equal(r.review?.verdict, 'confirmed');
+      assert.equal(r.review?.source, 'data');
+    }
+    const { current, history } = await engine.call('triage/service', {});
+    assert.equal(current?.id, service.id);
+    assert.equal(
+      current?.scoredThrough,
+      formatDay(engine.db.prepare('SELECT max(day) FROM readings').pluck().get() as number),
+    );
+    assert.equal(current?.pendingReadings, 0);
+    assert.equal(history.length, 1);
+  });
+
+  test('each new day imported is scored after the import and raises exactly its new crossings', async () => {
+    const serviceId = (await engine.call('triage/service', {})).current!.id;
+    for (const file of DAYS.slice(30, 35)) {
+      const before = storedAlerts(serviceId);
+      const pendingBefore = (await engine.call('triage/queue', {})).counts.pending;
+      const imported = await wait((await engine.call('import/start', { paths: [file] })).jobId);
+      assert.ok(imported.followUpJobId, 'the import started the update');
+      const update = (await wait(imported.followUpJobId)).result as UpdateResult;
+      assert.equal(update.mode, 'incremental');
+      const after = storedAlerts(serviceId);
+      assert.deepEqual(after, crossingsByHand(), file);
+      const added = [...after].filter((a) => !before.has(a)).sort();
+      assert.deepEqual(update.alerts.map((a) => `${a.serial} ${a.day}`).sort(), added);
+      assert.equal(update.raised.open, added.length);
+      // Each new alert puts its drive in the queue by that alert (a drive is listed once, by its latest alert),
+      // unless the drive failed in the data, which closed it.
+      const q = await engine.call('triage/queue', { show: 'all', limit: 5000 });
+      for (const key of added) {
+        const row = q.rows.find((r) => `${r.serial} ${r.day}` === key);
+        assert.ok(row, key);
+        assert.equal(row.pending, row.failureDay === null, key);
+      }
+      assert.ok(
+        q.counts.pending >= pendingBefore - update.closedByFailure,
+        'only a failure in the data closes an alert by itself',
+      );
+    }
+  });
+
+  test('verdicts take drives off the queue, snoozes bring them back, and all of it survives a restart', async () => {
+    const q = await engine.call('triage/queue', {});
+    assert.ok(q.rows.length >= 3);
+    const [a, b, c] = q.rows;
+    await engine.call('triage/review', {
+      alertIds: [a.alertId],
+      verdict: 'false-alarm',
+      note: 'cable swapped',
+    });
+    await engine.call('triage/review', { alertIds: [b.alertId], verdict: 'snoozed', snoozeDays: 1 });
+    await engine.call('triage/review', { alertIds: [c.alertId], verdict: 'note', note: 'ask the site' });
+    await assert.rejects(
+      engine.call('triage/review', { alertIds: [b.alertId], verdict: 'snoozed' }),
+      /snoozeDays/,
+    );
+    await assert.rejects(
+      engine.call('triage/review', { alertIds: [999_999], verdict: 'acknowledged' }),
+      /no alert with id 999999/,
+    );
+    const after = await engine.call('triage/queue', {});
+    const pending = new Set(after.rows.map((r) => r.serial));
+    assert.equal(after.counts.pending, q.counts.pending - 2);
+    assert.ok(!pending.has(a.serial) && !pending.has(b.serial));
+    assert.ok(pending.has(c.serial), 'a note alone decides nothing');
+    // Restart: the verdicts are in the workspace, not in memory.
+    await engine.close();
+    engine = new Engine({ dbPath, mode: 'cli', samplePath: SAMPLE });
+    const reopened = await engine.call('triage/queue', {});
+    assert.deepEqual(reopened.counts, after.counts);
+    const reviews = await engine.call('triage/reviews', { serial: a.serial });
+    assert.equal(reviews[0].verdict, 'false-alarm');
+    assert.equal(reviews[0].note, 'cable swapped');
+    // A day of data later the one-day snooze still holds; a second day and the drive is back.
+    const importDay = async (file: string): Promise<void> => {
+      const imported = await wait((await engine.call('import/start', { paths: [file] })).jobId);
+      await wait(imported.followUpJobId!);
+    };
+    await importDay(DAYS[35]);
+    const snoozed = await engine.call('triage/queue', { limit: 5000 });
+    if (!crossingsAfterReview(b.serial, b.day))
+      assert.ok(!snoozed.rows.some((r) => r.serial === b.serial), 'snoozed for a day');
+    await importDay(DAYS[36]);
+    const later = await engine.call('triage/queue', { limit: 5000 });
+    assert.ok(
+      later.rows.some((r) => r.serial === b.serial),
+      'the snoozed drive is back in the queue',
+    );
+    assert.ok(
+      !later.rows.some((r) => r.serial === a.serial && r.day === a.day),
+      'the false alarm stays reviewed',
+    );
+    // Bulk: acknowledge everything pending.
+    await engine.call('triage/review', {
+      alertIds: later.rows.map((r) => r.alertId),
+      verdict: 'acknowledged',
+    });
+    assert.equal((await engine.call('triage/queue', {})).counts.pending, 0);
+  });
+
+  test('alert rules: a daily budget across drive models, quiet attributes, and the CSV for the swap crew', async () => {
+    const top = (await engine.call('triage/queue', { show: 'all', limit: 1 })).rows[0];
+    assert.ok(top.top.length > 0, 'trees name the attributes behind an alert');
+    await engine.call('triage/configure', { dailyBudget: 1, quiet: { [top.model]: [top.top[0].feature] } });
+    // A new service raises its alerts again under the new rules.
+    const { service, jobId } = await engine.call('triage/put-in-service', {
+      runId,
+      why: 'budget of 1 a day',
+    });
+    await wait(jobId);
+    const openPerDay = engine.db
+      .prepare("SELECT day, count(*) AS n FROM alerts WHERE service_id = ? AND state = 'open' GROUP BY day")
+      .all(service.id) as { n: number }[];
+    assert.ok(
+      openPerDay.every((d) => d.n <= 1),
+      'at most one new alert a day',
+    );
+    const all = await engine.call('triage/queue', { show: 'all', limit: 5000 });
+    assert.ok(all.counts['over-budget'] > 0);
+    assert.ok(all.counts.muted > 0);
+    for (const r of all.rows.filter((r) => r.state === 'muted')) {
+      assert.equal(r.model, top.model);
+      assert.equal(r.top[0].feature, top.top[0].feature);
+    }
+    const history = (await engine.call('triage/service', {})).history;
+    assert.equal(history.length, 2);
+    assert.ok(history[1].endedAt !== null, 'the first service ended when the second began');
+    const pending = await engine.call('triage/queue', {});
+    const exported = await engine.call('triage/export', {});
+    const lines = exported.csv.trim().split('\r\n');
+    assert.equal(lines[0].split(',')[0], 'serial');
+    assert.equal(lines.length - 1, pending.counts.pending);
+    assert.equal(exported.rows, pending.counts.pending);
+    assert.match(exported.fileName, /^drive-triage-queue-pending-\d{4}-\d{2}-\d{2}\.csv$/);
+    await engine.call('triage/configure', { dailyBudget: null, quiet: {} });
+    assert.deepEqual(await engine.call('triage/settings', {}), {
+      autoScore: true,
+      dailyBudget: null,
+      quiet: {},
+      falseAlarmHoldDays: 30,
+    });
+  });
+
+  test('with automatic scoring off, an import leaves the new days for an update asked for', async () => {
+    await engine.call('triage/configure', { autoScore: false });
+    const imported = await wait((await engine.call('import/start', { paths: [DAYS[37]] })).jobId);
+    assert.equal(imported.followUpJobId, undefined);
+    assert.ok((await engine.call('triage/service', {})).current!.pendingReadings > 4000);
+    const update = (await wait((await engine.call('triage/update', {})).jobId)).result as UpdateResult;
+    assert.equal(update.mode, 'incremental');
+    assert.equal((await engine.call('triage/service', {})).current!.pendingReadings, 0);
+    await engine.call('triage/retire', { why: 'model drifted' });
+    await assert.rejects(engine.call('triage/update', {}), /no run is in service/);
+    assert.equal((await engine.call('triage/queue', {})).service, null);
+  });
+
+  /** Whether a drive crossed again after `day` (then it is back as a new alert, not as the snoozed one). */
+  function crossingsAfterReview(serial: string, day: string): boolean {
+    return [...crossingsByHand()].some((k) => k.startsWith(`${serial} `) && k.slice(serial.length + 1) > day);
+  }
+});

@@ -6,9 +6,8 @@ const { spawnSync } = require('node:child_process');
 
 const built = join(__dirname, '..', 'out', 'main', 'cli.js');
 if (existsSync(built)) {
-  require(built)
-    .main(process.argv.slice(2))
-    .then((code) => process.exit(code));
+  const cli = require(built);
+  cli.main(process.argv.slice(2)).then((code) => cli.exitWhenFlushed(code));
 } else {
   const src = join(__dirname, '..', 'src-main', 'engine', 'cli', 'cli.ts');
   const r = spawnSync(process.execPath, ['--import', 'tsx', src, ...process.argv.slice(2)], {

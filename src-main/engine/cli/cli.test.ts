@@ -16,6 +16,7 @@ function cliWith(env: NodeJS.ProcessEnv, args: string[]): { code: number; out: s
     {
       encoding: 'utf8',
       cwd: ROOT,
+      maxBuffer: 64 << 20,
       env: { ...process.env, ...env },
     },
   );
@@ -173,3 +174,75 @@ test('serials and models with escape sequences are printed escaped, never sent r
     'JSON keeps the value (escaped by JSON itself)',
   );
 });
+
+test('update: a cron job imports a new day, scores it with the run in service and prints the new alerts as JSON', () => {
+  const db = join(dir, 'update.sqlite');
+  const day = (d: number): string =>
+    join(ROOT, `resources/sample/2013-04-${String(d).padStart(2, '0')}.csv.gz`);
+  assert.equal(
+    cli('import', day(10), day(11), day(12), day(13), day(14), day(15), day(16), day(17), day(18), '--db', db)
+      .code,
+    0,
+  );
+  const noService = cli('update', day(19), '--db', db, '--json');
+  assert.equal(noService.code, 1);
+  assert.match(noService.err, /no run is in service/);
+  const trained = cli(
+    'train',
+    '--db',
+    db,
+    '--model',
+    'gbdt',
+    '--config',
+    writeConfig({ rounds: 10, folds: 0 }),
+    '--json',
+  );
+  assert.equal(trained.code, 0, trained.err);
+  const runId = JSON.parse(trained.out).runId as number;
+  assert.equal(cli('score', '--db', db, '--run', String(runId)).code, 0);
+  const put = cli(
+    'service',
+    'put',
+    String(runId),
+    '--db',
+    db,
+    '--threshold',
+    '0.05',
+    '--why',
+    'cron test',
+    '--json',
+  );
+  assert.equal(put.code, 0, put.err);
+  assert.equal(JSON.parse(put.out).service.why, 'cron test');
+  const r = cli('update', day(20), '--db', db, '--json');
+  assert.equal(r.code, 0, r.err);
+  const { imported, update } = JSON.parse(r.out) as {
+    imported: { rowsAccepted: number };
+    update: {
+      mode: string;
+      newDays: { from: string; to: string };
+      alerts: { serial: string; day: string }[];
+    };
+  };
+  assert.ok(imported.rowsAccepted > 4000);
+  assert.equal(update.mode, 'incremental');
+  assert.deepEqual(update.newDays, { from: '2013-04-20', to: '2013-04-20' });
+  const queue = JSON.parse(cli('queue', '--db', db, '--show', 'all', '--json').out) as {
+    rows: { serial: string; day: string }[];
+  };
+  for (const a of update.alerts)
+    assert.ok(
+      queue.rows.some((q) => q.serial === a.serial && q.day === a.day),
+      `${a.serial} ${a.day} is queued`,
+    );
+  const csvFile = join(dir, 'queue.csv');
+  assert.equal(cli('queue', '--db', db, '--csv', csvFile).code, 0);
+  assert.ok(existsSync(csvFile));
+  assert.equal(cli('queue', '--db', db, '--show', 'later').code, 2);
+});
+
+function writeConfig(config: object): string {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}

@@ -15,10 +15,22 @@ import { trainConfig } from '../api-schemas';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
 import { didYouMean, flagHelp, parseCommandLine, type FlagTable, type Flags } from './args';
-import { printable, UsageError, waitWithCtrlC } from './common';
+import { exitWhenFlushed, printable, UsageError, waitWithCtrlC } from './common';
+
+export { exitWhenFlushed };
 import { runSearchCommand, SEARCH_FLAGS, SEARCH_USAGE } from './search-command';
 import { REPORT_FLAGS, REPORT_USAGE, runReportCommand } from './report-command';
 import { duration, progressLine } from './progress-bar';
+import {
+  QUEUE_FLAGS,
+  QUEUE_USAGE,
+  runQueueCommand,
+  runServiceCommand,
+  runUpdateCommand,
+  SERVICE_FLAGS,
+  SERVICE_USAGE,
+  UPDATE_USAGE,
+} from './triage-command';
 
 const DB: FlagTable = {
   db: { type: 'string', value: 'file', help: 'the workspace database (or DRIVE_TRIAGE_DB)' },
@@ -135,6 +147,24 @@ const COMMANDS: Record<string, Command> = {
     flags: { ...DB, ...SEARCH_FLAGS, ...JSON_FLAG },
     positionals: { max: 2, what: 'list|show|resume|cancel <id>' },
     run: (e, a) => runSearchCommand(e, a.positionals, a.flags, a.json),
+  },
+  update: {
+    synopsis: UPDATE_USAGE.trimStart(),
+    flags: { ...DB, ...JSON_FLAG },
+    positionals: { max: Infinity, what: 'new files or folders' },
+    run: (e, a) => runUpdateCommand(e, a.positionals, a.json),
+  },
+  service: {
+    synopsis: SERVICE_USAGE.trimStart(),
+    flags: { ...DB, ...SERVICE_FLAGS, ...JSON_FLAG },
+    positionals: { max: 2, what: 'put <run id> | retire' },
+    run: (e, a) => runServiceCommand(e, a.positionals, a.flags, a.json),
+  },
+  queue: {
+    synopsis: QUEUE_USAGE.trimStart(),
+    flags: { ...DB, ...QUEUE_FLAGS, ...JSON_FLAG },
+    positionals: { max: 0, what: '' },
+    run: (e, a) => runQueueCommand(e, a.flags, a.json),
   },
   report: {
     synopsis: REPORT_USAGE.trimStart(),
@@ -531,10 +561,10 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitWhenFlushed(code),
     (err: Error) => {
       process.stderr.write(`drive-triage: ${err.message}\n`);
-      process.exit(1);
+      exitWhenFlushed(1);
     },
   );
 }

@@ -25,3 +25,16 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 export function printable(s: string): string {
   return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * Exits once stdout and stderr have flushed: writes to a pipe are asynchronous, and process.exit straight after a
+ * large --json answer cut it off (a cron job's parser read half of it).
+ */
+export function exitWhenFlushed(code: number): void {
+  let waiting = 2;
+  const done = (): void => {
+    if (--waiting === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}

@@ -182,7 +182,13 @@ export interface WindowBatch {
 export interface EndDays {
   from: number;
   to: number;
+  /** A later `from` for some cube rows (a drive whose new readings cannot change its earlier windows). */
+  fromByRow?: Int32Array;
 }
+
+/** Whether a window of cube row `row` ending on `day` is among `endDays`. */
+const endsIn = (endDays: EndDays | undefined, row: number, day: number): boolean =>
+  !endDays || (day >= (endDays.fromByRow ? endDays.fromByRow[row] : endDays.from) && day <= endDays.to);
 
 /**
  * The windows of S consecutive reported days of every drive, `batch` at a time.
@@ -210,7 +216,7 @@ export function* windowBatches(
     for (let d = 0; d < cube.days; d++) {
       run = cube.present[base + d] ? run + 1 : 0;
       if (run < S || (d - S + 1) % stride !== 0) continue;
-      if (endDays && (cube.firstDay + d < endDays.from || cube.firstDay + d > endDays.to)) continue;
+      if (!endsIn(endDays, row, cube.firstDay + d)) continue;
       const from = (base + d - S + 1) * F;
       data.set(cube.values.subarray(from, from + size), n * size);
       drive[n] = row;
@@ -247,8 +253,7 @@ export function countWindows(
     let run = 0;
     for (let d = 0; d < cube.days; d++) {
       run = cube.present[row * cube.days + d] ? run + 1 : 0;
-      const day = cube.firstDay + d;
-      if (endDays && (day < endDays.from || day > endDays.to)) continue;
+      if (!endsIn(endDays, row, cube.firstDay + d)) continue;
       if (run >= S && (d - S + 1) % stride === 0) total++;
     }
   }

@@ -115,6 +115,9 @@ describe('scoring new days equals scoring everything again', { skip }, () => {
         assert.equal(u.status, 'done');
         assert.ok(u.drives > 4000, `most drives report every day (${u.drives})`);
         marks.set(run, u.scoredThrough);
+        // A plain next day: a drive that reported the day before has one new window, not the gap rule's three.
+        if (DAYS.slice(31).includes(file) && run === trees)
+          assert.ok(u.windows <= u.drives * 1.1, `${u.windows} windows for ${u.drives} drives`);
         // After every step: a later day's update could otherwise mend what an earlier one missed.
         const incremental = snapshot(run);
         await scoreRun(engine.db, run);

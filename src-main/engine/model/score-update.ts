@@ -12,7 +12,7 @@ import {
 } from './score';
 
 export { readingsMark, type ScoredThrough };
-import { dataSpan, loadCube, type EndDays } from '../catalogue/windows';
+import { dataSpan, loadCube, type EndDays, type SeriesCube } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { float32Of, int32Of } from '../store/blobs';
 
@@ -97,10 +97,14 @@ export async function scoreNewReadings(
         const stored = storedWindows(db, runId);
         for (const lo of sliceStarts(changed, DRIVES_PER_SLICE)) {
           const raw = loadCube(db, scoring.features, { lo, hi: lo + DRIVES_PER_SLICE, fromDay, toDay });
+          const rowEnds: EndDays = {
+            ...endDays,
+            fromByRow: firstChangedEnds(raw, news.lo!, news.hi!, gap, endDays.from),
+          };
           const slice = scoreSlice(
             scoring,
             raw,
-            { includeRow: (row) => changed.has(raw.driveIds[row]), endDays },
+            { includeRow: (row) => changed.has(raw.driveIds[row]), endDays: rowEnds },
             hooks,
             (n) => (windows += n),
           );
@@ -108,10 +112,11 @@ export async function scoreNewReadings(
           for (let row = 0; row < slice.length; row++) {
             const id = raw.driveIds[row];
             if (!changed.has(id)) continue;
-            const merged = mergeWindows(stored(id), slice[row], endDays);
+            const range = { from: rowEnds.fromByRow![row], to: endDays.to };
+            const merged = mergeWindows(stored(id), slice[row], range);
             if (merged.ends.length === 0) continue;
             insert(runId, id, merged);
-            onMerged?.(id, merged, endDays);
+            onMerged?.(id, merged, range);
             drives++;
           }
         }
@@ -144,6 +149,39 @@ export async function scoreNewReadings(
   } finally {
     scoring.scorer.dispose();
   }
+}
+
+/**
+ * Per cube row, the first window end day readings on days [lo, hi] can change. A reading on day n changes the days
+ * before it only where it closes a gap: the days after the drive's previous reading are filled from it once the
+ * gap is at most maxGapDays. A drive that reported the day before changes from n on (most drives, most days: a
+ * third of the windows a day's update would otherwise score again with a 2-day gap rule). Every reading on those
+ * days is taken as new, which can only widen the range. Never before `floor`.
+ */
+export function firstChangedEnds(
+  raw: SeriesCube,
+  lo: number,
+  hi: number,
+  maxGapDays: number,
+  floor: number,
+): Int32Array {
+  const out = new Int32Array(raw.driveIds.length).fill(hi + 1);
+  for (let row = 0; row < raw.driveIds.length; row++) {
+    const base = row * raw.days;
+    let prev = -Infinity;
+    for (let d = 0; d < raw.days; d++) {
+      if (!raw.present[base + d]) continue;
+      const day = raw.firstDay + d;
+      if (day >= lo && day <= hi) {
+        const gap = day - prev - 1;
+        out[row] = Math.min(out[row], gap >= 1 && gap <= maxGapDays ? prev + 1 : day);
+        break;
+      }
+      prev = day;
+    }
+    out[row] = Math.max(floor, out[row]);
+  }
+  return out;
 }
 
 /** The drives with a reading stored after `rowid`. */

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:update`: the daily update at fleet scale. Generates 31 modern-era days of 300,000 drives
+ * (BENCH_DRIVES / BENCH_DAYS shrink it), imports the first 30 with the CLI, trains a small model of each kind the
+ * bench names (BENCH_MODELS, default gbdt and conv-ae; the models' quality does not matter here, their cost per
+ * window does), scores it, puts it in service at a threshold about 0.5% of drives reach, then times
+ * `drive-triage update <day 31>` (import, score the windows the day completes, raise the alerts) with its peak
+ * RSS, and the update's own seconds (scoring and alerting, without the import). Beside it, a full rescore of the
+ * same run: what every new day cost before. Writes bench/results/update.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openDb } from '../src-main/engine/store/db';
+import { writeModernDay } from '../src-main/engine/testing/modern-generator';
+
+const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const MODELS = (process.env.BENCH_MODELS ?? 'gbdt,conv-ae').split(',');
+const ROOT = resolve(__dirname, '..');
+const TMP = join(ROOT, 'bench/tmp-update');
+const CLI = join(ROOT, 'bin/drive-triage.js');
+const log = (s: string): boolean => process.stderr.write(`bench:update ${s}\n`);
+
+const CONFIGS: Record<string, object> = {
+  gbdt: { model: 'gbdt', rounds: 30, folds: 0, maxTrainWindows: 200_000 },
+  'conv-ae': { model: 'conv-ae', epochs: 1, maxWindowsPerEpoch: 4096, maxValWindows: 1024 },
+  'lstm-ae': { model: 'lstm-ae', epochs: 1, maxWindowsPerEpoch: 4096, maxValWindows: 1024 },
+};
+
+/** Runs the CLI under GNU time: its JSON output, wall seconds and peak RSS in MB. */
+function cli(args: string[]): { out: unknown; seconds: number; peakRssMB: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
+  const kib = Number(r.stderr.trim().split('\n').at(-1));
+  return { out: JSON.parse(r.stdout), seconds, peakRssMB: Math.round(kib / 1024) };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'out/main/cli.js')))
+    throw new Error('the CLI is not built: run `npm run build` first');
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const files: string[] = [];
+  log(`generating ${DAYS + 1} days of ${DRIVES.toLocaleString('en-US')} drives`);
+  for (let d = 0; d <= DAYS; d++) {
+    const date = new Date(Date.UTC(2023, 9, 1 + d)).toISOString().slice(0, 10);
+    const path = join(TMP, `${date}.csv`);
+    await writeModernDay({ path, date, drives: DRIVES, seed: 1, dayIndex: d });
+    files.push(path);
+  }
+  const newDay = files.pop()!;
+  const results: object[] = [];
+  try {
+    for (const kind of MODELS) {
+      const db = join(TMP, `fleet-${kind}.sqlite`);
+      const imported = cli(['import', ...files, '--db', db]);
+      log(`${kind}: ${DAYS} days imported in ${imported.seconds.toFixed(1)} s`);
+      const config = join(TMP, `${kind}.json`);
+      writeFileSync(config, JSON.stringify(CONFIGS[kind]));
+      const trained = cli(['train', '--db', db, '--config', config]).out as { runId: number; status: string };
+      if (trained.status !== 'done') throw new Error(`training ${trained.status}`);
+      const scored = cli(['score', '--db', db, '--run', String(trained.runId)]);
+      const store = openDb(db, { readonly: true });
+      const ranked = store
+        .prepare('SELECT max_score FROM scores WHERE run_id = ? ORDER BY max_score DESC')
+        .pluck()
+        .all(trained.runId) as number[];
+      store.close();
+      const threshold = ranked[Math.floor(ranked.length * 0.005)];
+      cli(['service', 'put', String(trained.runId), '--db', db, '--threshold', String(threshold)]);
+      const updated = cli(['update', newDay, '--db', db]);
+      const u = (
+        updated.out as {
+          update: {
+            seconds: number;
+            windows: number;
+            drives: number;
+            mode: string;
+            raised: { open: number };
+          };
+        }
+      ).update;
+      if (u.mode !== 'incremental') throw new Error(`the update was ${u.mode}, not incremental`);
+      log(
+        `${kind}: one new day: ${u.windows.toLocaleString('en-US')} windows of ${u.drives.toLocaleString('en-US')} drives scored and ${u.raised.open} alerts raised in ${u.seconds.toFixed(1)} s (${updated.seconds.toFixed(1)} s with the import, peak ${updated.peakRssMB} MB); a full rescore took ${scored.seconds.toFixed(1)} s`,
+      );
+      results.push({
+        model: kind,
+        updateSeconds: Number(u.seconds.toFixed(2)),
+        updateWithImportSeconds: Number(updated.seconds.toFixed(1)),
+        windows: u.windows,
+        drives: u.drives,
+        alertsRaised: u.raised.open,
+        peakRssMB: updated.peakRssMB,
+        fullRescoreSeconds: Number(scored.seconds.toFixed(1)),
+        importSeconds30Days: Number(imported.seconds.toFixed(1)),
+      });
+      rmSync(db, { force: true });
+    }
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'bench/results/update.json'),
+      `${JSON.stringify(
+        {
+          drives: DRIVES,
+          historyDays: DAYS,
+          target: 'one new day of 300,000 drives scored and alerted in under 10 s (updateSeconds)',
+          results,
+          cpu: cpus()[0]?.model,
+          date: new Date().toISOString(),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    log('wrote bench/results/update.json');
+  } finally {
+    rmSync(TMP, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:update failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

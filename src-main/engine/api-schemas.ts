@@ -115,6 +115,7 @@ export const trainConfig: z.ZodType<TrainConfig> = z
 
 const runId = z.number().int();
 const level = z.enum(['window', 'drive']);
+const labels = z.enum(['data', 'verdicts', 'both']).optional();
 const finite = z.number().finite();
 const thresholdPreset = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('max-f1') }).strict(),
@@ -207,6 +208,7 @@ export const searchSettings: z.ZodType<SearchSettings> = z
 
 const reportFields = {
   runId: z.number().int(),
+  labels,
   threshold: z.number().finite().optional(),
   far: z.number().gt(0).lt(1).optional(),
   budget: z.number().positive().optional(),
@@ -288,24 +290,26 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       days: z.number().int().min(1).max(3660).optional(),
     })
     .strict(),
-  'eval/overview': z.object({ runId }).strict(),
-  'eval/at': z.object({ runId, level, threshold: finite }).strict(),
+  'eval/overview': z.object({ runId, labels }).strict(),
+  'eval/at': z.object({ runId, labels, level, threshold: finite }).strict(),
   'eval/curves': z
     .object({
       runId,
+      labels,
       level,
       series: z.enum(['model', 'backblaze-rule', 'robust-z']).optional(),
       maxPoints: z.number().int().min(10).max(100_000).optional(),
     })
     .strict(),
-  'eval/preset': z.object({ runId, level, preset: thresholdPreset }).strict(),
+  'eval/preset': z.object({ runId, labels, level, preset: thresholdPreset }).strict(),
   'eval/lead-times': z
-    .object({ runId, threshold: finite, binDays: positiveInt.max(365).optional() })
+    .object({ runId, labels, threshold: finite, binDays: positiveInt.max(365).optional() })
     .strict(),
-  'eval/alerts': z.object({ runId, threshold: finite }).strict(),
+  'eval/alerts': z.object({ runId, labels, threshold: finite }).strict(),
   'eval/report': z
     .object({
       runId,
+      labels,
       level: level.optional(),
       threshold: finite.optional(),
       far: z.number().min(0).max(1).optional(),

@@ -100,6 +100,8 @@ export class Engine implements ApiClient {
     this.events.on('job/finished', (job: JobInfo) => {
       this.driveOrders.clear();
       if (job.kind === 'score' || job.kind === 'update') this.evaluator.forget();
+      // New data can hold a verdict's drive failing, or carry a false alarm past its holding days.
+      if (job.kind === 'import') this.evaluator.forgetVerdictLabels();
       if (job.kind === 'import') this.scoreImportedDays(job);
     });
     this.handlers = this.makeHandlers();
@@ -201,13 +203,14 @@ export class Engine implements ApiClient {
       'scores/top': (q) => topScores(db, q.runId, q.offset ?? 0, q.limit ?? 100),
       'scores/drive': (q) => driveErrors(db, q.runId, q.serial, q.threshold),
       'scores/heatmap': (q) => fleetHeatmap(db, q),
-      'eval/overview': (q) => this.evaluator.session(q.runId).overview(),
-      'eval/at': (q) => this.evaluator.session(q.runId).at(q.level, q.threshold),
+      'eval/overview': (q) => this.evaluator.session(q.runId, q.labels).overview(),
+      'eval/at': (q) => this.evaluator.session(q.runId, q.labels).at(q.level, q.threshold),
       'eval/curves': (q) =>
-        this.evaluator.session(q.runId).curves(q.level, q.series ?? 'model', q.maxPoints ?? 500),
-      'eval/preset': (q) => this.evaluator.session(q.runId).preset(q.level, q.preset),
-      'eval/lead-times': (q) => this.evaluator.session(q.runId).leadTimes(q.threshold, q.binDays ?? 7),
-      'eval/alerts': (q) => this.evaluator.session(q.runId).alerts(q.threshold),
+        this.evaluator.session(q.runId, q.labels).curves(q.level, q.series ?? 'model', q.maxPoints ?? 500),
+      'eval/preset': (q) => this.evaluator.session(q.runId, q.labels).preset(q.level, q.preset),
+      'eval/lead-times': (q) =>
+        this.evaluator.session(q.runId, q.labels).leadTimes(q.threshold, q.binDays ?? 7),
+      'eval/alerts': (q) => this.evaluator.session(q.runId, q.labels).alerts(q.threshold),
       'eval/report': (q) => evalReport(this.evaluator, q),
       ...searchHandlers(db, this.jobs, this.opts.dbPath),
       'report/build': (q) => buildReport(db, this.evaluator, q),
@@ -229,14 +232,23 @@ export class Engine implements ApiClient {
       },
       'triage/retire': (q) => ({ ended: retireService(db, q.why) }),
       'triage/settings': () => triageSettings(db),
-      'triage/configure': (q) => configureTriage(db, q),
+      'triage/configure': (q) => {
+        const settings = configureTriage(db, q);
+        // The false alarms' holding days decide which count as negatives.
+        this.evaluator.forgetVerdictLabels();
+        return settings;
+      },
       'triage/update': () => {
         if (!currentService(db))
           throw new ApiError('conflict', 'no run is in service: put a scored run in service first');
         return { jobId: this.startUpdate(false) };
       },
       'triage/queue': (q) => triageQueue(db, q),
-      'triage/review': (q) => reviewAlerts(db, q),
+      'triage/review': (q) => {
+        const r = reviewAlerts(db, q);
+        this.evaluator.forgetVerdictLabels();
+        return r;
+      },
       'triage/reviews': (q) => driveReviews(db, q.serial),
       'triage/export': (q) => queueCsv(db, q.show),
     };

@@ -67,13 +67,21 @@ export interface PresetResult {
   cost?: { threshold: number[]; cost: number[]; best: number };
 }
 
+/**
+ * What counts as failed in an evaluation: the data's failures (the default), the analysts' verdicts (confirmed
+ * failing and replaced drives against false alarms held some days), or both (the verdicts' positives added to the
+ * data's failures).
+ */
+export type EvalLabels = 'data' | 'verdicts' | 'both';
+
 export interface EvalOverview {
   runId: number;
   kind: ModelKind;
   /** What the score means, for axis labels. */
   scoreName: string;
-  /** How the evaluation set was chosen, in words. */
+  /** How the evaluation set was chosen and labelled, in words. */
   evaluationSet: string;
+  labels: EvalLabels;
   firstDay: string;
   lastDay: string;
   days: number;
@@ -168,6 +176,7 @@ export interface EvalReport extends EvalRow {
   level: EvalLevel;
   alertsPerDay: number;
   evaluationSet: string;
+  labels: EvalLabels;
   firstDay: string;
   lastDay: string;
   positives: number;
@@ -182,6 +191,7 @@ export interface EvalReport extends EvalRow {
 
 export interface EvalReportRequest {
   runId: number;
+  labels?: EvalLabels;
   level?: EvalLevel;
   threshold?: number;
   far?: number;
@@ -193,15 +203,24 @@ export interface EvalReportRequest {
 
 /** The eval slice of the Api. */
 export interface EvalApi {
-  'eval/overview': { req: { runId: number }; res: EvalOverview };
-  'eval/at': { req: { runId: number; level: EvalLevel; threshold: number }; res: ThresholdView };
+  'eval/overview': { req: { runId: number; labels?: EvalLabels }; res: EvalOverview };
+  'eval/at': {
+    req: { runId: number; labels?: EvalLabels; level: EvalLevel; threshold: number };
+    res: ThresholdView;
+  };
   'eval/curves': {
-    req: { runId: number; level: EvalLevel; series?: EvalSeries; maxPoints?: number };
+    req: { runId: number; labels?: EvalLabels; level: EvalLevel; series?: EvalSeries; maxPoints?: number };
     res: CurveSet;
   };
-  'eval/preset': { req: { runId: number; level: EvalLevel; preset: ThresholdPreset }; res: PresetResult };
-  'eval/lead-times': { req: { runId: number; threshold: number; binDays?: number }; res: LeadTimes };
-  'eval/alerts': { req: { runId: number; threshold: number }; res: AlertsByDay };
+  'eval/preset': {
+    req: { runId: number; labels?: EvalLabels; level: EvalLevel; preset: ThresholdPreset };
+    res: PresetResult;
+  };
+  'eval/lead-times': {
+    req: { runId: number; labels?: EvalLabels; threshold: number; binDays?: number };
+    res: LeadTimes;
+  };
+  'eval/alerts': { req: { runId: number; labels?: EvalLabels; threshold: number }; res: AlertsByDay };
   'eval/report': { req: EvalReportRequest; res: EvalReport };
 }
 

@@ -1,6 +1,6 @@
 /** Reports for the people who swap drives: their sections, content and files. */
 import type { EpochSummary, ModelKind, SpikeRule, ThresholdChoice, TrainConfig } from './runs';
-import type { AlertsByDay, CurveSet, EvalReport } from './eval';
+import type { AlertsByDay, CurveSet, EvalLabels, EvalReport } from './eval';
 
 /** The parts of a report, in the order they print. */
 export const REPORT_SECTIONS = ['dataset', 'model', 'threshold', 'results', 'flagged'] as const;
@@ -9,6 +9,8 @@ export type ReportSection = (typeof REPORT_SECTIONS)[number];
 /** Which report: a scored run, and its threshold given, or chosen by a false-alarm rate or an alert budget. */
 export interface ReportRequest {
   runId: number;
+  /** What counts as failed (default: the data's failures); the report says which. */
+  labels?: EvalLabels;
   threshold?: number;
   far?: number;
   /** Alerts per day. */

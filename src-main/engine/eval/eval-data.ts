@@ -1,4 +1,6 @@
-import { ApiError, type EvalSeries, type ModelKind } from '../api-types';
+import { ApiError, type EvalLabels, type EvalSeries, type ModelKind } from '../api-types';
+import { triageSettings } from '../triage/settings';
+import { labelsInWords, verdictLabels, type VerdictLabelSet } from './verdict-labels';
 import { formatDay, parseDay } from '../import/row-fields';
 import type { ResolvedTrainConfig } from '../model/run-store';
 import { readSplitRecord, SPLIT_CODE } from '../model/split-record';
@@ -17,6 +19,7 @@ export interface EvalData {
   /** Runs with equal keys share a test set (see split-record.ts); null for runs without a recorded split. */
   splitKey: string | null;
   evaluationSet: string;
+  labels: EvalLabels;
   notices: string[];
   /** First and last window end day of the set (days since 1970-01-01). */
   firstDay: number;
@@ -44,7 +47,7 @@ interface ScoreRow {
   robust_scores: Buffer | null;
 }
 
-export function loadEvalData(db: Db, runId: number): EvalData {
+export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data'): EvalData {
   const run = db.prepare('SELECT kind, config, weights_dir FROM runs WHERE id = ?').get(runId) as
     { kind: ModelKind; config: string; weights_dir: string | null } | undefined;
   if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
@@ -82,7 +85,6 @@ export function loadEvalData(db: Db, runId: number): EvalData {
       `run ${runId} was scored before the baselines were computed: score it again to compare with them`,
     );
 
-  type Kept = { row: ScoreRow; from: number; ends: Int32Array; positive: boolean };
   const kept: Kept[] = [];
   let windows = 0;
   for (const r of rows) {
@@ -100,6 +102,18 @@ export function loadEvalData(db: Db, runId: number): EvalData {
       'conflict',
       `run ${runId} has no scored windows in its evaluation set (${evaluationSet})`,
     );
+  const verdicts = labels === 'data' ? null : verdictLabels(db, triageSettings(db).falseAlarmHoldDays);
+  if (verdicts) {
+    const labelled = relabel(kept, labels, verdicts, notices);
+    if (labelled.length === 0)
+      throw new ApiError(
+        'conflict',
+        `no drive of run ${runId}'s evaluation set has a verdict that counts yet: mark drives confirmed failing, replaced or false alarm on the Today tab (false alarms count once held ${verdicts.holdDays} days)`,
+      );
+    kept.splice(0, kept.length, ...labelled);
+    windows = kept.reduce((n, k) => n + k.ends.length - k.from, 0);
+  }
+  evaluationSet = `${evaluationSet}, ${labelsInWords(labels, verdicts)}`;
 
   const n = kept.length;
   const data: EvalData = {
@@ -108,6 +122,7 @@ export function loadEvalData(db: Db, runId: number): EvalData {
     horizonDays: H,
     splitKey: splitKnown ? record.key : null,
     evaluationSet,
+    labels,
     notices,
     firstDay: Infinity,
     lastDay: -Infinity,
@@ -126,7 +141,7 @@ export function loadEvalData(db: Db, runId: number): EvalData {
   };
   let w = 0;
   kept.forEach((k, d) => {
-    const fail = k.row.failure_day ?? -1;
+    const fail = k.failDay ?? k.row.failure_day ?? -1;
     data.driveIds[d] = k.row.drive_id;
     data.failureDay[d] = fail;
     data.drivePositive[d] = k.positive ? 1 : 0;
@@ -147,6 +162,36 @@ export function loadEvalData(db: Db, runId: number): EvalData {
   });
   data.offsets[n] = w;
   return data;
+}
+
+type Kept = {
+  row: ScoreRow;
+  from: number;
+  ends: Int32Array;
+  positive: boolean;
+  /** The day a drive counts as failed, where verdicts decide it (else the data's failure day). */
+  failDay?: number;
+};
+
+/**
+ * The evaluation set under the analysts' verdicts: only the drives they labelled ('verdicts'), or every drive with
+ * the verdicts' positives added ('both'). Says how many labelled drives lie outside the run's evaluation set.
+ */
+function relabel(kept: Kept[], labels: EvalLabels, v: VerdictLabelSet, notices: string[]): Kept[] {
+  const inSet = kept.filter((k) => v.byDrive.has(k.row.drive_id)).length;
+  if (inSet < v.byDrive.size)
+    notices.push(
+      `${v.byDrive.size - inSet} of the ${v.byDrive.size} drives with a verdict are outside this run's evaluation set (drives it trained on, or without a scored window there) and are not counted`,
+    );
+  const out: Kept[] = [];
+  for (const k of kept) {
+    const label = v.byDrive.get(k.row.drive_id);
+    if (labels === 'verdicts') {
+      if (label) out.push({ ...k, positive: label.positive, failDay: label.positive ? label.day : -1 });
+    } else if (label?.positive && !k.positive) out.push({ ...k, positive: true, failDay: label.day });
+    else out.push(k);
+  }
+  return out;
 }
 
 /** "drive ZA1234 (window ending 2024-01-05)": names a window in error messages. */

@@ -1,4 +1,4 @@
-import type { EvalLevel } from '../api-types';
+import type { EvalLabels, EvalLevel } from '../api-types';
 import { readSplitRecord } from '../model/split-record';
 import type { Db } from '../store/db';
 import { loadEvalData } from './eval-data';
@@ -12,22 +12,31 @@ const MAX_SESSIONS = 4;
  * dropped first). The engine forgets a run when it is scored again or deleted.
  */
 export class Evaluator {
-  private readonly sessions = new Map<number, EvalSession>();
+  /** Keyed by run and labels ("3/data"). */
+  private readonly sessions = new Map<string, EvalSession>();
 
   constructor(private readonly db: Db) {}
 
-  session(runId: number): EvalSession {
-    let s = this.sessions.get(runId);
-    if (s) this.sessions.delete(runId);
-    else s = new EvalSession(loadEvalData(this.db, runId), this.db);
-    this.sessions.set(runId, s);
+  session(runId: number, labels: EvalLabels = 'data'): EvalSession {
+    const key = `${runId}/${labels}`;
+    let s = this.sessions.get(key);
+    if (s) this.sessions.delete(key);
+    else s = new EvalSession(loadEvalData(this.db, runId, labels), this.db);
+    this.sessions.set(key, s);
     while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     return s;
   }
 
+  /** Drops a run's sessions (all of them without a run); `verdicts`: only those labelled by verdicts, which changed. */
   forget(runId?: number): void {
     if (runId === undefined) this.sessions.clear();
-    else this.sessions.delete(runId);
+    else
+      for (const key of [...this.sessions.keys()]) if (key.startsWith(`${runId}/`)) this.sessions.delete(key);
+  }
+
+  /** The analysts' verdicts changed: sessions labelled by them are stale. */
+  forgetVerdictLabels(): void {
+    for (const key of [...this.sessions.keys()]) if (!key.endsWith('/data')) this.sessions.delete(key);
   }
 
   /** Other scored runs whose test set is this one's; the rest with the reason they cannot be compared. */
@@ -60,7 +69,10 @@ export class Evaluator {
         continue;
       }
       // Comparing must not evict the run being compared with.
-      const o = this.sessions.get(r.id) ?? new EvalSession(loadEvalData(this.db, r.id), this.db);
+      const labels = s.data.labels;
+      const o =
+        this.sessions.get(`${r.id}/${labels}`) ??
+        new EvalSession(loadEvalData(this.db, r.id, labels), this.db);
       sessions.push(o);
     }
     return { sessions, excluded };

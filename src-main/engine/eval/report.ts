@@ -130,7 +130,7 @@ function chosenPreset(req: EvalReportRequest): { preset: ThresholdPreset | null;
  * same rule, or its best F1 when the model's threshold was given as a number).
  */
 export async function evalReport(ev: Evaluator, req: EvalReportRequest): Promise<EvalReport> {
-  const s = ev.session(req.runId);
+  const s = ev.session(req.runId, req.labels);
   const level = req.level ?? 'drive';
   const boot = { reps: req.bootstrap ?? DEFAULT_BOOTSTRAP, seed: req.seed ?? 1 };
   const { preset, words } = chosenPreset(req);
@@ -228,6 +228,7 @@ export async function evalReport(ev: Evaluator, req: EvalReportRequest): Promise
     level,
     alertsPerDay: s.alertsPerDay(threshold),
     evaluationSet: s.data.evaluationSet,
+    labels: s.data.labels,
     firstDay: formatDay(s.data.firstDay),
     lastDay: formatDay(s.data.lastDay),
     positives: set.positives,

@@ -117,6 +117,7 @@ export class EvalSession {
       kind: this.data.kind,
       scoreName: scoreName(this.data.kind),
       evaluationSet: this.data.evaluationSet,
+      labels: this.data.labels,
       firstDay: formatDay(this.data.firstDay),
       lastDay: formatDay(this.data.lastDay),
       days: this.days,

@@ -88,7 +88,7 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
       'conflict',
       `run ${q.runId} has not scored the drives yet; score it first (drive-triage score)`,
     );
-  const s = evaluator.session(q.runId);
+  const s = evaluator.session(q.runId, q.labels);
   const threshold = chooseThreshold(s, q, run.chosenThreshold);
   const t = threshold.value;
   const bootstrap = q.bootstrap ?? 200;

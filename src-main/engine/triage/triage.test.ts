@@ -284,3 +284,79 @@ describe('the daily triage loop', { skip }, () => {
     return [...crossingsByHand()].some((k) => k.startsWith(`${serial} `) && k.slice(serial.length + 1) > day);
   }
 });
+
+describe('verdicts feed the evaluation', { skip }, () => {
+  let dir: string;
+  let engine: Engine;
+  let runId: number;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dt-verdicts-'));
+    engine = new Engine({ dbPath: join(dir, 'w.sqlite'), mode: 'cli', samplePath: SAMPLE });
+    const wait = async (id: string): Promise<JobInfo> => engine.jobs.wait(id);
+    await wait((await engine.call('import/start', { paths: DAYS.slice(0, 30) })).jobId);
+    const trained = await wait(
+      (await engine.call('train/start', { config: { model: 'gbdt', rounds: 20, folds: 0 } })).jobId,
+    );
+    runId = (trained.result as TrainResult).runId;
+    await wait((await engine.call('runs/score', { id: runId })).jobId);
+    const top = engine.db
+      .prepare('SELECT max_score FROM scores WHERE run_id = ? ORDER BY max_score DESC')
+      .pluck()
+      .all(runId) as number[];
+    await wait(
+      (await engine.call('triage/put-in-service', { runId, threshold: top[Math.floor(top.length * 0.1)] }))
+        .jobId,
+    );
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the Threshold tab's figures on the analysts' verdicts, or on both, as counted by hand", async () => {
+    // Test-split drives with an alert (each by its latest), and whether they failed in the data.
+    const alerted = engine.db
+      .prepare(
+        `SELECT a.id, a.drive_id, d.failure_day FROM alerts a JOIN drives d ON d.id = a.drive_id
+         JOIN scores s ON s.run_id = ? AND s.drive_id = a.drive_id WHERE s.split = 2
+           AND a.day = (SELECT max(day) FROM alerts b WHERE b.drive_id = a.drive_id) ORDER BY a.id`,
+      )
+      .all(runId) as { id: number; drive_id: number; failure_day: number | null }[];
+    const healthy = alerted.filter((a) => a.failure_day === null);
+    assert.ok(healthy.length >= 3, `alerted healthy test drives (${healthy.length})`);
+    // Drives that failed after their alert were closed as confirmed by the data: positives already.
+    const confirmedByData = alerted.length - healthy.length;
+    if (confirmedByData === 0)
+      await assert.rejects(
+        engine.call('eval/overview', { runId, labels: 'verdicts' }),
+        /no drive .* has a verdict that counts/,
+      );
+    const [replaced, falseAlarm, acknowledged] = healthy;
+    await engine.call('triage/review', { alertIds: [replaced.id], verdict: 'replaced' });
+    await engine.call('triage/review', { alertIds: [falseAlarm.id], verdict: 'false-alarm' });
+    await engine.call('triage/review', { alertIds: [acknowledged.id], verdict: 'acknowledged' });
+    // A false alarm counts once the data has run 30 days past it: not yet.
+    const early = await engine.call('eval/overview', { runId, labels: 'verdicts' });
+    assert.deepEqual(early.drives, { positives: 1 + confirmedByData, negatives: 0 });
+    assert.equal(early.labels, 'verdicts');
+    assert.match(
+      early.evaluationSet,
+      /labelled by the analysts' verdicts only \(\d+ confirmed failing or replaced, 0 false alarms held 30 days\)/,
+    );
+    await engine.call('triage/configure', { falseAlarmHoldDays: 0 });
+    const held = await engine.call('eval/overview', { runId, labels: 'verdicts' });
+    assert.deepEqual(held.drives, { positives: 1 + confirmedByData, negatives: 1 });
+    // Both: the data's labels, with the replaced drive (healthy in the data) counted as failed.
+    const data = await engine.call('eval/overview', { runId });
+    const both = await engine.call('eval/overview', { runId, labels: 'both' });
+    assert.equal(data.labels, 'data');
+    assert.deepEqual(both.drives, {
+      positives: data.drives.positives + 1,
+      negatives: data.drives.negatives - 1,
+    });
+    // The report says which labels it used.
+    const report = await engine.call('eval/report', { runId, labels: 'both', bootstrap: 0 });
+    assert.equal(report.labels, 'both');
+    assert.match(report.evaluationSet, /the data's failures and the analysts' verdicts/);
+  });
+});

@@ -7,6 +7,7 @@ import {
   readingsMark,
   recordScoredThrough,
   type DriveWindows,
+  type Scoring,
   type ScoredThrough,
   type ScoreHooks,
 } from './score';
@@ -14,7 +15,7 @@ import {
 export { readingsMark, type ScoredThrough };
 import { dataSpan, loadCube, type EndDays, type SeriesCube } from '../catalogue/windows';
 import type { Db } from '../store/db';
-import { float32Of, int32Of } from '../store/blobs';
+import { float32Of, int32Of, toBlob as blob } from '../store/blobs';
 
 export interface ScoreUpdate {
   runId: number;
@@ -31,6 +32,19 @@ export interface ScoreUpdate {
   backend: string;
   seconds: number;
   scoredThrough: ScoredThrough;
+  /** Incremental: seconds spent loading the cubes, scoring, reading the stored windows, merging, writing. */
+  phases?: Record<string, number>;
+}
+
+/** Seconds per named phase, summed over slices and drives. */
+class Phases {
+  readonly seconds: Record<string, number> = {};
+  /** Adds the time since `t` to `name`; returns now. */
+  lap(name: string, t: number): number {
+    const now = performance.now();
+    this.seconds[name] = (this.seconds[name] ?? 0) + (now - t) / 1000;
+    return now;
+  }
 }
 
 class Cancelled extends Error {}
@@ -53,7 +67,7 @@ export async function scoreNewReadings(
   runId: number,
   since: ScoredThrough,
   hooks: ScoreHooks = {},
-  onMerged?: (driveId: number, windows: DriveWindows, changed: EndDays) => void,
+  onMerged?: (driveId: number, windows: MergedDrive, changed: EndDays) => void,
 ): Promise<ScoreUpdate> {
   const t0 = performance.now();
   const mark = readingsMark(db);
@@ -78,6 +92,7 @@ export async function scoreNewReadings(
     return { ...base, ...r, mode: 'full', endDays: null, scoredThrough: r.status === 'done' ? mark : since };
   }
   const scoring = await openScoring(db, runId);
+  const phases = new Phases();
   try {
     const { windowDays: S, maxGapDays: gap, stride } = scoring.config;
     const span = dataSpan(db) as { lo: number; hi: number };
@@ -93,14 +108,17 @@ export async function scoreNewReadings(
     let windows = 0;
     try {
       db.transaction(() => {
-        const insert = insertScores(db, scoring);
-        const stored = storedWindows(db, runId);
+        const write = writeMerged(db, scoring);
+        const append = appendWindows(db);
+        const { tails, one } = storedWindows(db, runId);
         for (const lo of sliceStarts(changed, DRIVES_PER_SLICE)) {
+          let t = performance.now();
           const raw = loadCube(db, scoring.features, { lo, hi: lo + DRIVES_PER_SLICE, fromDay, toDay });
           const rowEnds: EndDays = {
             ...endDays,
             fromByRow: firstChangedEnds(raw, news.lo!, news.hi!, gap, endDays.from),
           };
+          t = phases.lap('load', t);
           const slice = scoreSlice(
             scoring,
             raw,
@@ -109,14 +127,30 @@ export async function scoreNewReadings(
             (n) => (windows += n),
           );
           if (slice === 'cancelled') throw new Cancelled();
+          t = phases.lap('score', t);
+          const lastEnd = tails(lo, lo + DRIVES_PER_SLICE);
+          t = phases.lap('read', t);
           for (let row = 0; row < slice.length; row++) {
             const id = raw.driveIds[row];
             if (!changed.has(id)) continue;
+            const fresh = slice[row];
             const range = { from: rowEnds.fromByRow![row], to: endDays.to };
-            const merged = mergeWindows(stored(id), slice[row], range);
-            if (merged.ends.length === 0) continue;
-            insert(runId, id, merged);
-            onMerged?.(id, merged, range);
+            const last = lastEnd.get(id);
+            if (last !== undefined && last < range.from) {
+              // The common day: the drive's new windows come after all its stored ones. Appended in SQL, so its
+              // history is never read into JS.
+              if (fresh.ends.length === 0) continue;
+              append(runId, id, fresh);
+              t = phases.lap('append', t);
+              onMerged?.(id, { fresh, all: () => one(id)! }, range);
+            } else {
+              const merged = mergeWindows(last === undefined ? NO_WINDOWS : one(id)!, fresh, range);
+              if (merged.ends.length === 0) continue;
+              write(runId, id, merged, last !== undefined);
+              t = phases.lap('merge', t);
+              onMerged?.(id, { fresh, all: () => merged }, range);
+            }
+            t = phases.lap('alerts', t);
             drives++;
           }
         }
@@ -134,6 +168,7 @@ export async function scoreNewReadings(
         backend: scoring.scorer.backend,
         seconds: (performance.now() - t0) / 1000,
         scoredThrough: since,
+        phases: phases.seconds,
       };
     }
     return {
@@ -145,6 +180,7 @@ export async function scoreNewReadings(
       windows,
       backend: scoring.scorer.backend,
       seconds: (performance.now() - t0) / 1000,
+      phases: phases.seconds,
     };
   } finally {
     scoring.scorer.dispose();
@@ -196,55 +232,181 @@ function sliceStarts(ids: Set<number>, size: number): number[] {
   return [...new Set([...ids].map((id) => Math.floor(id / size) * size))].sort((a, b) => a - b);
 }
 
-/** A drive's stored windows under a run (empty when it has none yet). */
-function storedWindows(db: Db, runId: number): (driveId: number) => DriveWindows {
-  const get = db.prepare(
+/** A drive whose windows an update changed: its fresh windows (all ending in the changed range), and all of them. */
+export interface MergedDrive {
+  fresh: DriveWindows;
+  /** Every window of the drive after the update (read back when it was appended in SQL). */
+  all(): StoredWindows;
+}
+
+/** A drive's windows as stored (typed arrays straight from the blobs). */
+export interface StoredWindows {
+  ends: Int32Array;
+  scores: Float32Array;
+  dayErrors: Float32Array;
+  rule: Float32Array;
+  robust: Float32Array | null;
+}
+
+const NO_WINDOWS: StoredWindows = {
+  ends: new Int32Array(0),
+  scores: new Float32Array(0),
+  dayErrors: new Float32Array(0),
+  rule: new Float32Array(0),
+  robust: null,
+};
+
+/**
+ * A run's stored windows: per slice of drive ids, each drive's last window end day (read from the end of the
+ * blob, so the row's big columns stay on disk); and one drive's windows in full, for the drives whose new
+ * windows fall among stored ones.
+ */
+function storedWindows(
+  db: Db,
+  runId: number,
+): { tails(lo: number, hi: number): Map<number, number>; one(driveId: number): StoredWindows | null } {
+  const tails = db
+    .prepare(
+      `SELECT drive_id, substr(end_days, -4) FROM scores WHERE run_id = ? AND drive_id >= ? AND drive_id < ?`,
+    )
+    .raw();
+  const one = db.prepare(
     'SELECT end_days, window_scores, day_errors, rule_scores, robust_scores FROM scores WHERE run_id = ? AND drive_id = ?',
   );
-  return (driveId) => {
-    const r = get.get(runId, driveId) as
-      | {
-          end_days: Buffer;
-          window_scores: Buffer;
-          day_errors: Buffer | null;
-          rule_scores: Buffer | null;
-          robust_scores: Buffer | null;
-        }
-      | undefined;
-    if (!r) return { ends: [], scores: [], dayErrors: [], rule: [], robust: null };
-    return {
-      ends: Array.from(int32Of(r.end_days)),
-      scores: Array.from(float32Of(r.window_scores)),
-      dayErrors: r.day_errors ? Array.from(float32Of(r.day_errors)) : [],
-      rule: r.rule_scores ? Array.from(float32Of(r.rule_scores)) : [],
-      robust: r.robust_scores ? Array.from(float32Of(r.robust_scores)) : null,
-    };
+  return {
+    tails: (lo, hi) => {
+      const out = new Map<number, number>();
+      for (const [id, end] of tails.iterate(runId, lo, hi) as IterableIterator<[number, Buffer]>)
+        out.set(id, end.readInt32LE(0));
+      return out;
+    },
+    one: (driveId) => {
+      const r = one.get(runId, driveId) as
+        | {
+            end_days: Buffer;
+            window_scores: Buffer;
+            day_errors: Buffer | null;
+            rule_scores: Buffer | null;
+            robust_scores: Buffer | null;
+          }
+        | undefined;
+      return r
+        ? {
+            ends: int32Of(r.end_days),
+            scores: float32Of(r.window_scores),
+            dayErrors: r.day_errors ? float32Of(r.day_errors) : new Float32Array(0),
+            rule: r.rule_scores ? float32Of(r.rule_scores) : new Float32Array(0),
+            robust: r.robust_scores ? float32Of(r.robust_scores) : null,
+          }
+        : null;
+    },
+  };
+}
+
+/**
+ * Appends windows after a drive's stored ones in SQL (blob || blob), updating its worst window where a new one is
+ * worse (ties keep the earlier, as a full scoring's first maximum does).
+ */
+function appendWindows(db: Db): (runId: number, driveId: number, w: DriveWindows) => void {
+  const update = db.prepare(
+    `UPDATE scores SET windows = windows + @k,
+       max_score = CASE WHEN @max > max_score THEN @max ELSE max_score END,
+       max_day = CASE WHEN @max > max_score THEN @maxDay ELSE max_day END,
+       end_days = CAST(end_days || @ends AS BLOB),
+       window_scores = CAST(window_scores || @scores AS BLOB),
+       day_errors = CASE WHEN day_errors IS NULL THEN NULL ELSE CAST(day_errors || @errors AS BLOB) END,
+       rule_scores = CAST(rule_scores || @rule AS BLOB),
+       robust_scores = CASE WHEN robust_scores IS NULL THEN NULL ELSE CAST(robust_scores || @robust AS BLOB) END
+     WHERE run_id = @runId AND drive_id = @driveId`,
+  );
+  return (runId, driveId, w) => {
+    const scores = Float32Array.from(w.scores);
+    let best = 0;
+    for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
+    update.run({
+      runId,
+      driveId,
+      k: w.ends.length,
+      max: scores[best],
+      maxDay: w.ends[best],
+      ends: blob(Int32Array.from(w.ends)),
+      scores: blob(scores),
+      errors: blob(Float32Array.from(w.dayErrors)),
+      rule: blob(Float32Array.from(w.rule)),
+      robust: blob(Float32Array.from(w.robust ?? [])),
+    });
+  };
+}
+
+/**
+ * Writes a drive's merged windows: an UPDATE in place where the drive had a row (a REPLACE would delete it and
+ * insert it again at the table's end, moving every row a day), an insert for a drive seen the first time.
+ */
+function writeMerged(
+  db: Db,
+  s: Scoring,
+): (runId: number, driveId: number, w: StoredWindows, exists: boolean) => void {
+  const insert = insertScores(db, s);
+  const update = db.prepare(
+    `UPDATE scores SET windows = ?, max_score = ?, max_day = ?, end_days = ?, window_scores = ?, day_errors = ?,
+       rule_scores = ?, robust_scores = ? WHERE run_id = ? AND drive_id = ?`,
+  );
+  return (runId, driveId, w, exists) => {
+    if (!exists) {
+      insert(runId, driveId, w);
+      return;
+    }
+    let best = 0;
+    for (let k = 1; k < w.scores.length; k++) if (w.scores[k] > w.scores[best]) best = k;
+    update.run(
+      w.ends.length,
+      w.scores[best],
+      w.ends[best],
+      blob(w.ends),
+      blob(w.scores),
+      w.dayErrors.length ? blob(w.dayErrors) : null,
+      blob(w.rule),
+      w.robust ? blob(w.robust) : null,
+      runId,
+      driveId,
+    );
   };
 }
 
 /**
  * A drive's stored windows with those ending in `range` replaced by `fresh` (all of which end in it), in order of
- * their last day.
+ * their last day: typed arrays spliced with set(), no per-value work beyond the copy.
  */
-export function mergeWindows(stored: DriveWindows, fresh: DriveWindows, range: EndDays): DriveWindows {
+export function mergeWindows(stored: StoredWindows, fresh: DriveWindows, range: EndDays): StoredWindows {
   const n = stored.ends.length;
-  const F = n ? stored.dayErrors.length / n : 0;
-  const G = fresh.ends.length ? fresh.dayErrors.length / fresh.ends.length : F;
+  const k = fresh.ends.length;
   let a = 0;
   while (a < n && stored.ends[a] < range.from) a++;
   let b = a;
   while (b < n && stored.ends[b] <= range.to) b++;
-  const robust = fresh.robust ?? stored.robust;
-  const join = <T>(old: T[], mid: T[], per: number): T[] => [
-    ...old.slice(0, a * per),
-    ...mid,
-    ...old.slice(b * per),
-  ];
+  const m = a + k + (n - b);
+  const per = n ? stored.dayErrors.length / n : k ? fresh.dayErrors.length / k : 0;
+  function splice<T extends Int32Array | Float32Array>(
+    old: T,
+    mid: ArrayLike<number>,
+    width: number,
+    out: T,
+  ): T {
+    out.set(old.subarray(0, a * width));
+    out.set(mid, a * width);
+    out.set(old.subarray(b * width), (a + k) * width);
+    return out;
+  }
   return {
-    ends: join(stored.ends, fresh.ends, 1),
-    scores: join(stored.scores, fresh.scores, 1),
-    dayErrors: F || G ? join(stored.dayErrors, fresh.dayErrors, F || G) : [],
-    rule: join(stored.rule, fresh.rule, 1),
-    robust: robust ? join(stored.robust ?? [], fresh.robust ?? [], 1) : null,
+    ends: splice(stored.ends, fresh.ends, 1, new Int32Array(m)),
+    scores: splice(stored.scores, fresh.scores, 1, new Float32Array(m)),
+    dayErrors: per
+      ? splice(stored.dayErrors, fresh.dayErrors, per, new Float32Array(m * per))
+      : new Float32Array(0),
+    rule: splice(stored.rule, fresh.rule, 1, new Float32Array(m)),
+    robust:
+      (fresh.robust ?? stored.robust)
+        ? splice(stored.robust ?? new Float32Array(0), fresh.robust ?? [], 1, new Float32Array(m))
+        : null,
   };
 }

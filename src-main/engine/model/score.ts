@@ -237,8 +237,20 @@ export function scoreSlice(
   return out;
 }
 
+/** One drive's windows, as scored (arrays) or as stored (typed arrays). */
+export interface WindowsOfDrive {
+  ends: ArrayLike<number>;
+  scores: ArrayLike<number>;
+  dayErrors: ArrayLike<number>;
+  rule: ArrayLike<number>;
+  robust: ArrayLike<number> | null;
+}
+
 /** Writes one drive's windows as its scores row under `runId` (the worst window is the drive's score). */
-export function insertScores(db: Db, s: Scoring): (runId: number, driveId: number, w: DriveWindows) => void {
+export function insertScores(
+  db: Db,
+  s: Scoring,
+): (runId: number, driveId: number, w: WindowsOfDrive) => void {
   const insert = db.prepare(
     `INSERT OR REPLACE INTO scores(run_id, drive_id, windows, max_score, max_day, end_days, window_scores, day_errors,
        split, rule_scores, robust_scores) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,

@@ -3,6 +3,7 @@ import { scoredRun, windowContributions } from '../catalogue/drive-errors';
 import type { EndDays } from '../catalogue/windows';
 import { float32Of, int32Of } from '../store/blobs';
 import type { Db } from '../store/db';
+import type { MergedDrive } from '../model/score-update';
 import { thresholdFor, type Service } from './service';
 
 /**
@@ -84,6 +85,16 @@ export class AlertRaiser {
         : [];
       this.candidates.push({ driveId, model, day: w.ends[at], score: w.scores[at], threshold, top });
     }
+  }
+
+  /**
+   * A drive an update changed: only a new window at the threshold can cross it (the windows in `range` are the
+   * new ones), so the drive's whole history is read only then.
+   */
+  changed(driveId: number, m: MergedDrive, range: EndDays): void {
+    const t = Math.fround(thresholdFor(this.service, this.modelOf.get(driveId) ?? ''));
+    if (!Array.prototype.some.call(m.fresh.scores, (s: number) => s >= t)) return;
+    this.drive(driveId, m.all(), range);
   }
 
   /** Every stored window of the run's drives (a service just started, or a full rescore). */

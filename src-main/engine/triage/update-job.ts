@@ -40,7 +40,7 @@ export async function runUpdate(db: Db, backfill: boolean, hooks: ScoreHooks): P
   const t0 = performance.now();
   const raiser = new AlertRaiser(db, service, triageSettings(db));
   const update = await scoreNewReadings(db, service.runId, service.scoredThrough, hooks, (id, w, changed) => {
-    if (!backfill) raiser.drive(id, w, changed);
+    if (!backfill) raiser.changed(id, w, changed);
   });
   const base = {
     serviceId: service.id,

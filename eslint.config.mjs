@@ -63,9 +63,11 @@ export default tseslint.config(
       'src-main/engine/web/**',
       'src-main/engine/report/**',
       'src-main/engine/cli/**',
+      'src-main/engine/triage/**',
       'src-main/engine/jobs/job-manager.ts',
     ],
-    ignores: ['**/*.test.ts'],
+    // The update job runs in the model worker (it scores): the rest of triage/ is the engine thread's.
+    ignores: ['**/*.test.ts', 'src-main/engine/triage/update-job.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -87,6 +89,7 @@ export default tseslint.config(
               group: [
                 '**/model/run-training',
                 '**/model/score',
+                '**/model/score-update',
                 '**/model/backend',
                 '**/model/models',
                 '**/model/train',

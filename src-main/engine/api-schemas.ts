@@ -387,6 +387,9 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       path: ['note'],
     }),
   'triage/reviews': z.object({ serial: text.min(1) }).strict(),
+  'triage/nearest': z
+    .object({ serial: text.min(1), runId: runId.optional(), k: positiveInt.max(50).optional() })
+    .strict(),
   'triage/export': z.object({ show: queueShow.optional() }).strict(),
 };
 

@@ -41,6 +41,7 @@ import {
 } from './triage/service';
 import { configureTriage, triageSettings } from './triage/settings';
 import { driveReviews, queueCsv, reviewAlerts, triageQueue } from './triage/queue';
+import { nearestFailed } from './triage/nearest';
 
 export interface EngineOptions {
   dbPath: string;
@@ -250,6 +251,7 @@ export class Engine implements ApiClient {
         return r;
       },
       'triage/reviews': (q) => driveReviews(db, q.serial),
+      'triage/nearest': (q) => nearestFailed(db, q),
       'triage/export': (q) => queueCsv(db, q.show),
     };
   }

@@ -114,6 +114,37 @@ export interface UpdateResult {
 
 export type UpdateProgress = ScoreProgress;
 
+/** A run's window scores by days before a day (negative: earlier), the last 60 days. */
+export interface ScorePath {
+  daysBefore: number[];
+  scores: number[];
+}
+
+/** The failed drives whose windows before failure look most like a drive's latest window. */
+export interface NearestFailed {
+  runId: number;
+  serial: string;
+  /** The drive's latest day: its window ends here. */
+  day: string;
+  /** The space distances are measured in, in words. */
+  space: string;
+  /** Failed drives with a window to compare. */
+  candidates: number;
+  /** The drive's own path under the run, by days before its latest day. */
+  path: ScorePath;
+  neighbours: {
+    serial: string;
+    model: string;
+    failureDay: string;
+    /** The end of its nearest window, and how long before its failure that was. */
+    windowDay: string;
+    daysBeforeFailure: number;
+    distance: number;
+    /** Its path under the run, by days before its failure. */
+    path: ScorePath;
+  }[];
+}
+
 /** The triage slice of the Api. */
 export interface TriageApi {
   'triage/service': {
@@ -146,6 +177,7 @@ export interface TriageApi {
     res: { reviewed: number };
   };
   'triage/reviews': { req: { serial: string }; res: Review[] };
+  'triage/nearest': { req: { serial: string; runId?: number; k?: number }; res: NearestFailed };
   /** The queue as CSV for the swap crew (spreadsheet-safe). */
   'triage/export': { req: { show?: QueueShow }; res: { fileName: string; csv: string; rows: number } };
 }
@@ -160,5 +192,6 @@ export const TRIAGE_KEYS: Record<keyof TriageApi, true> = {
   'triage/queue': true,
   'triage/review': true,
   'triage/reviews': true,
+  'triage/nearest': true,
   'triage/export': true,
 };

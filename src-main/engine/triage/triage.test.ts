@@ -359,4 +359,93 @@ describe('verdicts feed the evaluation', { skip }, () => {
     assert.equal(report.labels, 'both');
     assert.match(report.evaluationSet, /the data's failures and the analysts' verdicts/);
   });
+
+  test('nearest failed drives: the same ranking and distances as a brute-force search over drives/series', async () => {
+    const q = await engine.call('triage/queue', { show: 'all', limit: 1 });
+    const serial = q.rows[0].serial;
+    const near = await engine.call('triage/nearest', { serial, k: 5 });
+    assert.equal(near.neighbours.length, 5);
+    // A run's stored settings are resolved: every field has its value.
+    const run = (await engine.call('runs/get', { id: runId })).config as {
+      windowDays: number;
+      horizonDays: number;
+      attributes: string[];
+    };
+    const S = run.windowDays;
+    const H = run.horizonDays;
+    const attrs = [...new Set(run.attributes.map((a) => a.replace(/:change$/, '')))];
+    const dayNo = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+    /** A drive's values on days [from, to], NaN where missing, from the Api's own series. */
+    const cells = async (s: string, from: number, to: number): Promise<number[][]> => {
+      const series = await engine.call('drives/series', { serial: s, attributes: attrs });
+      const out = Array.from({ length: to - from + 1 }, () => attrs.map(() => NaN));
+      series.days.forEach((d, i) => {
+        const at = dayNo(d) - from;
+        if (at >= 0 && at < out.length)
+          attrs.forEach((_, k) => (out[at][k] = series.series[k].values[i] ?? NaN));
+      });
+      return out;
+    };
+    const me = (await engine.call('drives/list', { search: serial, limit: 1 })).rows[0];
+    const mine = await cells(serial, dayNo(me.lastDay) - S + 1, dayNo(me.lastDay));
+    const failed = (await engine.call('drives/list', { status: 'failed', limit: 5000 })).rows.filter(
+      (d) => d.serial !== serial,
+    );
+    const paths = await Promise.all(
+      failed.map(async (f) => ({
+        f,
+        days: await cells(f.serial, dayNo(f.failureDay!) - H - S + 1, dayNo(f.failureDay!)),
+      })),
+    );
+    const log = (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v));
+    const all = [mine, ...paths.map((p) => p.days)].flat();
+    const mean = attrs.map((_, k) => {
+      const v = all
+        .map((r) => r[k])
+        .filter((x) => !Number.isNaN(x))
+        .map(log);
+      return v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+    });
+    const sd = attrs.map((_, k) => {
+      const v = all
+        .map((r) => r[k])
+        .filter((x) => !Number.isNaN(x))
+        .map(log);
+      const m = mean[k];
+      const variance = v.reduce((a, b) => a + b * b, 0) / Math.max(1, v.length) - m * m;
+      return variance > 1e-12 ? Math.sqrt(variance) : 1;
+    });
+    const brute = paths
+      .map(({ f, days }) => {
+        let best = Infinity;
+        for (let e = S - 1; e < H + S; e++) {
+          let sum = 0;
+          let n = 0;
+          for (let d = 0; d < S; d++)
+            attrs.forEach((_, k) => {
+              const a = mine[d][k];
+              const b = days[e - S + 1 + d][k];
+              if (Number.isNaN(a) || Number.isNaN(b)) return;
+              sum += ((log(a) - mean[k]) / sd[k] - (log(b) - mean[k]) / sd[k]) ** 2;
+              n++;
+            });
+          if (n >= (S * attrs.length) / 2) best = Math.min(best, Math.sqrt(sum / n));
+        }
+        return { serial: f.serial, distance: best };
+      })
+      .filter((b) => Number.isFinite(b.distance))
+      .sort((a, b) => a.distance - b.distance);
+    assert.equal(near.candidates, brute.length);
+    assert.deepEqual(
+      near.neighbours.map((n) => n.serial),
+      brute.slice(0, 5).map((b) => b.serial),
+    );
+    near.neighbours.forEach((n, i) => assert.ok(Math.abs(n.distance - brute[i].distance) < 1e-9));
+    for (const n of near.neighbours) {
+      assert.ok(n.daysBeforeFailure >= 0 && n.daysBeforeFailure <= H);
+      assert.ok(n.path.daysBefore.every((d) => d <= 0));
+    }
+    assert.ok(near.path.scores.length > 0, "the drive's own path");
+    await assert.rejects(engine.call('triage/nearest', { serial: 'NO-SUCH' }), /no drive with serial number/);
+  });
 });

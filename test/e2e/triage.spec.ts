@@ -127,6 +127,14 @@ test('the daily loop: put a run in service, import day after day, and work the q
     await table.focus();
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('drive-errors')).toBeVisible();
+    // A flagged drive shows the failed drives most like it, with their paths to failure.
+    const nearest = page.getByTestId('nearest-failed');
+    await expect(nearest.locator('tbody tr')).toHaveCount(5, { timeout: 30_000 });
+    await expect(
+      nearest.getByRole('img', { name: /nearest failed drives before their failure/ }),
+    ).toBeVisible();
+    await nearest.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test/screenshots/25-drive-nearest-failed.png', fullPage: false });
     await page.getByRole('button', { name: 'Today', exact: true }).click();
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect(page.getByTestId('queue')).toBeVisible();

@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       const u = (
         updated.out as {
           update: {
+            phases?: Record<string, number>;
             seconds: number;
             windows: number;
             drives: number;
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       results.push({
         model: kind,
         updateSeconds: Number(u.seconds.toFixed(2)),
+        phases: Object.fromEntries(Object.entries(u.phases ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])),
         updateWithImportSeconds: Number(updated.seconds.toFixed(1)),
         windows: u.windows,
         drives: u.drives,

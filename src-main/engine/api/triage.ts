@@ -104,6 +104,8 @@ export interface UpdateResult {
   drives: number;
   windows: number;
   seconds: number;
+  /** Incremental updates: seconds per phase (loading the cubes, scoring, reading, appending or merging, alerts). */
+  phases?: Record<string, number>;
   raised: { open: number; muted: number; overBudget: number };
   /** The new open alerts, highest score first (at most 500). */
   alerts: { serial: string; model: string; day: string; score: number; threshold: number; top: string[] }[];

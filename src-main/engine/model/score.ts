@@ -14,7 +14,15 @@ import {
 } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import { applyScaler, baseAttribute, driveModels, fillGaps, withDailyChanges, type Scaler } from './dataset';
+import {
+  applyScaler,
+  baseAttribute,
+  CHANGE_SUFFIX,
+  driveModels,
+  fillGaps,
+  withDailyChanges,
+  type Scaler,
+} from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';
@@ -199,8 +207,11 @@ export function scoreSlice(
   const S = config.windowDays;
   const reported = raw.present.slice();
   fillGaps(raw, config.maxGapDays);
+  // Daily changes where the model reads them (trees compute their own from the raw window, and their scaler,
+  // which the robust baseline reads, has none).
+  const changes = s.scaler.features.some((f) => f.endsWith(CHANGE_SUFFIX));
   const cube = applyScaler(
-    config.dailyChanges ? withDailyChanges(raw) : raw,
+    changes ? withDailyChanges(raw) : raw,
     s.scaler,
     s.modelOfDrive ? Array.from(raw.driveIds, (id) => s.modelOfDrive!.get(id) ?? '') : undefined,
   );

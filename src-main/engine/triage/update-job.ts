@@ -50,6 +50,7 @@ export async function runUpdate(db: Db, backfill: boolean, hooks: ScoreHooks): P
       : null,
     drives: update.drives,
     windows: update.windows,
+    ...(update.phases ? { phases: update.phases } : {}),
   };
   if (update.status === 'cancelled')
     return {

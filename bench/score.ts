@@ -6,38 +6,23 @@
  * through the (day, drive_id) index, against one scan of the whole table (what every slice cost before scoring read
  * only its own rows). Writes bench/results/score.json.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadCube } from '../src-main/engine/catalogue/windows';
 import { openDb } from '../src-main/engine/store/db';
 import { writeModernDay } from '../src-main/engine/testing/modern-generator';
+import { requireBuiltCli, timedCli } from './timed-cli';
 
 const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp-score');
-const CLI = join(ROOT, 'bin/drive-triage.js');
 const SLICE = 20_000;
 const log = (s: string): boolean => process.stderr.write(`bench:score ${s}\n`);
 
-/** Runs the CLI under GNU time: its JSON output, wall seconds and peak RSS in MB. */
-function cli(args: string[]): { out: unknown; seconds: number; peakRssMB: number } {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args, '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
-  const kib = Number(r.stderr.trim().split('\n').at(-1));
-  return { out: JSON.parse(r.stdout), seconds, peakRssMB: Math.round(kib / 1024) };
-}
-
 async function main(): Promise<void> {
-  if (!existsSync(join(ROOT, 'out/main/cli.js')))
-    throw new Error('the CLI is not built: run `npm run build` first');
+  requireBuiltCli();
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
   const files: string[] = [];
@@ -50,7 +35,7 @@ async function main(): Promise<void> {
   }
   const db = join(TMP, 'fleet.sqlite');
   try {
-    const imported = cli(['import', ...files, '--db', db]);
+    const imported = timedCli(['import', ...files, '--db', db]);
     log(`imported in ${imported.seconds.toFixed(1)} s`);
     for (const f of files) rmSync(f);
     const config = join(TMP, 'conv.json');
@@ -58,10 +43,13 @@ async function main(): Promise<void> {
       config,
       JSON.stringify({ model: 'conv-ae', epochs: 1, maxWindowsPerEpoch: 4096, maxValWindows: 1024 }),
     );
-    const trained = cli(['train', '--db', db, '--config', config]).out as { runId: number; status: string };
+    const trained = timedCli(['train', '--db', db, '--config', config]).out as {
+      runId: number;
+      status: string;
+    };
     if (trained.status !== 'done') throw new Error(`training ${trained.status}`);
     log(`scoring run ${trained.runId}`);
-    const scored = cli(['score', '--db', db, '--run', String(trained.runId)]);
+    const scored = timedCli(['score', '--db', db, '--run', String(trained.runId)]);
     const result = scored.out as { windows: number; drives: number; seconds: number };
     log(
       `${result.windows.toLocaleString('en-US')} windows of ${result.drives.toLocaleString('en-US')} drives in ${scored.seconds.toFixed(1)} s, peak ${scored.peakRssMB} MB`,

@@ -7,19 +7,18 @@
  * RSS, and the update's own seconds (scoring and alerting, without the import). Beside it, a full rescore of the
  * same run: what every new day cost before. Writes bench/results/update.json.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openDb } from '../src-main/engine/store/db';
 import { writeModernDay } from '../src-main/engine/testing/modern-generator';
+import { requireBuiltCli, timedCli } from './timed-cli';
 
 const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const MODELS = (process.env.BENCH_MODELS ?? 'gbdt,conv-ae').split(',');
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp-update');
-const CLI = join(ROOT, 'bin/drive-triage.js');
 const log = (s: string): boolean => process.stderr.write(`bench:update ${s}\n`);
 
 const CONFIGS: Record<string, object> = {
@@ -28,22 +27,8 @@ const CONFIGS: Record<string, object> = {
   'lstm-ae': { model: 'lstm-ae', epochs: 1, maxWindowsPerEpoch: 4096, maxValWindows: 1024 },
 };
 
-/** Runs the CLI under GNU time: its JSON output, wall seconds and peak RSS in MB. */
-function cli(args: string[]): { out: unknown; seconds: number; peakRssMB: number } {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args, '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
-  const kib = Number(r.stderr.trim().split('\n').at(-1));
-  return { out: JSON.parse(r.stdout), seconds, peakRssMB: Math.round(kib / 1024) };
-}
-
 async function main(): Promise<void> {
-  if (!existsSync(join(ROOT, 'out/main/cli.js')))
-    throw new Error('the CLI is not built: run `npm run build` first');
+  requireBuiltCli();
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
   const files: string[] = [];
@@ -59,13 +44,16 @@ async function main(): Promise<void> {
   try {
     for (const kind of MODELS) {
       const db = join(TMP, `fleet-${kind}.sqlite`);
-      const imported = cli(['import', ...files, '--db', db]);
+      const imported = timedCli(['import', ...files, '--db', db]);
       log(`${kind}: ${DAYS} days imported in ${imported.seconds.toFixed(1)} s`);
       const config = join(TMP, `${kind}.json`);
       writeFileSync(config, JSON.stringify(CONFIGS[kind]));
-      const trained = cli(['train', '--db', db, '--config', config]).out as { runId: number; status: string };
+      const trained = timedCli(['train', '--db', db, '--config', config]).out as {
+        runId: number;
+        status: string;
+      };
       if (trained.status !== 'done') throw new Error(`training ${trained.status}`);
-      const scored = cli(['score', '--db', db, '--run', String(trained.runId)]);
+      const scored = timedCli(['score', '--db', db, '--run', String(trained.runId)]);
       const store = openDb(db, { readonly: true });
       const ranked = store
         .prepare('SELECT max_score FROM scores WHERE run_id = ? ORDER BY max_score DESC')
@@ -73,8 +61,8 @@ async function main(): Promise<void> {
         .all(trained.runId) as number[];
       store.close();
       const threshold = ranked[Math.floor(ranked.length * 0.005)];
-      cli(['service', 'put', String(trained.runId), '--db', db, '--threshold', String(threshold)]);
-      const updated = cli(['update', newDay, '--db', db]);
+      timedCli(['service', 'put', String(trained.runId), '--db', db, '--threshold', String(threshold)]);
+      const updated = timedCli(['update', newDay, '--db', db]);
       const u = (
         updated.out as {
           update: {

@@ -1,14 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { JobInfo, TrainResult, UpdateResult } from '../../src-main/engine/api-types';
 import { guardOffline, startApp } from './web-server';
-
-const SAMPLE = 'resources/sample';
-const DAYS = readdirSync(SAMPLE)
-  .filter((f) => f.endsWith('.csv.gz'))
-  .sort()
-  .map((f) => join(SAMPLE, f));
+import { SAMPLE_DAYS as DAYS } from '../../src-main/engine/testing/sample';
 
 test('the daily loop: put a run in service, import day after day, and work the queue by keyboard', async ({
   page,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TrainConfig, TrainResult } from '../api-types';
 import { Engine } from '../engine';
@@ -15,12 +15,8 @@ import {
   type ScoredThrough,
   type StoredWindows,
 } from './score-update';
+import { SAMPLE, SAMPLE_DAYS as DAYS } from '../testing/sample';
 
-const SAMPLE = resolve(__dirname, '../../../resources/sample');
-const DAYS = readdirSync(SAMPLE)
-  .filter((f) => f.endsWith('.csv.gz'))
-  .sort()
-  .map((f) => join(SAMPLE, f));
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
 
 test('mergeWindows replaces the windows ending in the range, keeps the rest in order', () => {

@@ -1,4 +1,10 @@
-import { ApiError, type ModelKind, type ServiceChosenBy, type ServiceInfo } from '../api-types';
+import {
+  ApiError,
+  type ApiRequest,
+  type ModelKind,
+  type ServiceChosenBy,
+  type ServiceInfo,
+} from '../api-types';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
 import type { ScoredThrough } from '../model/score-update';
@@ -45,9 +51,12 @@ const toService = (r: ServiceRow): Service => ({
   id: r.id,
   runId: r.run_id,
   threshold: r.threshold,
-  modelThresholds: r.model_thresholds ? (JSON.parse(r.model_thresholds) as Record<string, number>) : {},
+  modelThresholds: modelThresholdsOf(r),
   scoredThrough: { rowid: r.scored_rowid, spanLo: r.span_lo },
 });
+
+const modelThresholdsOf = (r: ServiceRow): Record<string, number> =>
+  r.model_thresholds ? (JSON.parse(r.model_thresholds) as Record<string, number>) : {};
 
 /** The current service and every earlier one, newest first, in the Api's words. */
 export function serviceHistory(db: Db): { current: ServiceInfo | null; history: ServiceInfo[] } {
@@ -75,7 +84,7 @@ function serviceInfo(db: Db, r: ServiceRow): ServiceInfo {
     runName: r.name,
     kind: r.kind,
     threshold: r.threshold,
-    modelThresholds: r.model_thresholds ? (JSON.parse(r.model_thresholds) as Record<string, number>) : {},
+    modelThresholds: modelThresholdsOf(r),
     chosenBy: r.chosen_by,
     reason: r.reason,
     why: r.why,
@@ -92,17 +101,7 @@ function serviceInfo(db: Db, r: ServiceRow): ServiceInfo {
  * else the one chosen for the run on the Threshold tab; a run without either cannot alert. Its scores start from
  * where the run's last scoring left them.
  */
-export function putInService(
-  db: Db,
-  q: {
-    runId: number;
-    threshold?: number;
-    modelThresholds?: Record<string, number>;
-    chosenBy?: ServiceChosenBy;
-    reason?: string;
-    why?: string;
-  },
-): number {
+export function putInService(db: Db, q: ApiRequest<'triage/put-in-service'>): number {
   const run = db
     .prepare('SELECT id, status, weights_dir, scored_rowid, scored_span_lo FROM runs WHERE id = ?')
     .get(q.runId) as

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { JobInfo, TrainResult, UpdateResult } from '../api-types';
 import { Engine } from '../engine';
@@ -9,12 +9,8 @@ import { formatDay } from '../import/row-fields';
 import { loadNative } from '../model/native/addon';
 import { float32Of, int32Of } from '../store/blobs';
 import { crossings } from './alerts';
+import { SAMPLE, SAMPLE_DAYS as DAYS } from '../testing/sample';
 
-const SAMPLE = resolve(__dirname, '../../../resources/sample');
-const DAYS = readdirSync(SAMPLE)
-  .filter((f) => f.endsWith('.csv.gz'))
-  .sort()
-  .map((f) => join(SAMPLE, f));
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
 
 test('crossings: a drive alerts when it reaches the threshold, and again only after falling below it', () => {

@@ -4,8 +4,8 @@ import { ApiError, type DriveErrors, type ModelKind } from '../api-types';
 import { scoreName } from '../eval/session';
 import { formatDay } from '../import/row-fields';
 import { SPLIT_CODE } from '../model/split-record';
-import { float32Of, int32Of } from '../store/blobs';
 import type { Db } from '../store/db';
+import { RunWindows, type ScoreBlobs } from '../model/score-store';
 
 const SPLIT_NAMES: Record<number, DriveErrors['split']> = {
   [SPLIT_CODE.train]: 'train',
@@ -44,11 +44,11 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
   const run = scoredRun(db, runId);
   const row = db
     .prepare(
-      `SELECT s.end_days, s.window_scores, s.day_errors, s.split FROM scores s JOIN drives d ON d.id = s.drive_id
-       WHERE s.run_id = ? AND d.serial = ?`,
+      `SELECT s.drive_id, s.end_days, s.window_scores, s.day_errors, s.split FROM scores s
+       JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ? AND d.serial = ?`,
     )
     .get(runId, serial) as
-    { end_days: Buffer; window_scores: Buffer; day_errors: Buffer | null; split: number | null } | undefined;
+    (ScoreBlobs & { drive_id: number; day_errors: Buffer | null; split: number | null }) | undefined;
   if (!row) {
     const known = db.prepare('SELECT 1 FROM drives WHERE serial = ?').get(serial);
     if (!known) throw new ApiError('not-found', `no drive with serial number "${serial}"`);
@@ -60,9 +60,10 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
         : `run ${runId} has not scored the drives yet; score it first`,
     );
   }
-  const ends = int32Of(row.end_days);
-  const scores = float32Of(row.window_scores);
-  const errors = row.day_errors ? float32Of(row.day_errors) : null;
+  const w = new RunWindows(db, runId).of(row.drive_id, row);
+  const ends = w.ends;
+  const scores = w.scores;
+  const errors = row.day_errors ? w.dayErrors : null;
   const F = errors ? errors.length / Math.max(1, ends.length) : 0;
   const features = errors ? run.features.slice(0, F) : [];
   const dayErrors: number[][] = [];

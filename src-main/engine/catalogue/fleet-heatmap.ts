@@ -1,9 +1,9 @@
 import { ApiError, type FleetHeatmap } from '../api-types';
 import { formatDay } from '../import/row-fields';
-import { float32Of, int32Of } from '../store/blobs';
 import type { Db } from '../store/db';
 import { scoredRun } from './drive-errors';
 import { scoreName } from '../eval/session';
+import { RunWindows } from '../model/score-store';
 
 export interface HeatmapQuery {
   runId: number;
@@ -35,11 +35,12 @@ export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
   }
   const rows = db
     .prepare(
-      `SELECT d.serial, d.model, d.failure_day, s.max_score, s.end_days, s.window_scores
+      `SELECT s.drive_id, d.serial, d.model, d.failure_day, s.max_score, s.end_days, s.window_scores
        FROM scores s JOIN drives d ON d.id = s.drive_id
        WHERE s.run_id = ? ${where} ORDER BY s.max_score DESC, d.serial LIMIT ?`,
     )
     .all(...params, top) as {
+    drive_id: number;
     serial: string;
     model: string;
     failure_day: number | null;
@@ -47,7 +48,8 @@ export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
     end_days: Buffer;
     window_scores: Buffer;
   }[];
-  const decoded = rows.map((r) => ({ ends: int32Of(r.end_days), scores: float32Of(r.window_scores) }));
+  const stored = new RunWindows(db, q.runId);
+  const decoded = rows.map((r) => stored.of(r.drive_id, r));
   let first = Infinity;
   let last = -Infinity;
   for (const d of decoded) {

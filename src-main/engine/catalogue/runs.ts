@@ -6,6 +6,7 @@ import { GbdtModel, type GbdtModelFile } from '../model/gbdt/gbdt-model';
 import { GBDT_FILE } from '../model/gbdt/model-files';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
+import { RunWindows } from '../model/score-store';
 
 interface RunRow {
   id: number;
@@ -199,10 +200,11 @@ export function topScores(
   const total = db.prepare('SELECT count(*) FROM scores WHERE run_id = ?').pluck().get(runId) as number;
   const rows = db
     .prepare(
-      `SELECT d.serial, d.model, d.failure_day, s.windows, s.max_score, s.max_day FROM scores s
+      `SELECT s.drive_id, d.serial, d.model, d.failure_day, s.windows, s.max_score, s.max_day FROM scores s
        JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ? ORDER BY s.max_score DESC LIMIT ? OFFSET ?`,
     )
     .all(runId, limit, offset) as {
+    drive_id: number;
     serial: string;
     model: string;
     failure_day: number | null;
@@ -210,13 +212,14 @@ export function topScores(
     max_score: number;
     max_day: number;
   }[];
+  const stored = new RunWindows(db, runId);
   return {
     total,
     rows: rows.map((r) => ({
       serial: r.serial,
       model: r.model,
       failureDay: r.failure_day === null ? null : formatDay(r.failure_day),
-      windows: r.windows,
+      windows: r.windows + stored.recentCount(r.drive_id),
       score: r.max_score,
       scoreDay: formatDay(r.max_day),
     })),

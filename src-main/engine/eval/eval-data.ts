@@ -4,7 +4,7 @@ import { labelsInWords, verdictLabels, type VerdictLabelSet } from './verdict-la
 import { formatDay, parseDay } from '../import/row-fields';
 import type { ResolvedTrainConfig } from '../model/run-store';
 import { readSplitRecord, SPLIT_CODE } from '../model/split-record';
-import { float32Of as f32, int32Of as i32 } from '../store/blobs';
+import { RunWindows, type StoredWindows } from '../model/score-store';
 import type { Db } from '../store/db';
 
 /**
@@ -87,14 +87,16 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
 
   const kept: Kept[] = [];
   let windows = 0;
+  const stored = new RunWindows(db, runId);
   for (const r of rows) {
     if (splitKnown && testFrom === null && r.split !== SPLIT_CODE.test) continue;
-    const ends = i32(r.end_days);
+    const w = stored.of(r.drive_id, r);
+    const ends = w.ends;
     let from = 0;
     if (splitKnown && testFrom !== null) while (from < ends.length && ends[from] < testFrom) from++;
     if (from === ends.length) continue;
     const failed = r.failure_day !== null && (testFrom === null || !splitKnown || r.failure_day >= testFrom);
-    kept.push({ row: r, from, ends, positive: failed });
+    kept.push({ row: r, w, from, ends, positive: failed });
     windows += ends.length - from;
   }
   if (kept.length === 0)
@@ -148,9 +150,9 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
     data.offsets[d] = w;
     const len = k.ends.length - k.from;
     data.endDay.set(k.ends.subarray(k.from), w);
-    data.scores.model!.set(f32(k.row.window_scores).subarray(k.from), w);
-    if (hasRule) data.scores['backblaze-rule']!.set(f32(k.row.rule_scores!).subarray(k.from), w);
-    if (hasRobust) data.scores['robust-z']!.set(f32(k.row.robust_scores!).subarray(k.from), w);
+    data.scores.model!.set(k.w.scores.subarray(k.from), w);
+    if (hasRule) data.scores['backblaze-rule']!.set(k.w.rule.subarray(k.from), w);
+    if (hasRobust) data.scores['robust-z']!.set(k.w.robust!.subarray(k.from), w);
     for (let i = w; i < w + len; i++) {
       const e = data.endDay[i];
       data.windowLabel[i] = fail >= 0 && fail - e >= 0 && fail - e <= H ? 1 : 0;
@@ -166,6 +168,8 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
 
 type Kept = {
   row: ScoreRow;
+  /** The drive's windows (its row's and those appended since). */
+  w: StoredWindows;
   from: number;
   ends: Int32Array;
   positive: boolean;

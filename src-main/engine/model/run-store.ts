@@ -25,6 +25,7 @@ export function hasCheckpoint(dir: string): boolean {
 export function deleteRun(db: Db, dbPath: string, runId: number): number {
   const n = db.transaction(() => {
     db.prepare('DELETE FROM scores WHERE run_id IN (?, ?)').run(runId, -runId);
+    db.prepare('DELETE FROM recent_windows WHERE run_id = ?').run(runId);
     db.prepare('DELETE FROM run_batches WHERE run_id = ?').run(runId);
     db.prepare('DELETE FROM run_epochs WHERE run_id = ?').run(runId);
     db.prepare('DELETE FROM run_thresholds WHERE run_id = ?').run(runId);

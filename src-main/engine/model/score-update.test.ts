@@ -16,6 +16,8 @@ import {
   type StoredWindows,
 } from './score-update';
 import { SAMPLE, SAMPLE_DAYS as DAYS } from '../testing/sample';
+import { openDb, type Db } from '../store/db';
+import { FOLD_EVERY_DAYS, RunWindows, type ScoreBlobs } from './score-store';
 
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
 
@@ -90,15 +92,51 @@ describe('scoring new days equals scoring everything again', { skip }, () => {
     assert.equal(job.state, 'done', job.error ?? '');
     return (job.result as TrainResult).runId;
   };
-  const snapshot = (runId: number): string[] =>
-    (
-      engine.db
+  /** A run's scores as a reader sees them: each drive's row with the windows appended since. */
+  const snapshot = (db: Db, runId: number): string[] => {
+    const stored = new RunWindows(db, runId);
+    const hex = (a: Int32Array | Float32Array | null): string | null =>
+      a && a.length ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex') : null;
+    return (
+      db
         .prepare(
-          `SELECT drive_id, windows, max_score, max_day, split, hex(end_days) e, hex(window_scores) w, hex(day_errors) d,
-             hex(rule_scores) r, hex(robust_scores) z FROM scores WHERE run_id = ? ORDER BY drive_id`,
+          `SELECT drive_id, windows, max_score, max_day, split, end_days, window_scores, day_errors, rule_scores,
+             robust_scores FROM scores WHERE run_id = ? ORDER BY drive_id`,
         )
-        .all(runId) as object[]
-    ).map((r) => JSON.stringify(r));
+        .all(runId) as (ScoreBlobs & { drive_id: number; windows: number })[]
+    ).map((r) => {
+      const w = stored.of(r.drive_id, r);
+      return JSON.stringify({
+        ...r,
+        windows: r.windows + stored.recentCount(r.drive_id),
+        end_days: hex(w.ends),
+        window_scores: hex(w.scores),
+        day_errors: hex(w.dayErrors),
+        rule_scores: hex(w.rule),
+        robust_scores: hex(w.robust),
+      });
+    });
+  };
+  /** What scoring everything again stores, scored in a copy of the workspace (the incremental state stays). */
+  const fullRescore = async (runId: number): Promise<string[]> => {
+    const copy = join(dir, `full-${runId}.sqlite`);
+    rmSync(copy, { force: true });
+    engine.db.exec(`VACUUM INTO '${copy}'`);
+    const db = openDb(copy);
+    try {
+      await scoreRun(db, runId);
+      return snapshot(db, runId);
+    } finally {
+      db.close();
+      rmSync(copy, { force: true });
+    }
+  };
+  const recentGroups = (runId: number): { groups: Set<number>; maxDays: number } => {
+    const rows = engine.db
+      .prepare('SELECT grp, count(*) n FROM recent_windows WHERE run_id = ? GROUP BY grp')
+      .all(runId) as { grp: number; n: number }[];
+    return { groups: new Set(rows.map((r) => r.grp)), maxDays: Math.max(0, ...rows.map((r) => r.n)) };
+  };
   let trees: number;
   let conv: number;
 
@@ -125,6 +163,9 @@ describe('scoring new days equals scoring everything again', { skip }, () => {
 
   test('days imported one at a time (some late, closing gaps) score as a full rescore does', async () => {
     const marks = new Map<number, ScoredThrough>();
+    const groupsBefore = new Map<number, Set<number>>();
+    const appended = new Set<number>();
+    const folded = new Set<number>();
     for (const run of [trees, conv]) {
       await scoreRun(engine.db, run);
       marks.set(run, readingsMark(engine.db));
@@ -146,10 +187,10 @@ describe('scoring new days equals scoring everything again', { skip }, () => {
         // A plain next day: a drive that reported the day before has one new window, not the gap rule's three.
         if (DAYS.slice(31).includes(file) && run === trees)
           assert.ok(u.windows <= u.drives * 1.1, `${u.windows} windows for ${u.drives} drives`);
-        // After every step: a later day's update could otherwise mend what an earlier one missed.
-        const incremental = snapshot(run);
-        await scoreRun(engine.db, run);
-        const full = snapshot(run);
+        // After every step: a later day's update could otherwise mend what an earlier one missed. Compared with a
+        // full rescore of a copy, so appended windows pile up over the days as they do in use.
+        const incremental = snapshot(engine.db, run);
+        const full = await fullRescore(run);
         assert.equal(incremental.length, full.length);
         const differ = incremental.findIndex((r, i) => r !== full[i]);
         assert.equal(
@@ -157,8 +198,17 @@ describe('scoring new days equals scoring everything again', { skip }, () => {
           -1,
           `run ${run}, ${file}: drive row ${differ} differs:\n${incremental[differ]}\n${full[differ]}`,
         );
+        const now = recentGroups(run);
+        assert.ok(now.maxDays <= FOLD_EVERY_DAYS, `a group holds ${now.maxDays} recent days`);
+        const before = groupsBefore.get(run);
+        if (before && [...before].some((g) => !now.groups.has(g))) folded.add(run);
+        if (now.groups.size) appended.add(run);
+        groupsBefore.set(run, now.groups);
       }
     }
+    // The common day's windows went to the recent rows, and groups were folded into the drives' rows on their turn.
+    assert.deepEqual([...appended].sort(), [trees, conv].sort());
+    assert.deepEqual([...folded].sort(), [trees, conv].sort());
     // Nothing new: nothing scored.
     const none = await scoreNewReadings(engine.db, trees, marks.get(trees)!);
     assert.equal(none.mode, 'none');

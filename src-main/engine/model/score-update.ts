@@ -15,7 +15,10 @@ import {
 export { readingsMark, type ScoredThrough };
 import { dataSpan, loadCube, type EndDays, type SeriesCube } from '../catalogue/windows';
 import type { Db } from '../store/db';
-import { float32Of, int32Of, toBlob as blob } from '../store/blobs';
+import { toBlob as blob } from '../store/blobs';
+import { decodeRow, RecentSlice, type ScoreBlobs, type StoredWindows } from './score-store';
+
+export type { StoredWindows };
 
 export interface ScoreUpdate {
   runId: number;
@@ -109,7 +112,7 @@ export async function scoreNewReadings(
     try {
       db.transaction(() => {
         const write = writeMerged(db, scoring);
-        const append = appendWindows(db);
+        const raiseMax = raiseMaxima(db);
         const { tails, one } = storedWindows(db, runId);
         for (const lo of sliceStarts(changed, DRIVES_PER_SLICE)) {
           let t = performance.now();
@@ -128,31 +131,37 @@ export async function scoreNewReadings(
           );
           if (slice === 'cancelled') throw new Cancelled();
           t = phases.lap('score', t);
-          const lastEnd = tails(lo, lo + DRIVES_PER_SLICE);
+          const recent = new RecentSlice(db, runId, lo, lo + DRIVES_PER_SLICE);
+          const stored = tails(lo, lo + DRIVES_PER_SLICE, recent);
+          const all = (id: number): StoredWindows => recent.complete(id, one(id)!);
           t = phases.lap('read', t);
           for (let row = 0; row < slice.length; row++) {
             const id = raw.driveIds[row];
             if (!changed.has(id)) continue;
             const fresh = slice[row];
             const range = { from: rowEnds.fromByRow![row], to: endDays.to };
-            const last = lastEnd.get(id);
-            if (last !== undefined && last < range.from) {
-              // The common day: the drive's new windows come after all its stored ones. Appended in SQL, so its
-              // history is never read into JS.
+            const last = stored.get(id);
+            if (last !== undefined && last.end < range.from) {
+              // The common day: the drive's new windows come after all its stored ones. They join the recent
+              // windows, so its row is written only where its score rose.
               if (fresh.ends.length === 0) continue;
-              append(runId, id, fresh);
+              recent.append(id, fresh);
+              raiseMax(runId, id, fresh, last.max);
               t = phases.lap('append', t);
-              onMerged?.(id, { fresh, all: () => one(id)! }, range);
+              onMerged?.(id, { fresh, previous: last.score, all: () => all(id) }, range);
             } else {
-              const merged = mergeWindows(last === undefined ? NO_WINDOWS : one(id)!, fresh, range);
+              const merged = mergeWindows(last === undefined ? NO_WINDOWS : all(id), fresh, range);
               if (merged.ends.length === 0) continue;
               write(runId, id, merged, last !== undefined);
+              recent.remove(id);
               t = phases.lap('merge', t);
               onMerged?.(id, { fresh, all: () => merged }, range);
             }
             t = phases.lap('alerts', t);
             drives++;
           }
+          recent.write(news.hi!);
+          t = phases.lap('write', t);
         }
         recordScoredThrough(db, runId, mark);
       })();
@@ -235,17 +244,10 @@ function sliceStarts(ids: Set<number>, size: number): number[] {
 /** A drive whose windows an update changed: its fresh windows (all ending in the changed range), and all of them. */
 export interface MergedDrive {
   fresh: DriveWindows;
+  /** The score of the drive's window before the fresh ones (null: none), where known without reading its row. */
+  previous?: number | null;
   /** Every window of the drive after the update (read back when it was appended in SQL). */
   all(): StoredWindows;
-}
-
-/** A drive's windows as stored (typed arrays straight from the blobs). */
-export interface StoredWindows {
-  ends: Int32Array;
-  scores: Float32Array;
-  dayErrors: Float32Array;
-  rule: Float32Array;
-  robust: Float32Array | null;
 }
 
 const NO_WINDOWS: StoredWindows = {
@@ -256,85 +258,66 @@ const NO_WINDOWS: StoredWindows = {
   robust: null,
 };
 
+/** A drive's last window and its score, as an update finds them. */
+interface Tail {
+  end: number;
+  score: number;
+  /** The drive's score (its worst window so far). */
+  max: number;
+}
+
 /**
- * A run's stored windows: per slice of drive ids, each drive's last window end day (read from the end of the
- * blob, so the row's big columns stay on disk); and one drive's windows in full, for the drives whose new
- * windows fall among stored ones.
+ * A run's stored windows: per slice of drive ids, each drive's last window and its score (read from the end of
+ * its row's blobs, so the big columns stay on disk, unless a recent window is later) and its worst; and one
+ * drive's row in full, for the drives whose new windows fall among stored ones.
  */
 function storedWindows(
   db: Db,
   runId: number,
-): { tails(lo: number, hi: number): Map<number, number>; one(driveId: number): StoredWindows | null } {
+): {
+  tails(lo: number, hi: number, recent: RecentSlice): Map<number, Tail>;
+  one(driveId: number): StoredWindows | null;
+} {
   const tails = db
     .prepare(
-      `SELECT drive_id, substr(end_days, -4) FROM scores WHERE run_id = ? AND drive_id >= ? AND drive_id < ?`,
+      `SELECT drive_id, max_score, substr(end_days, -4), substr(window_scores, -4) FROM scores
+       WHERE run_id = ? AND drive_id >= ? AND drive_id < ?`,
     )
     .raw();
   const one = db.prepare(
     'SELECT end_days, window_scores, day_errors, rule_scores, robust_scores FROM scores WHERE run_id = ? AND drive_id = ?',
   );
   return {
-    tails: (lo, hi) => {
-      const out = new Map<number, number>();
-      for (const [id, end] of tails.iterate(runId, lo, hi) as IterableIterator<[number, Buffer]>)
-        out.set(id, end.readInt32LE(0));
+    tails: (lo, hi, recent) => {
+      const out = new Map<number, Tail>();
+      for (const [id, max, end, score] of tails.iterate(runId, lo, hi) as IterableIterator<
+        [number, number, Buffer, Buffer]
+      >) {
+        const later = recent.latest(id);
+        out.set(
+          id,
+          later ? { ...later, max } : { end: end.readInt32LE(0), score: score.readFloatLE(0), max },
+        );
+      }
       return out;
     },
     one: (driveId) => {
-      const r = one.get(runId, driveId) as
-        | {
-            end_days: Buffer;
-            window_scores: Buffer;
-            day_errors: Buffer | null;
-            rule_scores: Buffer | null;
-            robust_scores: Buffer | null;
-          }
-        | undefined;
-      return r
-        ? {
-            ends: int32Of(r.end_days),
-            scores: float32Of(r.window_scores),
-            dayErrors: r.day_errors ? float32Of(r.day_errors) : new Float32Array(0),
-            rule: r.rule_scores ? float32Of(r.rule_scores) : new Float32Array(0),
-            robust: r.robust_scores ? float32Of(r.robust_scores) : null,
-          }
-        : null;
+      const r = one.get(runId, driveId) as ScoreBlobs | undefined;
+      return r ? decodeRow(r) : null;
     },
   };
 }
 
 /**
- * Appends windows after a drive's stored ones in SQL (blob || blob), updating its worst window where a new one is
- * worse (ties keep the earlier, as a full scoring's first maximum does).
+ * Raises a drive's score where one of its appended windows is worse than its worst so far (ties keep the
+ * earlier, as a full scoring's first maximum does): the only write to its row on a common day.
  */
-function appendWindows(db: Db): (runId: number, driveId: number, w: DriveWindows) => void {
-  const update = db.prepare(
-    `UPDATE scores SET windows = windows + @k,
-       max_score = CASE WHEN @max > max_score THEN @max ELSE max_score END,
-       max_day = CASE WHEN @max > max_score THEN @maxDay ELSE max_day END,
-       end_days = CAST(end_days || @ends AS BLOB),
-       window_scores = CAST(window_scores || @scores AS BLOB),
-       day_errors = CASE WHEN day_errors IS NULL THEN NULL ELSE CAST(day_errors || @errors AS BLOB) END,
-       rule_scores = CAST(rule_scores || @rule AS BLOB),
-       robust_scores = CASE WHEN robust_scores IS NULL THEN NULL ELSE CAST(robust_scores || @robust AS BLOB) END
-     WHERE run_id = @runId AND drive_id = @driveId`,
-  );
-  return (runId, driveId, w) => {
-    const scores = Float32Array.from(w.scores);
-    let best = 0;
-    for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
-    update.run({
-      runId,
-      driveId,
-      k: w.ends.length,
-      max: scores[best],
-      maxDay: w.ends[best],
-      ends: blob(Int32Array.from(w.ends)),
-      scores: blob(scores),
-      errors: blob(Float32Array.from(w.dayErrors)),
-      rule: blob(Float32Array.from(w.rule)),
-      robust: blob(Float32Array.from(w.robust ?? [])),
-    });
+function raiseMaxima(db: Db): (runId: number, driveId: number, w: DriveWindows, max: number) => void {
+  const update = db.prepare('UPDATE scores SET max_score = ?, max_day = ? WHERE run_id = ? AND drive_id = ?');
+  return (runId, driveId, w, max) => {
+    let best = -1;
+    for (let k = 0; k < w.scores.length; k++) if (w.scores[k] > (best < 0 ? max : w.scores[best])) best = k;
+    if (best >= 0) update.run(w.scores[best], w.ends[best], runId, driveId);
   };
 }
 

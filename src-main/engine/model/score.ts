@@ -37,6 +37,7 @@ import {
 import { readSplitRecord, SPLIT_CODE } from './split-record';
 import { TreeScorer } from './gbdt/score-trees';
 import { networkFoldDir, readFolds } from './gbdt/model-files';
+import type { WindowsOfDrive } from './score-store';
 
 /**
  * Scoring's progress, 4 times a second at most: the share of the fleet's drive ids passed (within a slice, by its
@@ -130,6 +131,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   else
     db.transaction(() => {
       db.prepare('DELETE FROM scores WHERE run_id = ?').run(runId);
+      db.prepare('DELETE FROM recent_windows WHERE run_id = ?').run(runId);
       db.prepare('UPDATE scores SET run_id = ? WHERE run_id = ?').run(runId, staging);
       recordScoredThrough(db, runId, mark);
     })();
@@ -246,15 +248,6 @@ export function scoreSlice(
     onBatch(b.count, done / Math.max(1, total));
   }
   return out;
-}
-
-/** One drive's windows, as scored (arrays) or as stored (typed arrays). */
-export interface WindowsOfDrive {
-  ends: ArrayLike<number>;
-  scores: ArrayLike<number>;
-  dayErrors: ArrayLike<number>;
-  rule: ArrayLike<number>;
-  robust: ArrayLike<number> | null;
 }
 
 /** Writes one drive's windows as its scores row under `runId` (the worst window is the drive's score). */

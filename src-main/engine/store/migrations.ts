@@ -250,6 +250,22 @@ const MIGRATIONS: readonly string[] = [
     value        TEXT NOT NULL          -- JSON
   );
   `,
+  // 10: windows a daily update appends, kept beside the drives' rows (model/score-store.ts): a row per group of
+  // 1,024 drive ids and window end day, so a new day writes a few hundred rows, not every drive's whole history
+  // again. Folded into the drives' rows a group at a time, every few days.
+  `
+  CREATE TABLE recent_windows (
+    run_id        INTEGER NOT NULL,
+    grp           INTEGER NOT NULL,     -- drive_id / 1024
+    end_day       INTEGER NOT NULL,
+    drive_ids     BLOB    NOT NULL,     -- Int32, ascending: the group's drives with a window ending this day
+    window_scores BLOB    NOT NULL,     -- Float32 per drive
+    rule_scores   BLOB    NOT NULL,     -- Float32 per drive
+    robust_scores BLOB,                 -- Float32 per drive (read only for drives whose row has robust scores)
+    day_errors    BLOB,                 -- Float32 [drive][attribute]; NULL where the run has none
+    PRIMARY KEY (run_id, grp, end_day)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

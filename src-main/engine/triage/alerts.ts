@@ -1,9 +1,9 @@
 import type { AlertState, TriageSettings } from '../api-types';
 import { scoredRun, windowContributions } from '../catalogue/drive-errors';
 import type { EndDays } from '../catalogue/windows';
-import { float32Of, int32Of } from '../store/blobs';
 import type { Db } from '../store/db';
 import type { MergedDrive } from '../model/score-update';
+import { RunWindows, type ScoreBlobs } from '../model/score-store';
 import { thresholdFor, type Service } from './service';
 
 /**
@@ -88,27 +88,38 @@ export class AlertRaiser {
   }
 
   /**
-   * A drive an update changed: only a new window at the threshold can cross it (the windows in `range` are the
-   * new ones), so the drive's whole history is read only then.
+   * A drive an update changed: only a new window at the threshold after one below it can cross it (the windows in
+   * `range` are the new ones; the one before them is known on a common day), so the drive's whole history is read
+   * only then.
    */
   changed(driveId: number, m: MergedDrive, range: EndDays): void {
     const t = Math.fround(thresholdFor(this.service, this.modelOf.get(driveId) ?? ''));
-    if (!Array.prototype.some.call(m.fresh.scores, (s: number) => s >= t)) return;
-    this.drive(driveId, m.all(), range);
+    const s = m.fresh.scores;
+    let crosses = false;
+    for (let k = 0; k < s.length && !crosses; k++) {
+      // The window before: a fresh one, the stored one the update knew, or unknown (undefined: read the row).
+      const before = k > 0 ? s[k - 1] : m.previous;
+      crosses = s[k] >= t && (before === undefined || before === null || before < t);
+    }
+    if (crosses) this.drive(driveId, m.all(), range);
   }
 
   /** Every stored window of the run's drives (a service just started, or a full rescore). */
   allStored(): void {
+    const runId = this.service.runId;
     const rows = this.db
-      .prepare('SELECT drive_id, end_days, window_scores, day_errors FROM scores WHERE run_id = ?')
-      .raw()
-      .iterate(this.service.runId) as IterableIterator<[number, Buffer, Buffer, Buffer | null]>;
-    for (const [id, ends, scores, errors] of rows) {
-      const s = float32Of(scores);
-      // Most drives never reach the threshold: decode the rest only for those that do.
-      const t = Math.fround(thresholdFor(this.service, this.modelOf.get(id) ?? ''));
-      if (!s.some((v) => v >= t)) continue;
-      this.drive(id, { ends: int32Of(ends), scores: s, dayErrors: errors ? float32Of(errors) : [] }, null);
+      .prepare('SELECT drive_id, end_days, window_scores FROM scores WHERE run_id = ? ORDER BY drive_id')
+      .iterate(runId) as IterableIterator<ScoreBlobs & { drive_id: number }>;
+    const errorsOf = this.db
+      .prepare('SELECT day_errors FROM scores WHERE run_id = ? AND drive_id = ?')
+      .pluck();
+    const stored = new RunWindows(this.db, runId);
+    for (const row of rows) {
+      // Most drives never reach the threshold: their per-attribute values are read only for those that do.
+      const t = Math.fround(thresholdFor(this.service, this.modelOf.get(row.drive_id) ?? ''));
+      if (!stored.of(row.drive_id, row).scores.some((v) => v >= t)) continue;
+      const errors = errorsOf.get(runId, row.drive_id) as Buffer | null;
+      this.drive(row.drive_id, stored.of(row.drive_id, { ...row, day_errors: errors }), null);
     }
   }
 

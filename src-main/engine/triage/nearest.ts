@@ -2,10 +2,10 @@ import { ApiError, type NearestFailed } from '../api-types';
 import { scoredRun } from '../catalogue/drive-errors';
 import { formatDay } from '../import/row-fields';
 import { baseAttribute } from '../model/dataset';
-import { float32Of, int32Of } from '../store/blobs';
 import { decodeInto } from '../store/readings-codec';
 import type { Db } from '../store/db';
 import { currentService } from './service';
+import { RunWindows, type ScoreBlobs } from '../model/score-store';
 
 const DEFAULT_K = 5;
 
@@ -69,11 +69,11 @@ export function nearestFailed(db: Db, q: { serial: string; runId?: number; k?: n
   }
   ranked.sort((a, b) => a.distance - b.distance || a.p.f.id - b.p.f.id);
   const scoresOf = db.prepare('SELECT end_days, window_scores FROM scores WHERE run_id = ? AND drive_id = ?');
+  const stored = new RunWindows(db, runId);
   const pathOf = (id: number, to: number): { daysBefore: number[]; scores: number[] } => {
-    const r = scoresOf.get(runId, id) as { end_days: Buffer; window_scores: Buffer } | undefined;
+    const r = scoresOf.get(runId, id) as ScoreBlobs | undefined;
     if (!r) return { daysBefore: [], scores: [] };
-    const ends = int32Of(r.end_days);
-    const scores = float32Of(r.window_scores);
+    const { ends, scores } = stored.of(id, r);
     const keep = [...ends.keys()].filter((i) => ends[i] <= to && ends[i] > to - 60);
     return { daysBefore: keep.map((i) => ends[i] - to), scores: keep.map((i) => scores[i]) };
   };

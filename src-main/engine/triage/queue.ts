@@ -9,9 +9,9 @@ import {
 import { dataSpan } from '../catalogue/windows';
 import { formatDay } from '../import/row-fields';
 import { csv } from '../report/report-csv';
-import { float32Of } from '../store/blobs';
 import type { Db } from '../store/db';
 import { currentService, serviceInfoById } from './service';
+import { RunWindows, type ScoreBlobs } from '../model/score-store';
 
 /** Window scores in a queue item's sparkline. */
 const TREND_WINDOWS = 30;
@@ -81,10 +81,11 @@ export function triageQueue(db: Db, q: { show?: QueueShow; offset?: number; limi
     );
   const offset = q.offset ?? 0;
   const page = chosen.slice(offset, offset + (q.limit ?? 200));
-  const trendOf = db.prepare('SELECT window_scores FROM scores WHERE run_id = ? AND drive_id = ?').pluck();
+  const trendOf = db.prepare('SELECT end_days, window_scores FROM scores WHERE run_id = ? AND drive_id = ?');
+  const stored = new RunWindows(db, service.runId);
   const rows = page.map(({ alert: a, review, pending }): QueueItem => {
-    const blob = trendOf.get(service.runId, a.drive_id) as Buffer | undefined;
-    const scores = blob ? float32Of(blob) : new Float32Array(0);
+    const row = trendOf.get(service.runId, a.drive_id) as ScoreBlobs | undefined;
+    const scores = row ? stored.of(a.drive_id, row).scores : new Float32Array(0);
     const trend = Array.from(scores.subarray(Math.max(0, scores.length - TREND_WINDOWS)));
     return {
       alertId: a.id,

@@ -7,9 +7,9 @@ import type { JobInfo, TrainResult, UpdateResult } from '../api-types';
 import { Engine } from '../engine';
 import { formatDay } from '../import/row-fields';
 import { loadNative } from '../model/native/addon';
-import { float32Of, int32Of } from '../store/blobs';
 import { crossings } from './alerts';
 import { SAMPLE, SAMPLE_DAYS as DAYS } from '../testing/sample';
+import { RunWindows, type ScoreBlobs } from '../model/score-store';
 
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
 
@@ -43,15 +43,15 @@ describe('the daily triage loop', { skip }, () => {
   const crossingsByHand = (): Set<string> => {
     const rows = engine.db
       .prepare(
-        'SELECT d.serial, s.end_days, s.window_scores FROM scores s JOIN drives d ON d.id = s.drive_id WHERE run_id = ?',
+        'SELECT d.serial, s.drive_id, s.end_days, s.window_scores FROM scores s JOIN drives d ON d.id = s.drive_id WHERE run_id = ?',
       )
-      .raw()
-      .all(runId) as [string, Buffer, Buffer][];
+      .all(runId) as (ScoreBlobs & { serial: string; drive_id: number })[];
     const out = new Set<string>();
     const t = Math.fround(threshold);
-    for (const [serial, e, w] of rows) {
-      const ends = int32Of(e);
-      const s = float32Of(w);
+    const stored = new RunWindows(engine.db, runId);
+    for (const row of rows) {
+      const serial = row.serial;
+      const { ends, scores: s } = stored.of(row.drive_id, row);
       for (let i = 0; i < s.length; i++)
         if (s[i] >= t && !(i > 0 && s[i - 1] >= t)) out.add(`${serial} ${formatDay(ends[i])}`);
     }

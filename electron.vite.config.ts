@@ -18,6 +18,7 @@ export default defineConfig({
           'search-worker': resolve(__dirname, 'src-main/engine/jobs/search-worker.ts'),
           'bootstrap-worker': resolve(__dirname, 'src-main/engine/eval/bootstrap-worker.ts'),
           'parse-worker': resolve(__dirname, 'src-main/engine/import/parse-worker.ts'),
+          'cube-worker': resolve(__dirname, 'src-main/engine/catalogue/cube-worker.ts'),
           cli: resolve(__dirname, 'src-main/engine/cli/cli.ts'),
         },
       },

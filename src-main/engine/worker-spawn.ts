@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
 
 /**
  * Starts one of the engine's worker entry points. Compiled, `name`.js sits in
@@ -13,11 +13,12 @@ export function spawnWorker(
   sourceFile: string,
   workerData: unknown,
   resourceLimits?: ResourceLimits,
+  transferList?: Transferable[],
 ): Worker {
   const built = [join(__dirname, `${name}.js`), join(__dirname, '..', `${name}.js`)].find((f) =>
     existsSync(f),
   );
-  if (built) return new Worker(built, { workerData, resourceLimits });
+  if (built) return new Worker(built, { workerData, resourceLimits, transferList });
   const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(sourceFile)});`;
-  return new Worker(code, { eval: true, workerData, resourceLimits });
+  return new Worker(code, { eval: true, workerData, resourceLimits, transferList });
 }

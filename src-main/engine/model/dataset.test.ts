@@ -7,7 +7,15 @@ import type { SeriesCube } from '../catalogue/windows';
 import { runImport } from '../import/import-run';
 import { openDb, type Db } from '../store/db';
 import { parseDay } from '../import/row-fields';
-import { applyScaler, buildDataset, DEFAULT_DATASET, fillGaps, fitScaler, labelledWindows } from './dataset';
+import {
+  applyScaler,
+  buildDataset,
+  cellScaler,
+  DEFAULT_DATASET,
+  fillGaps,
+  fitScaler,
+  labelledWindows,
+} from './dataset';
 import { splitDrives } from './split';
 import { indexWindows } from './window-index';
 
@@ -47,6 +55,37 @@ describe('gaps, scaling and splits', () => {
     assert.ok(Math.abs(scaler.mean[0] - 0.5) < 1e-6, 'mean of log1p(0) and log1p(e - 1)');
     assert.ok(Math.abs(scaler.std[0] - 0.5) < 1e-6);
     assert.equal(scaler.mean[1], 110, 'normalized values are not compressed; drive 2 is not training data');
+  });
+
+  test('one cell scaled alone equals that cell of the scaled cube (missing values, unreported days, per model)', () => {
+    const cube: SeriesCube = {
+      features: ['smart_9_raw', 'smart_5_raw', 'smart_194_normalized'],
+      driveIds: Int32Array.from([1, 2]),
+      firstDay: 0,
+      days: 3,
+      values: Float32Array.from([3, 0, 40, 5, NaN, 41, 0, 0, 0, 9, 12, 38, 1e6, 2, NaN, 7, 7, 45]),
+      present: Uint8Array.from([1, 1, 0, 1, 1, 1]),
+    };
+    const scaler = {
+      features: ['smart_5_raw', 'smart_194_normalized'],
+      log1p: [true, false],
+      mean: [0.7, 40],
+      std: [1.3, 3],
+      byModel: { B: { mean: [0.1, 44], std: [2, 5] } },
+    };
+    const models = ['A', 'B'];
+    const whole = applyScaler(cube, scaler, models);
+    const scale = cellScaler(cube, scaler, models);
+    for (let cell = 0; cell < 6; cell++) {
+      const one = new Float32Array(2);
+      scale(Math.floor(cell / 3), cell, one, 0);
+      assert.deepEqual([...one], [...whole.values.subarray(cell * 2, cell * 2 + 2)], `cell ${cell}`);
+    }
+    assert.deepEqual(
+      [...whole.values.subarray(2, 4)],
+      [0, Math.fround(1 / 3)],
+      'a missing value scales to 0 (the training mean)',
+    );
   });
 
   test('scaled per drive model: models with enough training drives use their own statistics, others the fleet', () => {

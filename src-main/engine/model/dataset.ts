@@ -235,6 +235,23 @@ class Moments {
  * fleet's.
  */
 export function applyScaler(cube: SeriesCube, scaler: Scaler, modelOfRow?: string[]): SeriesCube {
+  const G = scaler.features.length;
+  const scaleCell = cellScaler(cube, scaler, modelOfRow);
+  const values = new Float32Array(cube.driveIds.length * cube.days * G);
+  for (let row = 0; row < cube.driveIds.length; row++)
+    for (let cell = row * cube.days; cell < (row + 1) * cube.days; cell++) scaleCell(row, cell, values, cell * G);
+  return { ...cube, features: scaler.features, values };
+}
+
+/**
+ * Scales one cell of `cube` (a drive's day) into `out` at `at`, as applyScaler does for every cell: for a reader
+ * that needs a few cells (trees read raw values; only the robust baseline wants the window's last day scaled).
+ */
+export function cellScaler(
+  cube: SeriesCube,
+  scaler: Scaler,
+  modelOfRow?: string[],
+): (row: number, cell: number, out: Float32Array, at: number) => void {
   const F = cube.features.length;
   const G = scaler.features.length;
   const src = scaler.features.map((f) => {
@@ -244,21 +261,17 @@ export function applyScaler(cube: SeriesCube, scaler: Scaler, modelOfRow?: strin
   });
   if (scaler.byModel && !modelOfRow)
     throw new Error('this scaler was fitted per drive model: give each row its model');
-  const values = new Float32Array(cube.driveIds.length * cube.days * G);
-  for (let row = 0; row < cube.driveIds.length; row++) {
+  return (row, cell, out, at) => {
     const stats = (modelOfRow && scaler.byModel?.[modelOfRow[row]]) || scaler;
-    for (let cell = row * cube.days; cell < (row + 1) * cube.days; cell++) {
-      if (!cube.present[cell]) continue;
-      for (let g = 0; g < G; g++) {
-        const raw = cube.values[cell * F + src[g]];
-        // A feature missing on a reported day becomes the training mean: 0 after scaling.
-        if (raw !== raw) continue;
-        const v = scaler.log1p[g] ? compress(raw) : raw;
-        values[cell * G + g] = (v - stats.mean[g]) / stats.std[g];
-      }
+    if (!cube.present[cell]) return;
+    for (let g = 0; g < G; g++) {
+      const raw = cube.values[cell * F + src[g]];
+      // A feature missing on a reported day becomes the training mean: 0 after scaling.
+      if (raw !== raw) continue;
+      const v = scaler.log1p[g] ? compress(raw) : raw;
+      out[at + g] = (v - stats.mean[g]) / stats.std[g];
     }
-  }
-  return { ...cube, features: scaler.features, values };
+  };
 }
 
 /**

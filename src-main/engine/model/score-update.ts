@@ -13,7 +13,8 @@ import {
 } from './score';
 
 export { readingsMark, type ScoredThrough };
-import { dataSpan, loadCube, type EndDays, type SeriesCube } from '../catalogue/windows';
+import { dataSpan, type EndDays, type SeriesCube } from '../catalogue/windows';
+import { CubePrefetch } from '../catalogue/cube-prefetch';
 import type { Db } from '../store/db';
 import { toBlob as blob } from '../store/blobs';
 import { decodeRow, RecentSlice, type ScoreBlobs, type StoredWindows } from './score-store';
@@ -109,14 +110,20 @@ export async function scoreNewReadings(
     const changed = affectedDrives(db, since.rowid);
     let drives = 0;
     let windows = 0;
+    const starts = sliceStarts(changed, DRIVES_PER_SLICE);
+    const cubes = new CubePrefetch(
+      db,
+      scoring.features,
+      starts.map((lo) => ({ lo, hi: lo + DRIVES_PER_SLICE, fromDay, toDay })),
+    );
     try {
       db.transaction(() => {
         const write = writeMerged(db, scoring);
         const raiseMax = raiseMaxima(db);
         const { tails, one } = storedWindows(db, runId);
-        for (const lo of sliceStarts(changed, DRIVES_PER_SLICE)) {
+        for (const lo of starts) {
           let t = performance.now();
-          const raw = loadCube(db, scoring.features, { lo, hi: lo + DRIVES_PER_SLICE, fromDay, toDay });
+          const raw = cubes.next();
           const rowEnds: EndDays = {
             ...endDays,
             fromByRow: firstChangedEnds(raw, news.lo!, news.hi!, gap, endDays.from),
@@ -179,6 +186,8 @@ export async function scoreNewReadings(
         scoredThrough: since,
         phases: phases.seconds,
       };
+    } finally {
+      cubes.close();
     }
     return {
       ...base,

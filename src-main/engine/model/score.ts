@@ -6,7 +6,6 @@ import { ApiError, type ScoreProgress, type ScoreResult } from '../api-types';
 import {
   countWindows,
   dataSpan,
-  loadCube,
   windowBatches,
   type SeriesCube,
   type EndDays,
@@ -16,6 +15,7 @@ import type { Db } from '../store/db';
 import { selectBackend } from './backend';
 import {
   applyScaler,
+  cellScaler,
   baseAttribute,
   CHANGE_SUFFIX,
   driveModels,
@@ -38,6 +38,7 @@ import { readSplitRecord, SPLIT_CODE } from './split-record';
 import { TreeScorer } from './gbdt/score-trees';
 import { networkFoldDir, readFolds } from './gbdt/model-files';
 import type { WindowsOfDrive } from './score-store';
+import { CubePrefetch, type CubeSliceSpec } from '../catalogue/cube-prefetch';
 
 /**
  * Scoring's progress, 4 times a second at most: the share of the fleet's drive ids passed (within a slice, by its
@@ -103,9 +104,12 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
   let windows = 0;
   const progress = new ScoreProgressReporter(runId, maxId, hooks);
   let cancelled = false;
+  const slices: CubeSliceSpec[] = [];
+  for (let lo = 0; lo < maxId; lo += DRIVES_PER_SLICE) slices.push({ lo, hi: lo + DRIVES_PER_SLICE });
+  const cubes = new CubePrefetch(db, scoring.features, slices);
   try {
-    for (let lo = 0; lo < maxId && !cancelled; lo += DRIVES_PER_SLICE) {
-      const raw = loadCube(db, scoring.features, { lo, hi: lo + DRIVES_PER_SLICE });
+    for (const { lo } of slices) {
+      const raw = cubes.next();
       if (raw.driveIds.length === 0) continue;
       const slice = scoreSlice(scoring, raw, {}, hooks, (done, of) => {
         windows += done;
@@ -125,6 +129,7 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       progress.report(lo, 1, drivesScored, windows, true);
     }
   } finally {
+    cubes.close();
     scoring.scorer.dispose();
   }
   if (cancelled) db.prepare('DELETE FROM scores WHERE run_id = ?').run(staging);
@@ -212,20 +217,23 @@ export function scoreSlice(
   // Daily changes where the model reads them (trees compute their own from the raw window, and their scaler,
   // which the robust baseline reads, has none).
   const changes = s.scaler.features.some((f) => f.endsWith(CHANGE_SUFFIX));
-  const cube = applyScaler(
-    changes ? withDailyChanges(raw) : raw,
-    s.scaler,
-    s.modelOfDrive ? Array.from(raw.driveIds, (id) => s.modelOfDrive!.get(id) ?? '') : undefined,
-  );
+  const input = changes ? withDailyChanges(raw) : raw;
+  const modelOfRow = s.modelOfDrive
+    ? Array.from(raw.driveIds, (id) => s.modelOfDrive!.get(id) ?? '')
+    : undefined;
+  // Networks read every scaled cell; trees read raw values, and the robust baseline only each window's last day,
+  // scaled one cell at a time (scaling the whole cube was a fifth of a tree update).
+  const cube = s.scorer.readsScaled ? applyScaler(input, s.scaler, modelOfRow) : null;
+  const scaleCell = cube ? null : cellScaler(input, s.scaler, modelOfRow);
+  const lastDay: SeriesCube = {
+    ...input,
+    features: s.scaler.features,
+    values: new Float32Array(s.scaler.features.length),
+  };
   const slice = s.scorer.slice(raw, reported, cube);
-  const out: DriveWindows[] = Array.from(raw.driveIds, (id) => ({
-    ends: [],
-    scores: [],
-    dayErrors: [],
-    rule: [],
-    robust: s.baselines.centreOf(id) ? [] : null,
-  }));
   const centre = Array.from(raw.driveIds, (id) => s.baselines.centreOf(id));
+  // A row's windows are made when it has one: most rows of an update's slice have none.
+  const out: (DriveWindows | undefined)[] = new Array<DriveWindows | undefined>(raw.driveIds.length);
   const include = only.includeRow ?? (() => true);
   const total = countWindows(slice.cube, S, config.stride, include, only.endDays);
   let done = 0;
@@ -235,20 +243,36 @@ export function scoreSlice(
     const F = scored.last ? scored.last.length / b.count : 0;
     for (let i = 0; i < b.count; i++) {
       const row = b.drive[i];
-      const w = out[row];
+      const c = centre[row];
+      const w = (out[row] ??= { ends: [], scores: [], dayErrors: [], rule: [], robust: c ? [] : null });
       w.ends.push(b.endDay[i]);
       w.scores.push(scored.score[i]);
       if (scored.last) for (let k = 0; k < F; k++) w.dayErrors.push(scored.last[i * F + k]);
       const cell = row * raw.days + (b.endDay[i] - raw.firstDay);
       w.rule.push(ruleScore(raw, cell, s.baselines.ruleColumns));
-      const c = centre[row];
-      if (c) w.robust!.push(robustScore(cube, cell, c));
+      if (!c) continue;
+      if (cube) w.robust!.push(robustScore(cube, cell, c));
+      else {
+        lastDay.values.fill(0);
+        scaleCell!(row, cell, lastDay.values, 0);
+        w.robust!.push(robustScore(lastDay, 0, c));
+      }
     }
     done += b.count;
     onBatch(b.count, done / Math.max(1, total));
   }
-  return out;
+  for (let row = 0; row < out.length; row++) out[row] ??= NO_WINDOWS;
+  return out as DriveWindows[];
 }
+
+/** The windows of a row that has none (shared: never written to). */
+const NO_WINDOWS: DriveWindows = Object.freeze({
+  ends: [],
+  scores: [],
+  dayErrors: [],
+  rule: [],
+  robust: null,
+}) as unknown as DriveWindows;
 
 /** Writes one drive's windows as its scores row under `runId` (the worst window is the drive's score). */
 export function insertScores(
@@ -309,11 +333,13 @@ export interface WindowScorer {
   backend: string;
   /** Whether `last` holds per-attribute values (autoencoders' errors, trees' contributions). */
   perAttribute: boolean;
+  /** Whether the scorer reads the scaled cube (networks); trees read the raw one. */
+  readsScaled: boolean;
   /** The scorer of one slice of drives: its windows come from the returned cube. */
   slice(
     raw: SeriesCube,
     reported: Uint8Array,
-    scaled: SeriesCube,
+    scaled: SeriesCube | null,
   ): { cube: SeriesCube; score(b: WindowBatch): { score: Float32Array; last: Float32Array | null } };
   dispose(): void;
 }
@@ -324,6 +350,7 @@ function treeWindowScorer(db: Db, dir: string): WindowScorer {
   return {
     backend: 'native',
     perAttribute: true,
+    readsScaled: false,
     slice: (raw, reported) => trees.slice(raw, reported),
     dispose: () => undefined,
   };
@@ -376,8 +403,10 @@ async function networkWindowScorer(
   return {
     backend: backend.name,
     perAttribute: autoencoder,
+    readsScaled: true,
     slice: (raw, _reported, scaled) => {
       const netOf = Int32Array.from(raw.driveIds, (id) => folds?.fold[String(id)] ?? finalNet);
+      if (!scaled) throw new Error('a network scores the scaled cube');
       return {
         cube: scaled,
         score: (b) => {

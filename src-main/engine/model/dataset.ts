@@ -239,7 +239,8 @@ export function applyScaler(cube: SeriesCube, scaler: Scaler, modelOfRow?: strin
   const scaleCell = cellScaler(cube, scaler, modelOfRow);
   const values = new Float32Array(cube.driveIds.length * cube.days * G);
   for (let row = 0; row < cube.driveIds.length; row++)
-    for (let cell = row * cube.days; cell < (row + 1) * cube.days; cell++) scaleCell(row, cell, values, cell * G);
+    for (let cell = row * cube.days; cell < (row + 1) * cube.days; cell++)
+      scaleCell(row, cell, values, cell * G);
   return { ...cube, features: scaler.features, values };
 }
 

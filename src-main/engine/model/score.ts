@@ -18,7 +18,6 @@ import {
   cellScaler,
   baseAttribute,
   CHANGE_SUFFIX,
-  driveModels,
   fillGaps,
   withDailyChanges,
   type Scaler,
@@ -38,6 +37,7 @@ import { readSplitRecord, SPLIT_CODE } from './split-record';
 import { TreeScorer } from './gbdt/score-trees';
 import { networkFoldDir, readFolds } from './gbdt/model-files';
 import type { WindowsOfDrive } from './score-store';
+import { readDriveInfo, type DriveInfo } from '../catalogue/drive-info';
 import { CubePrefetch, type CubeSliceSpec } from '../catalogue/cube-prefetch';
 
 /**
@@ -160,7 +160,7 @@ export interface Scoring {
   scaler: Scaler;
   baselines: ReturnType<typeof baselineInputs>;
   /** Each drive's model, when the scaler was fitted per drive model. */
-  modelOfDrive: Map<number, string> | null;
+  modelOfDrive: ((id: number) => string) | null;
 }
 
 export async function openScoring(db: Db, runId: number): Promise<Scoring> {
@@ -170,11 +170,12 @@ export async function openScoring(db: Db, runId: number): Promise<Scoring> {
   if (!run.weights_dir) throw new ApiError('conflict', `run ${runId} has no saved weights (${run.status})`);
   const config = JSON.parse(run.config) as ResolvedTrainConfig;
   const scaler = JSON.parse(readFileSync(join(run.weights_dir, 'scaler.json'), 'utf8')) as Scaler;
+  const drives = readDriveInfo(db);
   const scorer =
     run.kind === 'gbdt'
-      ? treeWindowScorer(db, run.weights_dir)
+      ? treeWindowScorer(run.weights_dir, drives)
       : await networkWindowScorer(run.weights_dir, run.kind, config, scaler.features.length);
-  const baselines = baselineInputs(db, run.weights_dir, scaler);
+  const baselines = baselineInputs(db, run.weights_dir, scaler, drives);
   return {
     runId,
     config,
@@ -183,7 +184,7 @@ export async function openScoring(db: Db, runId: number): Promise<Scoring> {
     scaler,
     baselines,
     // A scaler fitted per drive model needs each drive's model: read once, not once per slice.
-    modelOfDrive: scaler.byModel ? driveModels(db) : null,
+    modelOfDrive: scaler.byModel ? drives.modelOf : null,
   };
 }
 
@@ -218,9 +219,7 @@ export function scoreSlice(
   // which the robust baseline reads, has none).
   const changes = s.scaler.features.some((f) => f.endsWith(CHANGE_SUFFIX));
   const input = changes ? withDailyChanges(raw) : raw;
-  const modelOfRow = s.modelOfDrive
-    ? Array.from(raw.driveIds, (id) => s.modelOfDrive!.get(id) ?? '')
-    : undefined;
+  const modelOfRow = s.modelOfDrive ? Array.from(raw.driveIds, (id) => s.modelOfDrive!(id)) : undefined;
   // Networks read every scaled cell; trees read raw values, and the robust baseline only each window's last day,
   // scaled one cell at a time (scaling the whole cube was a fifth of a tree update).
   const cube = s.scorer.readsScaled ? applyScaler(input, s.scaler, modelOfRow) : null;
@@ -345,8 +344,8 @@ export interface WindowScorer {
 }
 
 /** Trees read the untransformed values. */
-function treeWindowScorer(db: Db, dir: string): WindowScorer {
-  const trees = new TreeScorer(db, dir);
+function treeWindowScorer(dir: string, drives: DriveInfo): WindowScorer {
+  const trees = new TreeScorer(dir, drives);
   return {
     backend: 'native',
     perAttribute: true,
@@ -448,6 +447,7 @@ function baselineInputs(
   db: Db,
   dir: string,
   scaler: Scaler,
+  drives: DriveInfo,
 ): {
   features: string[];
   ruleColumns: number[];
@@ -470,12 +470,11 @@ function baselineInputs(
   const robust = existsSync(robustFile)
     ? (JSON.parse(readFileSync(robustFile, 'utf8')) as RobustStats)
     : null;
-  const modelOf = new Map(db.prepare('SELECT id, model FROM drives').raw().all() as [number, string][]);
   return {
     features,
     ruleColumns,
     splitOf: (id) => (record ? (split.get(id) ?? SPLIT_CODE.train) : null),
-    centreOf: (id) => (robust ? (robust.byModel[modelOf.get(id) ?? ''] ?? robust.fleet) : null),
+    centreOf: (id) => (robust ? (robust.byModel[drives.modelOf(id)] ?? robust.fleet) : null),
   };
 }
 

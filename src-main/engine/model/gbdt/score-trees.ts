@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesCube, WindowBatch } from '../../catalogue/windows';
-import type { Db } from '../../store/db';
 import { selectFeatures } from '../dataset';
 import { GbdtModel } from './gbdt-model';
 import { foldFile, GBDT_FILE, readFolds } from './model-files';
 import type { TreeModelFile } from './train-trees';
 import { attributeOf, RULE_FEATURE, ruleColumns, windowFeatureMatrix } from './window-features';
 import { driveInputsFor } from './window-table';
+import type { DriveInfo } from '../../catalogue/drive-info';
 
 interface LoadedModel {
   model: GbdtModel;
@@ -32,20 +32,17 @@ export class TreeScorer {
   private readonly final: LoadedModel;
   private readonly folds: LoadedModel[] = [];
   private readonly foldOf = new Map<number, number>();
-  private readonly info: Map<number, { model: string; capacity: number | null }>;
 
-  constructor(db: Db, dir: string) {
+  constructor(
+    dir: string,
+    private readonly info: DriveInfo,
+  ) {
     this.final = load(join(dir, GBDT_FILE));
     const f = readFolds(dir);
     if (f) {
       for (let k = 0; k < f.folds; k++) this.folds.push(load(join(dir, foldFile(k))));
       for (const [id, k] of Object.entries(f.fold)) this.foldOf.set(Number(id), k);
     }
-    this.info = new Map(
-      (
-        db.prepare('SELECT id, model, capacity FROM drives').raw().all() as [number, string, number | null][]
-      ).map(([id, model, capacity]) => [id, { model, capacity }]),
-    );
   }
 
   get attributes(): string[] {

@@ -7,6 +7,7 @@ import {
   type DriveInputs,
   type FeatureSpec,
 } from './window-features';
+import { readDriveInfo, type DriveInfo } from '../../catalogue/drive-info';
 
 /** Every window of a dataset as tree inputs: one feature row per window, its label and its drive's cube row. */
 export interface WindowTable {
@@ -39,12 +40,8 @@ export function treeInputs(
     capacity: opts.capacity,
     rule: opts.rule,
   };
-  const info = new Map(
-    (
-      db.prepare('SELECT id, model, capacity FROM drives').raw().all() as [number, string, number | null][]
-    ).map(([id, model, capacity]) => [id, { model, capacity }]),
-  );
-  const models = Array.from(ds.cube.driveIds, (id) => info.get(id)?.model ?? '');
+  const info = readDriveInfo(db);
+  const models = Array.from(ds.cube.driveIds, (id) => info.modelOf(id));
   const modelCodes = opts.driveModel
     ? driveModelCodes(
         models,
@@ -58,16 +55,16 @@ export function treeInputs(
 /** Per cube row of a set of drives: its model's code (NaN if unknown) and capacity in TB (NaN if unknown). */
 export function driveInputsFor(
   driveIds: Int32Array,
-  info: Map<number, { model: string; capacity: number | null }>,
+  info: DriveInfo,
   modelCodes: Record<string, number> | null,
 ): DriveInputs {
   const modelCode = new Float32Array(driveIds.length);
   const capacityTb = new Float32Array(driveIds.length);
   driveIds.forEach((id, row) => {
-    const d = info.get(id);
-    const code = d && modelCodes ? modelCodes[d.model] : undefined;
+    const code = modelCodes ? modelCodes[info.modelOf(id)] : undefined;
     modelCode[row] = code ?? NaN;
-    capacityTb[row] = d?.capacity ? d.capacity / 1e12 : NaN;
+    const capacity = info.capacityOf(id);
+    capacityTb[row] = capacity ? capacity / 1e12 : NaN;
   });
   return { modelCode, capacityTb };
 }

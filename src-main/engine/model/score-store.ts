@@ -213,6 +213,17 @@ export class RecentSlice {
     for (let g = groupOf(lo); g <= groupOf(hi - 1); g++) this.days.set(g, readGroup(db, runId, g));
   }
 
+  /** How many drives have recent windows (an upper bound: some may have been taken back into their rows). */
+  drives(): number {
+    let n = 0;
+    for (const days of this.days.values()) {
+      const ids = new Set<number>();
+      for (const d of days) for (const id of d.ids) ids.add(id);
+      n += ids.size;
+    }
+    return n;
+  }
+
   /** The drive's last recent window (its end day and score), if it has any. */
   latest(driveId: number): { end: number; score: number } | null {
     const days = this.days.get(groupOf(driveId)) ?? [];

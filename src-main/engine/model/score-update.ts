@@ -139,7 +139,7 @@ export async function scoreNewReadings(
           if (slice === 'cancelled') throw new Cancelled();
           t = phases.lap('score', t);
           const recent = new RecentSlice(db, runId, lo, lo + DRIVES_PER_SLICE);
-          const stored = tails(lo, lo + DRIVES_PER_SLICE, recent);
+          const stored = tails(lo, lo + DRIVES_PER_SLICE, recent, raw.driveIds.length);
           const all = (id: number): StoredWindows => recent.complete(id, one(id)!);
           t = phases.lap('read', t);
           for (let row = 0; row < slice.length; row++) {
@@ -284,7 +284,7 @@ function storedWindows(
   db: Db,
   runId: number,
 ): {
-  tails(lo: number, hi: number, recent: RecentSlice): Map<number, Tail>;
+  tails(lo: number, hi: number, recent: RecentSlice, drives: number): Map<number, Tail>;
   one(driveId: number): StoredWindows | null;
 } {
   const tails = db
@@ -293,20 +293,44 @@ function storedWindows(
        WHERE run_id = ? AND drive_id >= ? AND drive_id < ?`,
     )
     .raw();
+  const maxima = db
+    .prepare(
+      `SELECT drive_id, max_score FROM scores INDEXED BY scores_drive_max
+       WHERE run_id = ? AND drive_id >= ? AND drive_id < ?`,
+    )
+    .raw();
+  const lastOf = db
+    .prepare(
+      'SELECT substr(end_days, -4), substr(window_scores, -4) FROM scores WHERE run_id = ? AND drive_id = ?',
+    )
+    .raw();
   const one = db.prepare(
     'SELECT end_days, window_scores, day_errors, rule_scores, robust_scores FROM scores WHERE run_id = ? AND drive_id = ?',
   );
   return {
-    tails: (lo, hi, recent) => {
+    tails: (lo, hi, recent, drives) => {
       const out = new Map<number, Tail>();
-      for (const [id, max, end, score] of tails.iterate(runId, lo, hi) as IterableIterator<
-        [number, number, Buffer, Buffer]
-      >) {
+      if (recent.drives() * 2 < drives) {
+        // Most drives' last windows are in their rows (the first day after a scoring, or a group just folded).
+        for (const [id, max, end, score] of tails.iterate(runId, lo, hi) as IterableIterator<
+          [number, number, Buffer, Buffer]
+        >) {
+          const later = recent.latest(id);
+          out.set(
+            id,
+            later ? { ...later, max } : { end: end.readInt32LE(0), score: score.readFloatLE(0), max },
+          );
+        }
+        return out;
+      }
+      // Most are in the recent windows: the rows are read only for the others.
+      for (const [id, max] of maxima.iterate(runId, lo, hi) as IterableIterator<[number, number]>) {
         const later = recent.latest(id);
-        out.set(
-          id,
-          later ? { ...later, max } : { end: end.readInt32LE(0), score: score.readFloatLE(0), max },
-        );
+        if (later) out.set(id, { ...later, max });
+        else {
+          const [end, score] = lastOf.get(runId, id) as [Buffer, Buffer];
+          out.set(id, { end: end.readInt32LE(0), score: score.readFloatLE(0), max });
+        }
       }
       return out;
     },

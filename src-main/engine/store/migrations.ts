@@ -265,6 +265,8 @@ const MIGRATIONS: readonly string[] = [
     day_errors    BLOB,                 -- Float32 [drive][attribute]; NULL where the run has none
     PRIMARY KEY (run_id, grp, end_day)
   );
+  -- Each drive's score without its row's blobs: a day's update reads it for every drive it appends to.
+  CREATE INDEX scores_drive_max ON scores(run_id, drive_id, max_score);
   `,
 ];
 

@@ -60,7 +60,10 @@ export class TreeScorer {
     cube: SeriesCube;
     score(b: WindowBatch): { score: Float32Array; last: Float32Array };
   } {
-    const cube = selectFeatures(raw, this.attributes);
+    // The trees' attributes come first in the scoring's cube: windows are read from it as loaded.
+    const cube = raw.features.slice(0, this.attributes.length).every((f, a) => f === this.attributes[a])
+      ? raw
+      : selectFeatures(raw, this.attributes);
     const models = [...this.folds, this.final];
     const modelIndex = Int32Array.from(raw.driveIds, (id) => this.foldOf.get(id) ?? this.folds.length);
     const inputs = models.map((m) => driveInputsFor(raw.driveIds, this.info, m.file.inputs.modelCodes));
@@ -93,7 +96,8 @@ export class TreeScorer {
               if (a >= 0) last[w * A + a] += contrib[k];
               else if (a === RULE_SHARE) ruleContribution += contrib[k];
             }
-            if (ruleContribution !== 0) shareRule(ruleContribution, b, w, S, loaded.ruleColumns, last, A);
+            if (ruleContribution !== 0)
+              shareRule(ruleContribution, b, w, S, cube.features.length, loaded.ruleColumns, last, A);
             for (let a = 0; a < A; a++) last[w * A + a] = Math.max(0, last[w * A + a]);
           }
           i = j;
@@ -108,17 +112,18 @@ export class TreeScorer {
  * Adds the rule's contribution to its counters' columns, in proportion to their values on the window's last day
  * (equally when all are zero): "why flagged" names the counters, not the sum.
  */
-function shareRule(
+export function shareRule(
   contribution: number,
   b: WindowBatch,
   w: number,
   S: number,
+  F: number,
   columns: number[],
   last: Float32Array,
   A: number,
 ): void {
   if (columns.length === 0) return;
-  const at = (w * S + S - 1) * A;
+  const at = (w * S + S - 1) * F;
   let total = 0;
   for (const a of columns) total += Math.max(0, b.data[at + a] || 0);
   for (const a of columns) {

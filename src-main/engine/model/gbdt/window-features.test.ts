@@ -59,6 +59,26 @@ describe('window features', () => {
     assert.equal(at('backblaze_rule:deltaWindow'), 10);
   });
 
+  test("a cube with more attributes after the spec's (as scoring loads it) gives the same features", () => {
+    const w = oneWindow();
+    const S = w.S;
+    // A third attribute after the spec's two, with values that would show if read in their place.
+    const wide = new Float32Array(S * 3);
+    for (let d = 0; d < S; d++) {
+      wide[d * 3] = w.batch.data[d * 2];
+      wide[d * 3 + 1] = w.batch.data[d * 2 + 1];
+      wide[d * 3 + 2] = 1e6 + d;
+    }
+    const cube = { ...w.cube, features: [...w.cube.features, 'smart_187_raw'], values: wide };
+    const x = windowFeatureMatrix({ ...w.batch, data: wide }, cube, w.reported, S, spec, drives);
+    assert.deepEqual(x, windowFeatureMatrix(w.batch, w.cube, w.reported, S, spec, drives));
+    const reordered = { ...cube, features: ['smart_9_raw', 'smart_5_raw', 'smart_187_raw'] };
+    assert.throws(
+      () => windowFeatureMatrix({ ...w.batch, data: wide }, reordered, w.reported, S, spec, drives),
+      /must begin with the trees'/,
+    );
+  });
+
   test('no rule input without its counters; constraints only on the counters, never on missing days', () => {
     assert.ok(
       !featureNames({ ...spec, attributes: ['smart_9_raw'] }).some((f) => f.startsWith('backblaze_rule')),

@@ -83,7 +83,12 @@ export function windowFeatureMatrix(
   out = new Float32Array(b.count * featureNames(spec).length),
   from = 0,
 ): Float32Array {
+  // The cube may hold more attributes after the spec's (a scoring loads the rule's counters too): windows are read
+  // with the cube's stride, not copied to the spec's width first.
   const F = cube.features.length;
+  const A = spec.attributes.length;
+  if (spec.attributes.some((name, a) => cube.features[a] !== name))
+    throw new Error(`the cube's attributes must begin with the trees' (${spec.attributes.join(', ')})`);
   const K = spec.kinds.length;
   const width = featureNames(spec).length;
   const at7 = Math.max(0, S - 8);
@@ -102,7 +107,7 @@ export function windowFeatureMatrix(
     let unreported = 0;
     for (let d = 0; d < S; d++) if (!reported[firstCell + d]) unreported++;
     let col = w * width;
-    for (let a = 0; a < F; a++) {
+    for (let a = 0; a < A; a++) {
       const v = (d: number): number => b.data[base + d * F + a];
       let max = -Infinity;
       let min = Infinity;

@@ -1,10 +1,10 @@
 /**
- * `npm run bench:update`: the daily update at fleet scale. Generates 31 modern-era days of 300,000 drives
+ * `npm run bench:update`: the daily update at fleet scale. Generates 33 modern-era days of 300,000 drives
  * (BENCH_DRIVES / BENCH_DAYS shrink it), imports the first 30 with the CLI, trains a small model of each kind the
  * bench names (BENCH_MODELS, default gbdt and conv-ae; the models' quality does not matter here, their cost per
  * window does), scores it, puts it in service at a threshold about 0.5% of drives reach, then times
- * `drive-triage update <day 31>` (import, score the windows the day completes, raise the alerts) with its peak
- * RSS, and the update's own seconds (scoring and alerting, without the import). Beside it, a full rescore of the
+ * `drive-triage update <day>` for days 31, 32 and 33, one at a time (import, score the windows the day completes,
+ * raise the alerts) with its peak RSS, and the update's own seconds (scoring and alerting, without the import). Beside it, a full rescore of the
  * same run: what every new day cost before. Writes bench/results/update.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { requireBuiltCli, timedCli } from './timed-cli';
 
 const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+/** Days imported one at a time after the history, each timed. */
+const NEW_DAYS = 3;
 const MODELS = (process.env.BENCH_MODELS ?? 'gbdt,conv-ae').split(',');
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp-update');
@@ -32,14 +34,14 @@ async function main(): Promise<void> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
   const files: string[] = [];
-  log(`generating ${DAYS + 1} days of ${DRIVES.toLocaleString('en-US')} drives`);
-  for (let d = 0; d <= DAYS; d++) {
+  log(`generating ${DAYS + NEW_DAYS} days of ${DRIVES.toLocaleString('en-US')} drives`);
+  for (let d = 0; d < DAYS + NEW_DAYS; d++) {
     const date = new Date(Date.UTC(2023, 9, 1 + d)).toISOString().slice(0, 10);
     const path = join(TMP, `${date}.csv`);
     await writeModernDay({ path, date, drives: DRIVES, seed: 1, dayIndex: d });
     files.push(path);
   }
-  const newDay = files.pop()!;
+  const newDays = files.splice(DAYS);
   const results: object[] = [];
   try {
     for (const kind of MODELS) {
@@ -62,32 +64,43 @@ async function main(): Promise<void> {
       store.close();
       const threshold = ranked[Math.floor(ranked.length * 0.005)];
       timedCli(['service', 'put', String(trained.runId), '--db', db, '--threshold', String(threshold)]);
-      const updated = timedCli(['update', newDay, '--db', db]);
-      const u = (
-        updated.out as {
-          update: {
-            phases?: Record<string, number>;
-            seconds: number;
-            windows: number;
-            drives: number;
-            mode: string;
-            raised: { open: number };
-          };
-        }
-      ).update;
-      if (u.mode !== 'incremental') throw new Error(`the update was ${u.mode}, not incremental`);
-      log(
-        `${kind}: one new day: ${u.windows.toLocaleString('en-US')} windows of ${u.drives.toLocaleString('en-US')} drives scored and ${u.raised.open} alerts raised in ${u.seconds.toFixed(1)} s (${updated.seconds.toFixed(1)} s with the import, peak ${updated.peakRssMB} MB); a full rescore took ${scored.seconds.toFixed(1)} s`,
-      );
+      const days = newDays.map((file, k) => {
+        const updated = timedCli(['update', file, '--db', db]);
+        const u = (
+          updated.out as {
+            update: {
+              phases?: Record<string, number>;
+              seconds: number;
+              windows: number;
+              drives: number;
+              mode: string;
+              raised: { open: number };
+            };
+          }
+        ).update;
+        if (u.mode !== 'incremental') throw new Error(`the update was ${u.mode}, not incremental`);
+        log(
+          `${kind}: new day ${k + 1}: ${u.windows.toLocaleString('en-US')} windows of ${u.drives.toLocaleString('en-US')} drives scored and ${u.raised.open} alerts raised in ${u.seconds.toFixed(1)} s (${updated.seconds.toFixed(1)} s with the import, peak ${updated.peakRssMB} MB)`,
+        );
+        return {
+          updateSeconds: Number(u.seconds.toFixed(2)),
+          phases: Object.fromEntries(
+            Object.entries(u.phases ?? {}).map(([n, v]) => [n, Number(v.toFixed(2))]),
+          ),
+          updateWithImportSeconds: Number(updated.seconds.toFixed(1)),
+          windows: u.windows,
+          drives: u.drives,
+          alertsRaised: u.raised.open,
+          peakRssMB: updated.peakRssMB,
+        };
+      });
+      log(`${kind}: a full rescore took ${scored.seconds.toFixed(1)} s`);
       results.push({
         model: kind,
-        updateSeconds: Number(u.seconds.toFixed(2)),
-        phases: Object.fromEntries(Object.entries(u.phases ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])),
-        updateWithImportSeconds: Number(updated.seconds.toFixed(1)),
-        windows: u.windows,
-        drives: u.drives,
-        alertsRaised: u.raised.open,
-        peakRssMB: updated.peakRssMB,
+        // The first day after a full scoring reads every drive's row; the next days find their last windows
+        // among the recent ones (model/score-store.ts), as a workspace in daily use does.
+        updateSeconds: days.map((d) => d.updateSeconds),
+        days,
         fullRescoreSeconds: Number(scored.seconds.toFixed(1)),
         importSeconds30Days: Number(imported.seconds.toFixed(1)),
       });
@@ -100,7 +113,8 @@ async function main(): Promise<void> {
         {
           drives: DRIVES,
           historyDays: DAYS,
-          target: 'one new day of 300,000 drives scored and alerted in under 10 s (updateSeconds)',
+          target:
+            'one new day of 300,000 drives scored and alerted in under 10 s (updateSeconds, per new day)',
           results,
           cpu: cpus()[0]?.model,
           date: new Date().toISOString(),

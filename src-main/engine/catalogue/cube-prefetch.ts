@@ -34,7 +34,7 @@ export class CubePrefetch {
     opts: { thread?: boolean } = {},
   ) {
     const file = db.memory ? null : db.name;
-    if (!file || !(opts.thread ?? (process.env.DT_NO_PREFETCH ? false : slices.length > 1))) return;
+    if (!file || !(opts.thread ?? slices.length > 1)) return;
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(8);
     this.port = port1;

@@ -28,8 +28,8 @@ export function readDriveInfo(db: Db): DriveInfo {
   return {
     modelOf: (id) => models[id] ?? '',
     capacityOf: (id) => {
-      const c = capacity[id];
-      return c === c && c !== undefined ? c : null;
+      const c = capacity[id] ?? NaN;
+      return Number.isNaN(c) ? null : c;
     },
   };
 }

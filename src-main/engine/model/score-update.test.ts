@@ -8,16 +8,10 @@ import { Engine } from '../engine';
 import { loadNative } from './native/addon';
 import { scoreRun } from './score';
 import { int32Of } from '../store/blobs';
-import {
-  mergeWindows,
-  readingsMark,
-  scoreNewReadings,
-  type ScoredThrough,
-  type StoredWindows,
-} from './score-update';
+import { mergeWindows, readingsMark, scoreNewReadings, type ScoredThrough } from './score-update';
 import { SAMPLE, SAMPLE_DAYS as DAYS } from '../testing/sample';
 import { openDb, type Db } from '../store/db';
-import { FOLD_EVERY_DAYS, RunWindows, type ScoreBlobs } from './score-store';
+import { FOLD_EVERY_DAYS, RunWindows, type ScoreBlobs, type StoredWindows } from './score-store';
 
 const skip = loadNative().module ? false : `the native engine is not built: ${loadNative().error}`;
 

@@ -19,8 +19,6 @@ import type { Db } from '../store/db';
 import { toBlob as blob } from '../store/blobs';
 import { decodeRow, RecentSlice, type ScoreBlobs, type StoredWindows } from './score-store';
 
-export type { StoredWindows };
-
 export interface ScoreUpdate {
   runId: number;
   /** none: no new readings; incremental: only the windows they complete; full: every window scored again. */

@@ -253,6 +253,7 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
     })
     .strict(),
   'train/start': z.object({ config: trainConfig }).strict(),
+  'train/defaults': empty,
   'runs/list': empty,
   'runs/get': z.object({ id: z.number().int() }).strict(),
   'runs/delete': z.object({ id: z.number().int() }).strict(),

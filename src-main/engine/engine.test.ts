@@ -95,6 +95,27 @@ describe('the engine behind the Api table', () => {
     assert.ok(files.every((f) => f.status === 'done' && f.sha256.length === 64));
   });
 
+  test("each model kind's defaults are the settings a run without any gets", async () => {
+    const defaults = await engine.call('train/defaults', {});
+    const trees = defaults.gbdt;
+    // The sample's 57 failed drives give a test split of fewer than 50: trees cross-validate.
+    assert.equal(trees.folds, 5);
+    assert.equal(trees.windowDays, 4);
+    assert.equal(trees.horizonDays, 7);
+    assert.deepEqual(trees.loss, { kind: 'weighted-bce', positiveWeight: 50 });
+    assert.equal(trees.attributes, undefined, 'attributes are chosen from the data at training');
+    const ae = defaults['lstm-ae'];
+    assert.equal(ae.units, 128);
+    assert.equal(ae.windowDays, 16);
+    assert.equal(ae.folds, 0);
+    assert.deepEqual(ae.loss, { kind: 'mse' });
+    const clf = defaults['lstm-clf'];
+    assert.equal(clf.units, 64);
+    assert.equal(clf.loss?.kind, 'weighted-bce');
+    assert.equal(defaults['conv-ae'].filters, 32);
+    await assert.rejects(engine.call('train/defaults', { model: 'gbdt' } as never), /model/);
+  });
+
   test('cancel stops an import within a second and leaves a resumable file', async () => {
     const big = join(dir, 'big.csv');
     await writeModernDay({ path: big, date: '2023-10-05', drives: 200_000, seed: 5 });

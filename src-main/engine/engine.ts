@@ -26,6 +26,7 @@ import { importLockHolder } from './import/import-lock';
 import { Evaluator } from './eval/evaluator';
 import { evalReport } from './eval/report';
 import { deleteRun } from './model/run-store';
+import { trainDefaults } from './model/run-config';
 import { openDb, type Db } from './store/db';
 import { VERSION } from './version';
 import { searchHandlers } from './search/search-api';
@@ -162,6 +163,7 @@ export class Engine implements ApiClient {
           `Train ${q.config.model}`,
         ).id,
       }),
+      'train/defaults': () => trainDefaults(db),
       'runs/list': () => listRuns(db),
       'runs/get': (q) => getRun(db, q.id),
       'runs/delete': (q) => {

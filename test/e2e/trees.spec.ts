@@ -16,7 +16,7 @@ test('train gradient-boosted trees from the form, read what they split on, and a
     await page.getByLabel('Model kind').selectOption('gbdt');
     // The trees' own settings replace the network's.
     await expect(page.getByLabel('Epochs', { exact: true })).toHaveCount(0);
-    await expect(page.getByLabel('Window (days)')).toHaveValue('8');
+    await expect(page.getByLabel('Window (days)')).toHaveValue('4');
     await page.getByLabel('Rounds (trees)').fill('40');
     await page.getByLabel('Cross-validation folds (0 = held-out split)').fill('3');
     await page.getByRole('button', { name: 'Start training' }).click();

@@ -216,6 +216,8 @@ export interface RunDetail extends RunInfo {
 /** The runs slice of the Api. */
 export interface RunsApi {
   'train/start': { req: { config: TrainConfig }; res: { jobId: string } };
+  /** The settings a run of each kind gets when none is given (the Train form starts from them). */
+  'train/defaults': { req: Record<string, never>; res: Record<ModelKind, TrainConfig> };
   'runs/list': { req: Record<string, never>; res: RunInfo[] };
   'runs/get': { req: { id: number }; res: RunDetail };
   'runs/delete': { req: { id: number }; res: { deleted: number } };
@@ -238,6 +240,7 @@ export interface RunsApi {
 
 export const RUNS_KEYS: Record<keyof RunsApi, true> = {
   'train/start': true,
+  'train/defaults': true,
   'runs/list': true,
   'runs/get': true,
   'runs/delete': true,

@@ -2,8 +2,9 @@
  * `npm run bench:trees`: the native gradient-boosted trees against XGBoost's `hist` (Debian's python3-xgboost) in the
  * same run, on the same matrices and settings: the sample's real window features (every window of the bundled
  * sample, 42 inputs) and a synthetic 1,000,000 x 42 matrix with missing values. Training rows/s (rows x rounds per
- * second) on every core and on one, and scoring rows/s (ours through the saved model in JS, theirs through
- * Booster.predict). Writes bench/results/trees.json. Needs /usr/bin/python3 with xgboost (apt-get install
+ * second) on every core and on one, and scoring rows/s: ours as a run scores (the native engine's margins with each
+ * row's contributions summed per attribute, the JS fallback beside it), theirs through Booster.predict (margins
+ * alone). Writes bench/results/trees.json. Needs /usr/bin/python3 with xgboost (apt-get install
  * python3-xgboost).
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { Engine } from '../src-main/engine/engine';
 import { buildDataset, DEFAULT_DATASET } from '../src-main/engine/model/dataset';
 import { GbdtModel, modelFile } from '../src-main/engine/model/gbdt/gbdt-model';
+import { explainInJs, explainNative } from '../src-main/engine/model/gbdt/score-trees';
 import { WINDOW_FEATURES } from '../src-main/engine/model/gbdt/window-features';
 import { treeInputs, windowTable } from '../src-main/engine/model/gbdt/window-table';
 import { loadNative, type GbdtParams } from '../src-main/engine/model/native/addon';
@@ -90,7 +92,12 @@ function ours(m: Matrix, threads: number): { seconds: number; trainLoss: number;
   return {
     seconds,
     trainLoss: g.trainLoss[g.trainLoss.length - 1],
-    model: new GbdtModel(modelFile([], g.trees)),
+    model: new GbdtModel(
+      modelFile(
+        Array.from({ length: m.f }, (_, k) => `f${k}`),
+        g.trees,
+      ),
+    ),
   };
 }
 
@@ -131,9 +138,13 @@ async function main(): Promise<void> {
       for (const threads of [...new Set([all, 1])]) {
         const a = ours(m, threads);
         const b = xgboost(dir, m, threads);
+        const groups = Int32Array.from({ length: m.f }, (_, k) => k % 8);
         const t0 = performance.now();
-        a.model.probabilities(m.x, m.n);
+        explainNative(loadNative().module!, a.model.forest(), groups, m.x, m.n, 8, threads);
         const predict = (performance.now() - t0) / 1000;
+        const t1 = performance.now();
+        explainInJs(a.model, groups, m.x, m.n, 8);
+        const predictJs = (performance.now() - t1) / 1000;
         const rowRounds = m.n * PARAMS.rounds;
         const row = {
           matrix: m.name,
@@ -146,7 +157,9 @@ async function main(): Promise<void> {
           xgboostTrainRowsPerSec: Math.round(rowRounds / b.train),
           trainRatio: +(b.train / a.seconds).toFixed(2),
           oursScoreRowsPerSec: Math.round(m.n / predict),
+          oursJsScoreRowsPerSec: Math.round(m.n / predictJs),
           xgboostScoreRowsPerSec: Math.round(m.n / b.predict),
+          scoreRatio: +(b.predict / predict).toFixed(2),
           // The same data and settings: the training loss should agree closely.
           oursFinalTrainLoss: +a.trainLoss.toFixed(6),
           xgboostFinalTrainLoss: +b.trainLoss.toFixed(6),

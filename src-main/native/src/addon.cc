@@ -375,9 +375,79 @@ Napi::Value GbdtGradients(const Napi::CallbackInfo& info) {
   }
 }
 
+template <class T>
+std::vector<T> typedVector(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsTypedArray()) throw std::invalid_argument(std::string("forest.") + key + " must be a typed array");
+  auto a = v.As<Napi::TypedArray>();
+  const size_t n = a.ByteLength() / sizeof(T);
+  const T* p = typedData<T>(v, n, key);
+  return std::vector<T>(p, p + n);
+}
+
+/**
+ * gbdtExplain(forest, x, n, group, groups, margin, groupSums, threads): margins and per-group path contributions
+ * of n rows (gbdt.h). forest: { features, baseMargin, offset (trees + 1), feature, left, right, threshold,
+ * defaultLeft, value }.
+ */
+Napi::Value GbdtExplain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    Napi::Object o = info[0].As<Napi::Object>();
+    dt::GbdtForest m;
+    m.features = (int)num(o, "features", 0);
+    m.baseMargin = num(o, "baseMargin", 0);
+    m.offset = typedVector<int32_t>(o, "offset");
+    m.feature = typedVector<int32_t>(o, "feature");
+    m.left = typedVector<int32_t>(o, "left");
+    m.right = typedVector<int32_t>(o, "right");
+    m.threshold = typedVector<float>(o, "threshold");
+    m.defaultLeft = typedVector<uint8_t>(o, "defaultLeft");
+    m.value = typedVector<double>(o, "value");
+    const size_t nodes = m.feature.size();
+    if (m.offset.empty() || (size_t)m.offset.back() != nodes || m.left.size() != nodes || m.right.size() != nodes ||
+        m.threshold.size() != nodes || m.defaultLeft.size() != nodes || m.value.size() != nodes)
+      throw std::invalid_argument("the forest's arrays disagree on its node count");
+    for (size_t t = 0; t + 1 < m.offset.size(); t++) {
+      const int32_t lo = m.offset[t], hi = m.offset[t + 1];
+      if (lo < 0 || hi <= lo || (size_t)hi > nodes) throw std::invalid_argument("a tree's offset is out of range");
+      for (int32_t k = lo; k < hi; k++) {
+        if (m.feature[k] >= m.features)
+          throw std::invalid_argument("a node splits on feature " + std::to_string(m.feature[k]) + " of a forest of " +
+                                      std::to_string(m.features) + " features");
+        if (m.feature[k] >= 0 && (m.left[k] <= 0 || m.right[k] <= 0 || m.left[k] >= hi - lo || m.right[k] >= hi - lo))
+          throw std::invalid_argument("a tree's node points outside it");
+      }
+    }
+    const auto kind = [](const Napi::Value& v, napi_typedarray_type t, const char* what) {
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != t)
+        throw std::invalid_argument(std::string(what) + " has the wrong element type");
+    };
+    kind(info[1], napi_float32_array, "x (Float32Array)");
+    kind(info[3], napi_int32_array, "group (Int32Array)");
+    kind(info[5], napi_float64_array, "margin (Float64Array)");
+    kind(info[6], napi_float64_array, "groupSums (Float64Array)");
+    const size_t n = (size_t)info[2].As<Napi::Number>().Int64Value();
+    const int groups = info[4].As<Napi::Number>().Int32Value();
+    if (groups < 0) throw std::invalid_argument("groups must be at least 0");
+    const float* x = typedData<float>(info[1], n * m.features, "x");
+    const int32_t* group = typedData<int32_t>(info[3], m.features, "group");
+    double* margin = const_cast<double*>(typedData<double>(info[5], n, "margin"));
+    double* sums = const_cast<double*>(typedData<double>(info[6], n * groups, "groupSums"));
+    const int threads = std::max(1, info[7].As<Napi::Number>().Int32Value());
+    dt::gbdtExplain(m, x, n, group, groups, margin, sums, threads);
+    return env.Undefined();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gbdtTrain", Napi::Function::New(env, GbdtTrain));
   exports.Set("gbdtGradients", Napi::Function::New(env, GbdtGradients));
+  exports.Set("gbdtExplain", Napi::Function::New(env, GbdtExplain));
   exports.Set("NativeNet", NativeNet::Define(env));
   exports.Set("version", Napi::String::New(env, "dt-native 1"));
   exports.Set("usableIsas", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {

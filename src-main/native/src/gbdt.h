@@ -73,6 +73,24 @@ using GbdtRoundHook = std::function<bool(int, double, double)>;
 GbdtModel gbdtTrain(const float* x, const uint8_t* y, size_t n, int f, const float* xv, const uint8_t* yv,
                     size_t nv, const GbdtParams& p, const GbdtRoundHook& hook);
 
+/** A trained ensemble for scoring: every tree's nodes in one set of arrays, tree t at offset[t]..offset[t+1]-1. */
+struct GbdtForest {
+  int features = 0;
+  double baseMargin = 0;
+  std::vector<int32_t> offset, feature, left, right;
+  std::vector<float> threshold;
+  std::vector<uint8_t> defaultLeft;
+  std::vector<double> value;
+};
+
+/**
+ * Margins of n rows (row-major float32, NaN = missing) and their path contributions summed per group: feature f's
+ * share goes to groupSums[row * groups + group[f]], or nowhere when group[f] is -1 (the roots' outputs, the bias,
+ * go nowhere either). A row's groups with every feature in one group add up to its margin less the bias.
+ */
+void gbdtExplain(const GbdtForest& m, const float* x, size_t n, const int32_t* group, int groups, double* margin,
+                 double* groupSums, int threads);
+
 /** The loss's gradient and hessian with respect to the margin, per row (what training uses). */
 void gbdtGradients(const double* margin, const uint8_t* y, size_t n, const GbdtParams& p, double* g, double* h);
 

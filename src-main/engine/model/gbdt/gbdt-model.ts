@@ -1,4 +1,4 @@
-import type { NativeTree } from '../native/addon';
+import type { NativeForest, NativeTree } from '../native/addon';
 
 /**
  * A trained tree ensemble as saved in a run's folder (`gbdt.json`) and used for scoring: every tree's nodes
@@ -114,6 +114,24 @@ export class GbdtModel {
         out[this.feature[path[k - 1]]] += this.value[path[k]] - this.value[path[k - 1]];
     }
     return out;
+  }
+
+  /** The ensemble as the native engine scores it (the same arrays, the end of the last tree appended). */
+  forest(): NativeForest {
+    const offset = new Int32Array(this.treeCount + 1);
+    offset.set(this.offset);
+    offset[this.treeCount] = this.feature.length;
+    return {
+      features: this.features.length,
+      baseMargin: this.baseMargin,
+      offset,
+      feature: this.feature,
+      left: this.left,
+      right: this.right,
+      threshold: this.threshold,
+      defaultLeft: this.defaultLeft,
+      value: this.value,
+    };
   }
 
   /** Total split gain per feature: the global importance shown on a run's page. */

@@ -8,6 +8,7 @@ import { loadNative, type GbdtParams } from '../native/addon';
 import { rng } from '../rng';
 import { assignFolds } from '../split';
 import { GbdtModel, modelFile, toXgboostJson } from './gbdt-model';
+import { explainInJs, explainNative } from './score-trees';
 import { averageOf } from './train-trees';
 
 const native = loadNative().module;
@@ -204,6 +205,59 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
       .slice(0, 3)
       .map((r) => r.feature);
     assert.ok(top.includes('a') && top.includes('b') && top.includes('c'), top.join(','));
+  });
+
+  test('native tree scoring equals the JS path contributions, summed per group, missing values included', () => {
+    const d = synthetic(3000, 11);
+    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
+      ...BASE,
+      rounds: 40,
+      maxDepth: 3,
+      learningRate: 0.3,
+    });
+    const m = new GbdtModel({ ...modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees), baseMargin: -0.7 });
+    // Features a and b in group 0, c in 2, d and e in 1, f nowhere; 1,000 rows (more than one part per thread).
+    const group = Int32Array.of(0, 0, 2, 1, 1, -1);
+    const n = 1000;
+    const rows = d.x.subarray(0, n * d.f);
+    assert.ok(
+      rows.some((v) => Number.isNaN(v)),
+      'some rows have missing values',
+    );
+    const ours = explainNative(native!, m.forest(), group, rows, n, 3);
+    const reference = explainInJs(m, group, rows, n, 3);
+    const margins = m.margins(rows, n);
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(ours.margin[i] - margins[i]) < 1e-9, `row ${i}: margin`);
+      assert.ok(Math.abs(reference.margin[i] - margins[i]) < 1e-9, `row ${i}: JS margin`);
+    }
+    for (let k = 0; k < n * 3; k++) assert.ok(Math.abs(ours.sums[k] - reference.sums[k]) < 1e-9, `cell ${k}`);
+    // With every feature in one group, the sum is the margin less the bias (base margin and the roots' outputs).
+    const one = explainNative(native!, m.forest(), new Int32Array(6), rows, n, 1);
+    const bias = m.contributions(rows, 0)[6];
+    assert.ok(Math.abs(one.sums[0] + bias - margins[0]) < 1e-9);
+    assert.ok(one.sums.some((v) => v !== 0));
+    // A malformed forest or a short buffer is refused, never read past.
+    const bad = { ...m.forest(), offset: Int32Array.of(0, 99_999) };
+    assert.throws(() => explainNative(native!, bad, group, rows, n, 3), /node count|offset/);
+    assert.throws(
+      () =>
+        native!.gbdtExplain(
+          m.forest(),
+          rows,
+          n + 1,
+          group,
+          3,
+          new Float64Array(n),
+          new Float64Array(n * 3),
+          2,
+        ),
+      /too short/,
+    );
+    assert.throws(
+      () => explainNative(native!, m.forest(), Int32Array.of(0, 0, 5, 1, 1, -1), rows, n, 3),
+      /group/,
+    );
   });
 
   test('monotone constraints: the output never falls as a constrained feature rises, and splits stay ordered', () => {

@@ -8,20 +8,20 @@ import type { TreeModelFile } from './train-trees';
 import { attributeOf, RULE_FEATURE, ruleColumns, windowFeatureMatrix } from './window-features';
 import { driveInputsFor } from './window-table';
 import type { DriveInfo } from '../../catalogue/drive-info';
+import { loadNative, type NativeForest, type NativeModule } from '../native/addon';
 
 interface LoadedModel {
   model: GbdtModel;
-  file: TreeModelFile;
+  forest: NativeForest;
   /**
-   * For each feature column, the attribute (index in the spec) it belongs to; -1 for the drive's model and
-   * capacity; RULE_SHARE for the rule's sum, whose contribution is shared among its counters by their values.
+   * Per feature column, the group its contribution is summed in: its attribute's index in the spec, A for the rule's
+   * sum (shared among its counters by their values afterwards), -1 for the drive's model and capacity.
    */
-  attributeOf: Int32Array;
+  group: Int32Array;
+  file: TreeModelFile;
   /** The spec indices of the rule's counters. */
   ruleColumns: number[];
 }
-
-const RULE_SHARE = -2;
 
 /**
  * Scores windows with a tree run: each drive by the fold model that did not train on it (cross-validation), any
@@ -32,17 +32,27 @@ export class TreeScorer {
   private readonly final: LoadedModel;
   private readonly folds: LoadedModel[] = [];
   private readonly foldOf = new Map<number, number>();
+  private readonly native: NativeModule | null;
 
   constructor(
     dir: string,
     private readonly info: DriveInfo,
+    native: NativeModule | null = nativeExplainer(),
   ) {
+    this.native = native;
     this.final = load(join(dir, GBDT_FILE));
     const f = readFolds(dir);
     if (f) {
       for (let k = 0; k < f.folds; k++) this.folds.push(load(join(dir, foldFile(k))));
       for (const [id, k] of Object.entries(f.fold)) this.foldOf.set(Number(id), k);
     }
+  }
+
+  /** Margins and per-group contributions of n rows: on the native engine where it is built, else in JS. */
+  private explain(m: LoadedModel, x: Float32Array, n: number, groups: number): ExplainedRows {
+    return this.native && m.forest
+      ? explainNative(this.native, m.forest, m.group, x, n, groups)
+      : explainInJs(m.model, m.group, x, n, groups);
   }
 
   get attributes(): string[] {
@@ -84,18 +94,13 @@ export class TreeScorer {
           windowFeatureMatrix(part, cube, reported, S, models[m].file.inputs.spec, inputs[m], x, i);
           const loaded = models[m];
           const F = loaded.model.features.length;
-          const contrib = new Float64Array(F + 1);
-          for (let w = i; w < j; w++) {
-            loaded.model.contributions(x, w, contrib);
-            let margin = 0;
-            for (let k = 0; k <= F; k++) margin += contrib[k];
-            score[w] = 1 / (1 + Math.exp(-margin));
-            let ruleContribution = 0;
-            for (let k = 0; k < F; k++) {
-              const a = loaded.attributeOf[k];
-              if (a >= 0) last[w * A + a] += contrib[k];
-              else if (a === RULE_SHARE) ruleContribution += contrib[k];
-            }
+          const rows = x.subarray(i * F, j * F);
+          const { margin, sums } = this.explain(loaded, rows, j - i, A + 1);
+          for (let r = 0; r < j - i; r++) {
+            const w = i + r;
+            score[w] = 1 / (1 + Math.exp(-margin[r]));
+            for (let a = 0; a < A; a++) last[w * A + a] = sums[r * (A + 1) + a];
+            const ruleContribution = sums[r * (A + 1) + A];
             if (ruleContribution !== 0)
               shareRule(ruleContribution, b, w, S, cube.features.length, loaded.ruleColumns, last, A);
             for (let a = 0; a < A; a++) last[w * A + a] = Math.max(0, last[w * A + a]);
@@ -135,12 +140,64 @@ export function shareRule(
 function load(path: string): LoadedModel {
   const file = JSON.parse(readFileSync(path, 'utf8')) as TreeModelFile;
   const attrs = file.inputs.spec.attributes;
+  const model = new GbdtModel(file);
   return {
-    model: new GbdtModel(file),
-    file,
-    attributeOf: Int32Array.from(file.features, (f) =>
-      attributeOf(f) === RULE_FEATURE ? RULE_SHARE : attrs.indexOf(attributeOf(f)),
+    model,
+    forest: model.forest(),
+    group: Int32Array.from(file.features, (f) =>
+      attributeOf(f) === RULE_FEATURE ? attrs.length : attrs.indexOf(attributeOf(f)),
     ),
+    file,
     ruleColumns: ruleColumns(attrs),
   };
+}
+
+/** Rows' margins and their path contributions summed per group (rows x groups). */
+export interface ExplainedRows {
+  margin: Float64Array;
+  sums: Float64Array;
+}
+
+/** The native engine, where it is built with tree scoring (an older build without it scores in JS). */
+function nativeExplainer(): NativeModule | null {
+  const { module } = loadNative();
+  return module && typeof module.gbdtExplain === 'function' ? module : null;
+}
+
+/** Tree scoring on the native engine, on every core (about four times the JS below on the sample's trees). */
+export function explainNative(
+  native: NativeModule,
+  forest: NativeForest,
+  group: Int32Array,
+  x: Float32Array,
+  n: number,
+  groups: number,
+  threads = native.hardwareThreads(),
+): ExplainedRows {
+  const margin = new Float64Array(n);
+  const sums = new Float64Array(n * groups);
+  native.gbdtExplain(forest, x, n, group, groups, margin, sums, threads);
+  return { margin, sums };
+}
+
+/** The same in JS, from the model's own path contributions: the reference the native scoring is tested against. */
+export function explainInJs(
+  model: GbdtModel,
+  group: Int32Array,
+  x: Float32Array,
+  n: number,
+  groups: number,
+): ExplainedRows {
+  const F = model.features.length;
+  const margin = new Float64Array(n);
+  const sums = new Float64Array(n * groups);
+  const contrib = new Float64Array(F + 1);
+  for (let r = 0; r < n; r++) {
+    model.contributions(x, r, contrib);
+    let m = 0;
+    for (let k = 0; k <= F; k++) m += contrib[k];
+    margin[r] = m;
+    for (let k = 0; k < F; k++) if (group[k] >= 0) sums[r * groups + group[k]] += contrib[k];
+  }
+  return { margin, sums };
 }

@@ -69,6 +69,19 @@ export interface NativeGbdt {
   cancelled: boolean;
 }
 
+/** A tree ensemble for scoring in flat arrays: tree t's nodes are offset[t] .. offset[t + 1] - 1 (gbdt.h). */
+export interface NativeForest {
+  features: number;
+  baseMargin: number;
+  offset: Int32Array;
+  feature: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  threshold: Float32Array;
+  defaultLeft: Uint8Array;
+  value: Float64Array;
+}
+
 export interface NativeModule {
   /** Trains trees on n rows of f features (row-major, NaN = missing); onRound returning false stops. */
   gbdtTrain(
@@ -88,6 +101,20 @@ export interface NativeModule {
     y: Uint8Array,
     params: Partial<GbdtParams>,
   ): { g: Float64Array; h: Float64Array; loss: Float64Array };
+  /**
+   * Margins of n rows and their path contributions summed per group (feature f's into groupSums[row * groups +
+   * group[f]]; -1: nowhere), on `threads` threads.
+   */
+  gbdtExplain(
+    forest: NativeForest,
+    x: Float32Array,
+    n: number,
+    group: Int32Array,
+    groups: number,
+    margin: Float64Array,
+    groupSums: Float64Array,
+    threads: number,
+  ): void;
   /** The engine's own version, recorded with every run it trains. */
   version: string;
   NativeNet: new (spec: NetSpec, options?: { precision?: 'float32' | 'float64'; isa?: string }) => NativeNet;

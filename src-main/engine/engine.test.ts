@@ -106,7 +106,8 @@ describe('the engine behind the Api table', () => {
     assert.equal(trees.attributes, undefined, 'attributes are chosen from the data at training');
     const ae = defaults['lstm-ae'];
     assert.equal(ae.units, 128);
-    assert.equal(ae.windowDays, 16);
+    assert.equal(ae.windowDays, 4);
+    assert.equal(ae.horizonDays, 7);
     assert.equal(ae.folds, 0);
     assert.deepEqual(ae.loss, { kind: 'mse' });
     const clf = defaults['lstm-clf'];

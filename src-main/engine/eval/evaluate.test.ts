@@ -17,15 +17,16 @@ import { BACKBLAZE_RULE_ATTRIBUTES } from './baselines';
 
 const ROOT = resolve(__dirname, '../../..');
 const SAMPLE = join(ROOT, 'resources/sample');
+const H = 14;
 const tiny: TrainConfig = {
   model: 'lstm-ae',
+  horizonDays: H,
   units: 8,
   epochs: 1,
   maxWindowsPerEpoch: 640,
   maxValWindows: 128,
   seed: 3,
 };
-const H = 14;
 
 /** The evaluation set recomputed from the stored rows, by the definitions in eval-data.ts. */
 interface Truth {

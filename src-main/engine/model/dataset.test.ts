@@ -19,6 +19,9 @@ import {
 import { splitDrives } from './split';
 import { indexWindows } from './window-index';
 
+/** These tests were written for 16-day windows labelled 14 days ahead (the sample's README counts them so). */
+const DATASET_16 = { ...DEFAULT_DATASET, windowDays: 16, horizonDays: 14 };
+
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 
 function tinyCube(present: number[], values: number[]): SeriesCube {
@@ -159,7 +162,7 @@ describe('windows of the real sample', () => {
 
   test('labels mark windows ending within H days before a failure; healthy-only excludes failed drives', () => {
     const ds = buildDataset(db, {
-      ...DEFAULT_DATASET,
+      ...DATASET_16,
       attributes: ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw'],
     });
     assert.equal(ds.scaler.features.length, 5);
@@ -196,7 +199,7 @@ describe('windows of the real sample', () => {
   });
 
   test('scaled training values have mean 0 and spread 1 for each kept feature', () => {
-    const ds = buildDataset(db, { ...DEFAULT_DATASET, attributes: ['smart_9_raw', 'smart_194_raw'] });
+    const ds = buildDataset(db, { ...DATASET_16, attributes: ['smart_9_raw', 'smart_194_raw'] });
     const F = 2;
     const sum = [0, 0];
     const sq = [0, 0];
@@ -222,7 +225,7 @@ describe('windows of the real sample', () => {
   test('a time split tests on every window from the cut on and trains on windows whose labels close before it', () => {
     const attributes = ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw'];
     const cut = parseDay('2013-05-10');
-    const ds = buildDataset(db, { ...DEFAULT_DATASET, attributes, testFromDay: '2013-05-10' });
+    const ds = buildDataset(db, { ...DATASET_16, attributes, testFromDay: '2013-05-10' });
     assert.equal(ds.testFrom, cut);
     assert.ok(ds.notices.some((n) => n.includes('time split')));
     assert.ok(!ds.split.includes('test'), 'no drive is held out by the drive split');
@@ -243,7 +246,7 @@ describe('windows of the real sample', () => {
     }
     assert.equal(streamed, test.count);
     assert.throws(
-      () => buildDataset(db, { ...DEFAULT_DATASET, attributes, testFromDay: '2014-01-01' }),
+      () => buildDataset(db, { ...DATASET_16, attributes, testFromDay: '2014-01-01' }),
       /must fall inside the data/,
     );
   });
@@ -262,7 +265,7 @@ describe('a reading dated far from the rest', () => {
       // One reading of a known drive, plausible as a date but six years before the rest.
       writeFileSync(join(dir, 'odd.csv'), `${header}\n${first.replace('2013-04-12', '2007-01-01')}\n`);
       await runImport(db, [join(dir, 'odd.csv')]);
-      const ds = buildDataset(db, { ...DEFAULT_DATASET, windowDays: 2, attributes: ['smart_5_raw'] });
+      const ds = buildDataset(db, { ...DATASET_16, windowDays: 2, attributes: ['smart_5_raw'] });
       assert.equal(ds.cube.firstDay, parseDay('2013-04-10'));
       assert.equal(ds.cube.days, 2, 'the cube spans the data, not 2007 to 2013');
       assert.ok(

@@ -84,24 +84,14 @@ const DEFAULT_TREES = {
 } satisfies Partial<ResolvedTrainConfig>;
 
 /**
- * Where trees differ from the sequence models' defaults: rate per round, the imbalance, early stopping in rounds,
- * and short windows labelled close to the failure. Shallow trees with a floor on child weight: tens of failed drives
- * do not support deeper ones (5-fold cross-validation on the sample: depth 2 AP 0.41, depth 3 0.38, depth 4 0.30).
- *
- * 4-day windows with a 7-day horizon, against the earlier 8 and 14 (bench:quality, the sample's 5-fold
- * cross-validation, paired with the rule on the same drives): AP 0.44 to 0.53-0.56 over five seeds, detection at FAR
- * 1% 0.56 to 0.59-0.61, the paired interval of the AP difference above zero for every seed (8 and 14: -1.3 to +22.2).
- * A shorter window gives 56 failed drives a window instead of 52 (drives that failed within days of appearing);
- * the trees' changes over 1 day and over the window, the extremes and the slope say what a week's window did. A
- * 7-day horizon labels as failing only the windows that look like it: two weeks out, most failing drives still
- * look healthy, and the trees learnt to score healthy-looking windows up.
+ * Where trees differ from the sequence models' defaults: rate per round, the imbalance, early stopping in rounds.
+ * Shallow trees with a floor on child weight: tens of failed drives do not support deeper ones (5-fold
+ * cross-validation on the sample: depth 2 AP 0.41, depth 3 0.38, depth 4 0.30).
  */
 const TREE_OVERRIDES = {
   learningRate: 0.05,
   loss: { kind: 'weighted-bce', positiveWeight: 50 },
   earlyStopPatience: 50,
-  windowDays: 4,
-  horizonDays: 7,
 } satisfies Partial<ResolvedTrainConfig>;
 
 /** Cross-validate when the held-out split would hold fewer than 50 failed drives: its figures could not rank models. */

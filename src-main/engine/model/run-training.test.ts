@@ -85,7 +85,7 @@ describe('training as a job, the runs registry', () => {
     assert.ok(scaler.features.slice(5).every((f) => f.endsWith('_raw:change')));
     await tf.setBackend('cpu');
     const model = await loadModel(run.weightsDir);
-    assert.deepEqual(model.outputs[0].shape, [null, 16, F]);
+    assert.deepEqual(model.outputs[0].shape, [null, run.config.windowDays, F]);
     assert.equal(model.countParams(), 4 * (8 * (F + 8) + 8) + 4 * (8 * 16 + 8) + 4 * (F * (8 + F) + F));
     model.dispose();
 

@@ -14,6 +14,9 @@ import { nativeStep } from './native/native-step';
 import { nativeOrSkip } from './native/native-testing';
 import { fillBatch, indexWindows } from './window-index';
 
+/** These tests were written for 16-day windows labelled 14 days ahead (the sample's README counts them so). */
+const DATASET_16 = { ...DEFAULT_DATASET, windowDays: 16, horizonDays: 14 };
+
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 const ATTRS = ['smart_1_raw', 'smart_5_raw', 'smart_9_raw', 'smart_194_raw', 'smart_197_raw'];
 
@@ -27,7 +30,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dt-train-'));
   db = openDb(join(dir, 'w.sqlite'));
   await runImport(db, [SAMPLE]);
-  ds = buildDataset(db, { ...DEFAULT_DATASET, attributes: ATTRS, seed: 3 });
+  ds = buildDataset(db, { ...DATASET_16, attributes: ATTRS, seed: 3 });
 });
 after(() => {
   db.close();

@@ -185,15 +185,16 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
     for (const t of leafy.trees) assert.equal(Array.from(t.feature).filter((f) => f < 0).length, 7);
   });
 
+  /** A model of a few rounds on the synthetic data, its six features named a to f. */
+  const fitted = (n: number, seed: number, p: Partial<GbdtParams>) => {
+    const d = synthetic(n, seed);
+    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, { ...BASE, ...p });
+    return { d, file: modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees) };
+  };
+
   test('path contributions add up to the margin', () => {
-    const d = synthetic(2000, 6);
-    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
-      ...BASE,
-      rounds: 30,
-      maxDepth: 4,
-      learningRate: 0.2,
-    });
-    const m = new GbdtModel(modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees));
+    const { d, file } = fitted(2000, 6, { rounds: 30, maxDepth: 4, learningRate: 0.2 });
+    const m = new GbdtModel(file);
     const margins = m.margins(d.x, 50);
     for (let i = 0; i < 50; i++) {
       const c = m.contributions(d.x, i);
@@ -208,14 +209,8 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
   });
 
   test('native tree scoring equals the JS path contributions, summed per group, missing values included', () => {
-    const d = synthetic(3000, 11);
-    const g = native!.gbdtTrain(d.x, d.y, d.n, d.f, none.x, none.y, 0, {
-      ...BASE,
-      rounds: 40,
-      maxDepth: 3,
-      learningRate: 0.3,
-    });
-    const m = new GbdtModel({ ...modelFile(['a', 'b', 'c', 'd', 'e', 'f'], g.trees), baseMargin: -0.7 });
+    const { d, file } = fitted(3000, 11, { rounds: 40, maxDepth: 3, learningRate: 0.3 });
+    const m = new GbdtModel({ ...file, baseMargin: -0.7 });
     // Features a and b in group 0, c in 2, d and e in 1, f nowhere; 1,000 rows (more than one part per thread).
     const group = Int32Array.of(0, 0, 2, 1, 1, -1);
     const n = 1000;

@@ -69,17 +69,14 @@ export interface NativeGbdt {
   cancelled: boolean;
 }
 
-/** A tree ensemble for scoring in flat arrays: tree t's nodes are offset[t] .. offset[t + 1] - 1 (gbdt.h). */
-export interface NativeForest {
+/**
+ * A tree ensemble for scoring: every tree's nodes in one set of arrays (children indexed within their tree), tree
+ * t's nodes at offset[t] .. offset[t + 1] - 1 (gbdt.h).
+ */
+export interface NativeForest extends Omit<NativeTree, 'gain' | 'cover'> {
   features: number;
   baseMargin: number;
   offset: Int32Array;
-  feature: Int32Array;
-  left: Int32Array;
-  right: Int32Array;
-  threshold: Float32Array;
-  defaultLeft: Uint8Array;
-  value: Float64Array;
 }
 
 export interface NativeModule {

@@ -207,6 +207,30 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('2');
     await expect(page.getByLabel('Window (days)')).toHaveValue('8');
 
+    // The runs table sorts by a header click: oldest first, then newest first again.
+    const runsTable = page.getByTestId('runs-table');
+    const listedIds = async (): Promise<number[]> =>
+      (
+        await runsTable
+          .locator('tbody tr')
+          .getByRole('button', { name: /^#\d+$/ })
+          .allTextContents()
+      ).map((t) => Number(t.slice(1)));
+    const newestFirst = await listedIds();
+    expect(newestFirst.length).toBeGreaterThan(1);
+    await runsTable.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(runsTable.getByRole('columnheader', { name: 'Run', exact: true })).toHaveAttribute(
+      'aria-sort',
+      'ascending',
+    );
+    expect(await listedIds()).toEqual([...newestFirst].sort((a, b) => a - b));
+    await runsTable.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(runsTable.getByRole('columnheader', { name: 'Run', exact: true })).toHaveAttribute(
+      'aria-sort',
+      'descending',
+    );
+    expect(await listedIds()).toEqual(newestFirst);
+
     // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();

@@ -50,7 +50,7 @@ export class TreeScorer {
 
   /** Margins and per-group contributions of n rows: on the native engine where it is built, else in JS. */
   private explain(m: LoadedModel, x: Float32Array, n: number, groups: number): ExplainedRows {
-    return this.native && m.forest
+    return this.native
       ? explainNative(this.native, m.forest, m.group, x, n, groups)
       : explainInJs(m.model, m.group, x, n, groups);
   }

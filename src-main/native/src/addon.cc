@@ -404,21 +404,6 @@ Napi::Value GbdtExplain(const Napi::CallbackInfo& info) {
     m.threshold = typedVector<float>(o, "threshold");
     m.defaultLeft = typedVector<uint8_t>(o, "defaultLeft");
     m.value = typedVector<double>(o, "value");
-    const size_t nodes = m.feature.size();
-    if (m.offset.empty() || (size_t)m.offset.back() != nodes || m.left.size() != nodes || m.right.size() != nodes ||
-        m.threshold.size() != nodes || m.defaultLeft.size() != nodes || m.value.size() != nodes)
-      throw std::invalid_argument("the forest's arrays disagree on its node count");
-    for (size_t t = 0; t + 1 < m.offset.size(); t++) {
-      const int32_t lo = m.offset[t], hi = m.offset[t + 1];
-      if (lo < 0 || hi <= lo || (size_t)hi > nodes) throw std::invalid_argument("a tree's offset is out of range");
-      for (int32_t k = lo; k < hi; k++) {
-        if (m.feature[k] >= m.features)
-          throw std::invalid_argument("a node splits on feature " + std::to_string(m.feature[k]) + " of a forest of " +
-                                      std::to_string(m.features) + " features");
-        if (m.feature[k] >= 0 && (m.left[k] <= 0 || m.right[k] <= 0 || m.left[k] >= hi - lo || m.right[k] >= hi - lo))
-          throw std::invalid_argument("a tree's node points outside it");
-      }
-    }
     const auto kind = [](const Napi::Value& v, napi_typedarray_type t, const char* what) {
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != t)
         throw std::invalid_argument(std::string(what) + " has the wrong element type");

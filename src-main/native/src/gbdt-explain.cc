@@ -1,6 +1,7 @@
 // Scoring a tree ensemble with its path contributions, both cores: what "why flagged" and every tree scoring read.
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "gbdt.h"
 #include "pool.h"
@@ -19,6 +20,25 @@ struct WalkNode {
   double toLeft, toRight;
   uint8_t defaultLeft;
 };
+
+/** Refuses a forest whose arrays disagree or whose nodes point outside their tree: the walk reads no further. */
+void checkForest(const GbdtForest& m) {
+  const size_t nodes = m.feature.size();
+  if (m.offset.empty() || (size_t)m.offset.back() != nodes || m.left.size() != nodes || m.right.size() != nodes ||
+      m.threshold.size() != nodes || m.defaultLeft.size() != nodes || m.value.size() != nodes)
+    throw std::invalid_argument("the forest's arrays disagree on its node count");
+  for (size_t t = 0; t + 1 < m.offset.size(); t++) {
+    const int32_t lo = m.offset[t], hi = m.offset[t + 1];
+    if (lo < 0 || hi <= lo || (size_t)hi > nodes) throw std::invalid_argument("a tree's offset is out of range");
+    for (int32_t k = lo; k < hi; k++) {
+      if (m.feature[k] >= m.features)
+        throw std::invalid_argument("a node splits on feature " + std::to_string(m.feature[k]) + " of a forest of " +
+                                    std::to_string(m.features) + " features");
+      if (m.feature[k] >= 0 && (m.left[k] <= 0 || m.right[k] <= 0 || m.left[k] >= hi - lo || m.right[k] >= hi - lo))
+        throw std::invalid_argument("a tree's node points outside it");
+    }
+  }
+}
 
 std::vector<WalkNode> packNodes(const GbdtForest& m) {
   std::vector<WalkNode> nodes(m.feature.size());
@@ -51,6 +71,7 @@ constexpr size_t BLOCK = 64;
 
 void gbdtExplain(const GbdtForest& m, const float* x, size_t n, const int32_t* group, int groups, double* margin,
                  double* groupSums, int threads) {
+  checkForest(m);
   const int F = m.features;
   for (int f = 0; f < F; f++)
     if (group[f] < -1 || group[f] >= groups) throw std::invalid_argument("a feature's group is out of range");

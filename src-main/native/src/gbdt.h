@@ -86,7 +86,8 @@ struct GbdtForest {
 /**
  * Margins of n rows (row-major float32, NaN = missing) and their path contributions summed per group: feature f's
  * share goes to groupSums[row * groups + group[f]], or nowhere when group[f] is -1 (the roots' outputs, the bias,
- * go nowhere either). A row's groups with every feature in one group add up to its margin less the bias.
+ * go nowhere either). A row's groups with every feature in one group add up to its margin less the bias. A forest
+ * whose arrays disagree or whose nodes point outside their tree is refused (std::invalid_argument).
  */
 void gbdtExplain(const GbdtForest& m, const float* x, size_t n, const int32_t* group, int groups, double* margin,
                  double* groupSums, int threads);

@@ -1,7 +1,10 @@
 // Gradient-boosted trees, histogram algorithm (see gbdt.h). The shapes:
-//   x    (n, f) float32, row-major, NaN = missing      bins (n, f) uint8, row-major, 255 = missing
+//   x    (n, f) float32, row-major, NaN = missing      bins (n, f) uint8, row-major; feature c's missing bin is
+//                                                      nb(c), one past its value bins 0..nb(c)-1 (nb <= 255)
 //   gh   (n) gradient/hessian pairs of the current round
-//   hist (f, 256) gradient/hessian sums of one node's rows, bin 255 holding the missing ones
+//   hist (sum over c of nb(c) + 1) gradient/hessian sums of one node's rows: feature c's bins at histOffset(c),
+//        its missing slot last. Packed, not 256 per feature: the sample's 44 features need 3,059 cells, not
+//        11,264, so a node's histogram stays in L1/L2 while rows are scattered into it (XGBoost packs its the same).
 // Rows of a node are a range of `rows` (the round's sampled rows), partitioned in place as nodes split.
 #include "gbdt.h"
 
@@ -16,8 +19,6 @@
 namespace dt {
 namespace {
 
-constexpr int MISSING_BIN = 255;
-constexpr int HIST_BINS = 256;
 
 struct GH {
   double g = 0, h = 0;
@@ -73,6 +74,11 @@ std::vector<float> binEdges(const float* x, size_t n, int f, int col, int valueB
     if (distinct.size() > 1) edges.assign(distinct.begin() + 1, distinct.end());
     return edges;
   }
+  // Plain quantiles: a value most rows share (a counter at 0) takes many of them, leaving fewer bins for the rest.
+  // Measured against LightGBM's greedy bins (a bin closes at its share of the rows left; 6,131 bins on the sample's
+  // features instead of 3,059): training loss after 100 rounds 0.00162 instead of 0.00169 (XGBoost: 0.00145), but
+  // on the sample's 5-fold cross-validation detection at FAR 1% fell from 0.589/0.607/0.607 to 0.554/0.571/0.589 on
+  // seeds 1-3 and AP from 0.558 to 0.542: the coarser bins generalise better on these drives.
   for (int q = 1; q < valueBins; q++) {
     const float e = v[(size_t)((double)q * (double)v.size() / valueBins)];
     if (e > v.front() && (edges.empty() || e > edges.back())) edges.push_back(e);
@@ -80,8 +86,9 @@ std::vector<float> binEdges(const float* x, size_t n, int f, int col, int valueB
   return edges;
 }
 
+/** x's bin under edges; a missing x gets the bin after the last value bin. */
 inline uint8_t binOf(float a, const std::vector<float>& edges) {
-  if (a != a) return MISSING_BIN;
+  if (a != a) return (uint8_t)(edges.size() + 1);
   return (uint8_t)(std::upper_bound(edges.begin(), edges.end(), a) - edges.begin());
 }
 
@@ -121,6 +128,12 @@ class Booster {
     pool_.run(pool_.size(), [&](int part) {
       for (int c = part; c < f; c += pool_.size()) edges_[c] = binEdges(x, n, f, c, valueBins);
     });
+    histOffset_.resize(f + 1, 0);
+    missingBin_.resize(f);
+    for (int c = 0; c < f; c++) {
+      missingBin_[c] = (uint8_t)(edges_[c].size() + 1);
+      histOffset_[c + 1] = histOffset_[c] + missingBin_[c] + 1;
+    }
     bins_.resize(n * (size_t)f);
     binsByFeature_.resize(n * (size_t)f);
     pool_.run(pool_.size(), [&](int part) {
@@ -194,23 +207,36 @@ class Booster {
     }
     features_.assign(all.begin(), all.begin() + (p_.colsample < 1 ? k : f_));
     std::sort(features_.begin(), features_.end());
+    // Only features with two value bins can split: the others' histograms are never read, so never summed.
+    features_.erase(std::remove_if(features_.begin(), features_.end(), [&](int c) { return missingBin_[c] < 2; }),
+                    features_.end());
   }
 
-  /** hist of rows_[begin, end): each thread sums a contiguous part of the rows, then the parts are added in order. */
+  /**
+   * hist of rows_[begin, end) over this tree's features: each thread sums a contiguous part of the rows, then the
+   * parts are added in order.
+   */
   std::vector<GH> buildHist(size_t begin, size_t end) {
     const int parts = (end - begin) < 4096 ? 1 : pool_.size();
-    std::vector<GH> out((size_t)f_ * HIST_BINS);
+    const size_t cells = histOffset_[f_];
+    std::vector<GH> out(cells);
     if (scratch_.size() < (size_t)parts) scratch_.resize(parts);
+    // Per summed feature: its column in a row of bins and where its histogram starts.
+    const int nf = (int)features_.size();
+    std::vector<uint32_t> column(features_.begin(), features_.end()), offset(nf);
+    for (int k = 0; k < nf; k++) offset[k] = histOffset_[features_[k]];
     pool_.run(parts, [&](int part) {
       // Part 0 sums straight into the result; the others into their own buffers, added after in order.
       std::vector<GH>& mine = scratch_[part];
-      if (part > 0) mine.assign((size_t)f_ * HIST_BINS, GH{});
-      GH* hist = part == 0 ? out.data() : mine.data();
+      if (part > 0) mine.assign(cells, GH{});
+      GH* __restrict hist = part == 0 ? out.data() : mine.data();
       const size_t lo = begin + (end - begin) * part / parts, hi = begin + (end - begin) * (part + 1) / parts;
       const int f = f_;
       const uint32_t* __restrict rows = rows_.data();
       const GHf* __restrict ghs = gh_.data();
       const uint8_t* __restrict bins = bins_.data();
+      const uint32_t* __restrict col = column.data();
+      const uint32_t* __restrict off = offset.data();
       for (size_t k = lo; k < hi; k++) {
         const uint32_t r = rows[k];
         // The next rows' bins and gradients are on their way while this row is summed.
@@ -220,21 +246,20 @@ class Booster {
         }
         const double g = ghs[r].g, h = ghs[r].h;
         const uint8_t* b = &bins[(size_t)r * f];
-        GH* cell = hist;
-        int c = 0;
-        for (; c + 4 <= f; c += 4, cell += 4 * HIST_BINS) {
-          GH& c0 = cell[b[c]];
-          GH& c1 = cell[HIST_BINS + b[c + 1]];
-          GH& c2 = cell[2 * HIST_BINS + b[c + 2]];
-          GH& c3 = cell[3 * HIST_BINS + b[c + 3]];
+        int j = 0;
+        for (; j + 4 <= nf; j += 4) {
+          GH& c0 = hist[off[j] + b[col[j]]];
+          GH& c1 = hist[off[j + 1] + b[col[j + 1]]];
+          GH& c2 = hist[off[j + 2] + b[col[j + 2]]];
+          GH& c3 = hist[off[j + 3] + b[col[j + 3]]];
           c0.g += g, c0.h += h;
           c1.g += g, c1.h += h;
           c2.g += g, c2.h += h;
           c3.g += g, c3.h += h;
         }
-        for (; c < f; c++, cell += HIST_BINS) {
-          cell[b[c]].g += g;
-          cell[b[c]].h += h;
+        for (; j < nf; j++) {
+          GH& c0 = hist[off[j] + b[col[j]]];
+          c0.g += g, c0.h += h;
         }
       }
     });
@@ -259,9 +284,9 @@ class Booster {
     Split best;
     const double parent = score(G, H, weight(G, H, bounds));
     for (int c : features_) {
-      const GH* hf = &hist[(size_t)c * HIST_BINS];
-      const GH miss = hf[MISSING_BIN];
-      const int nb = (int)edges_[c].size() + 1;
+      const GH* hf = &hist[histOffset_[c]];
+      const int nb = missingBin_[c];
+      const GH miss = hf[nb];
       const int mono = monotoneOf(c);
       double GL = 0, HL = 0;
       for (int b = 0; b + 1 < nb; b++) {
@@ -373,11 +398,12 @@ class Booster {
    */
   size_t partition(size_t begin, size_t end, const Split& s) {
     const uint8_t* col = &binsByFeature_[(size_t)s.feature * n_];
+    const uint8_t missing = missingBin_[s.feature];
     size_t left = begin, right = 0;
     for (size_t k = begin; k < end; k++) {
       const uint32_t r = rows_[k];
       const uint8_t b = col[r];
-      if (b == MISSING_BIN ? s.defaultLeft : b <= s.bin) rows_[left++] = r;
+      if (b == missing ? s.defaultLeft : b <= s.bin) rows_[left++] = r;
       else rowsScratch_[right++] = r;
     }
     std::copy(rowsScratch_.begin(), rowsScratch_.begin() + (long)right, rows_.begin() + (long)left);
@@ -387,8 +413,9 @@ class Booster {
   int leafByBins(const GbdtTree& t, const uint8_t* b) const {
     int node = 0;
     while (t.feature[node] >= 0) {
-      const uint8_t v = b[t.feature[node]];
-      const bool left = v == MISSING_BIN ? t.defaultLeft[node] : v <= t.bin[node];
+      const int c = t.feature[node];
+      const uint8_t v = b[c];
+      const bool left = v == missingBin_[c] ? t.defaultLeft[node] : v <= t.bin[node];
       node = left ? t.left[node] : t.right[node];
     }
     return node;
@@ -402,6 +429,9 @@ class Booster {
   Pool pool_;
   Rng rng_;
   std::vector<std::vector<float>> edges_;
+  /** Per feature: its missing bin (= its count of value bins), and where its histogram starts (f + 1 entries). */
+  std::vector<uint8_t> missingBin_;
+  std::vector<size_t> histOffset_;
   std::vector<uint8_t> bins_;
   /** The same bins feature-major: a split's partition reads one column. */
   std::vector<uint8_t> binsByFeature_;

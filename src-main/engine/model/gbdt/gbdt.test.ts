@@ -59,6 +59,43 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
     assert.deepEqual(Array.from(t.cover), [1, 0.5, 0.5]);
   });
 
+  /** The best root split by trying every feature, every threshold between distinct values, missing either way. */
+  function bruteForceSplit(x: number[][], y: number[], lambda: number) {
+    const n = x.length;
+    const score = (G: number, H: number): number => (G * G) / (H + lambda);
+    let best = { gain: -Infinity, feature: -1, threshold: 0 };
+    const G = y.reduce((s, v) => s + (0.5 - v), 0);
+    const H = n * 0.25;
+    for (let c = 0; c < x[0].length; c++) {
+      const values = [...new Set(x.map((r) => r[c]).filter((v) => v === v))].sort((a, b) => a - b);
+      for (const thr of values.slice(1)) {
+        for (const missingLeft of [false, true]) {
+          let gl = 0;
+          let hl = 0;
+          x.forEach((r, i) => {
+            const v = r[c];
+            if (v === v ? v < thr : missingLeft) {
+              gl += 0.5 - y[i];
+              hl += 0.25;
+            }
+          });
+          const gain = 0.5 * (score(gl, hl) + score(G - gl, H - hl) - score(G, H));
+          if (gain > best.gain + 1e-12) best = { gain, feature: c, threshold: thr };
+        }
+      }
+    }
+    return best;
+  }
+
+  function assertRootSplit(x: number[][], y: number[], what: string): void {
+    const lambda = 1;
+    const t = train(x, y, { lambda }).trees[0];
+    const best = bruteForceSplit(x, y, lambda);
+    assert.equal(t.feature[0], best.feature, `${what}: feature`);
+    assert.equal(t.threshold[0], Math.fround(best.threshold), `${what}: threshold`);
+    assert.ok(Math.abs(t.gain[0] - best.gain) < 1e-9, `${what}: gain ${t.gain[0]} vs ${best.gain}`);
+  }
+
   test('binned training equals a brute-force split search on small data', () => {
     const random = rng(11);
     for (let trial = 0; trial < 5; trial++) {
@@ -68,34 +105,26 @@ describe('gradient-boosted trees (native engine)', { skip }, () => {
         Array.from({ length: f }, () => (random() < 0.1 ? NaN : Math.floor(random() * 40) / 4)),
       );
       const y = x.map((r) => (r[trial % f] > 5 || (r[1] !== r[1] && random() < 0.7) ? 1 : 0) as number);
-      const lambda = 1;
-      const t = train(x, y, { lambda }).trees[0];
-      // Every feature, every threshold between distinct values, missing sent either way.
-      const score = (G: number, H: number): number => (G * G) / (H + lambda);
-      let best = { gain: -Infinity, feature: -1, threshold: 0 };
-      const G = y.reduce((s, v) => s + (0.5 - v), 0);
-      const H = n * 0.25;
-      for (let c = 0; c < f; c++) {
-        const values = [...new Set(x.map((r) => r[c]).filter((v) => v === v))].sort((a, b) => a - b);
-        for (const thr of values.slice(1)) {
-          for (const missingLeft of [false, true]) {
-            let gl = 0;
-            let hl = 0;
-            x.forEach((r, i) => {
-              const v = r[c];
-              if (v === v ? v < thr : missingLeft) {
-                gl += 0.5 - y[i];
-                hl += 0.25;
-              }
-            });
-            const gain = 0.5 * (score(gl, hl) + score(G - gl, H - hl) - score(G, H));
-            if (gain > best.gain + 1e-12) best = { gain, feature: c, threshold: thr };
-          }
-        }
-      }
-      assert.equal(t.feature[0], best.feature, `trial ${trial}: feature`);
-      assert.equal(t.threshold[0], Math.fround(best.threshold), `trial ${trial}: threshold`);
-      assert.ok(Math.abs(t.gain[0] - best.gain) < 1e-9, `trial ${trial}: gain ${t.gain[0]} vs ${best.gain}`);
+      assertRootSplit(x, y, `trial ${trial}`);
+    }
+  });
+
+  test('features of 1, 2, 40 and 255 bins side by side (packed histograms) split as the brute-force search says', () => {
+    // Each feature's histogram starts where the previous one's missing slot ends: a wrong offset mixes features.
+    const random = rng(5);
+    const n = 765;
+    for (let trial = 0; trial < 6; trial++) {
+      const x = Array.from({ length: n }, (_, i) => [
+        random() < 0.1 ? NaN : 3, // one value and missing values: never split
+        random() < 0.5 ? 0 : 1,
+        random() < 0.1 ? NaN : Math.floor(random() * 40),
+        random() < 0.05 ? NaN : (i * 7) % 255, // exactly 255 distinct values: its missing slot is bin 255
+      ]);
+      const y = x.map((r) => {
+        const driver = [r[1] > 0, r[2] > 20 || r[2] !== r[2], r[3] > 100 + trial * 20][trial % 3];
+        return (driver ? random() < 0.8 : random() < 0.1) ? 1 : 0;
+      });
+      assertRootSplit(x, y, `trial ${trial}`);
     }
   });
 

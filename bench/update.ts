@@ -1,17 +1,17 @@
 /**
  * `npm run bench:update`: the daily update at fleet scale. Generates 33 modern-era days of 300,000 drives
- * (BENCH_DRIVES / BENCH_DAYS shrink it), imports the first 30 with the CLI, trains a small model of each kind the
- * bench names (BENCH_MODELS, default gbdt and conv-ae; the models' quality does not matter here, their cost per
- * window does), scores it, puts it in service at a threshold about 0.5% of drives reach, then times
+ * (BENCH_DRIVES / BENCH_DAYS shrink it), some wearing out (WEAR_OUT), imports the first 30 with the CLI, trains a
+ * small model of each kind the bench names (BENCH_MODELS, default gbdt and conv-ae; their cost per window matters
+ * here, not their quality), scores it, puts it in service at a threshold about 0.5% of drives reach, then times
  * `drive-triage update <day>` for days 31, 32 and 33, one at a time (import, score the windows the day completes,
- * raise the alerts) with its peak RSS, and the update's own seconds (scoring and alerting, without the import). Beside it, a full rescore of the
- * same run: what every new day cost before. Writes bench/results/update.json.
+ * raise the alerts) with its peak RSS, and the update's own seconds (scoring and alerting, without the import).
+ * Beside it, a full rescore of the same run: what every new day cost before. Writes bench/results/update.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openDb } from '../src-main/engine/store/db';
-import { writeModernDay } from '../src-main/engine/testing/modern-generator';
+import { RAMP_DAYS, writeModernDay } from '../src-main/engine/testing/modern-generator';
 import { requireBuiltCli, timedCli } from './timed-cli';
 
 const DRIVES = Number(process.env.BENCH_DRIVES ?? 300_000);
@@ -21,6 +21,11 @@ const NEW_DAYS = 3;
 const MODELS = (process.env.BENCH_MODELS ?? 'gbdt,conv-ae').split(',');
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp-update');
+/**
+ * 0.4% of the drives wear out over the history, the new days and the RAMP_DAYS after, so the model has failures
+ * to learn and the new days bring drives whose counters are climbing: alerts to raise, as a real day has.
+ */
+const WEAR_OUT = { share: 0.004, days: DAYS + NEW_DAYS + RAMP_DAYS };
 const log = (s: string): boolean => process.stderr.write(`bench:update ${s}\n`);
 
 // The windows every earlier result here was measured at (trees 8 days, networks 16), not the default's 4: a day's
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
   for (let d = 0; d < DAYS + NEW_DAYS; d++) {
     const date = new Date(Date.UTC(2023, 9, 1 + d)).toISOString().slice(0, 10);
     const path = join(TMP, `${date}.csv`);
-    await writeModernDay({ path, date, drives: DRIVES, seed: 1, dayIndex: d });
+    await writeModernDay({ path, date, drives: DRIVES, seed: 1, dayIndex: d, wearOut: WEAR_OUT });
     files.push(path);
   }
   const newDays = files.splice(DAYS);

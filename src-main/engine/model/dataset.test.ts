@@ -15,7 +15,12 @@ import {
   fillGaps,
   fitScaler,
   labelledWindows,
+  scaleInJs,
+  scaleNative,
+  withDailyChanges,
 } from './dataset';
+import { loadNative } from './native/addon';
+import { rng } from './rng';
 import { splitDrives } from './split';
 import { indexWindows } from './window-index';
 
@@ -88,6 +93,102 @@ describe('gaps, scaling and splits', () => {
       [...whole.values.subarray(2, 4)],
       [0, Math.fround(1 / 3)],
       'a missing value scales to 0 (the training mean)',
+    );
+  });
+
+  test('daily changes read from the raw cube equal the cube of changes; the native scaler equals the JS one', (t) => {
+    // Counters that hold, climb and fall (negative changes), zeros, missing values, unreported days, three models.
+    const random = rng(9);
+    const rows = 40;
+    const days = 9;
+    const features = ['smart_5_raw', 'smart_194_normalized', 'smart_9_raw'];
+    const values = new Float32Array(rows * days * 3);
+    const present = new Uint8Array(rows * days);
+    for (let cell = 0; cell < rows * days; cell++) {
+      present[cell] = random() < 0.85 ? 1 : 0;
+      const held = cell % days > 0 && random() < 0.6;
+      for (let k = 0; k < 3; k++)
+        values[cell * 3 + k] =
+          random() < 0.08
+            ? NaN
+            : held
+              ? values[(cell - 1) * 3 + k]
+              : k === 1
+                ? 90 + Math.floor(random() * 20)
+                : random() < 0.4
+                  ? 0
+                  : Math.floor(random() * 1e7) - (k === 2 ? 5e6 : 0);
+    }
+    const cube: SeriesCube = {
+      features,
+      driveIds: Int32Array.from({ length: rows }, (_, i) => i + 1),
+      firstDay: 0,
+      days,
+      values,
+      present,
+    };
+    const scaler = {
+      features: ['smart_5_raw', 'smart_194_normalized', 'smart_5_raw:change', 'smart_9_raw:change'],
+      log1p: [true, false, true, true],
+      mean: [3.1, 100, 0.2, -0.4],
+      std: [2.2, 6, 1.7, 3.3],
+      byModel: {
+        B: { mean: [1, 95, 0, 0], std: [3, 4, 2, 2] },
+        C: { mean: [5, 105, 1, 1], std: [1, 8, 5, 4] },
+      },
+    };
+    const models = Array.from({ length: rows }, (_, i) => ['A', 'B', 'C'][i % 3]);
+    const fromChanges = scaleInJs(withDailyChanges(cube), scaler, models);
+    const fromRaw = scaleInJs(cube, scaler, models);
+    assert.deepEqual(fromRaw, fromChanges, 'the changes computed as the scaler reads them');
+    assert.ok(fromRaw.some((v) => v < -1) && fromRaw.some((v) => v > 1), 'the values are not all near 0');
+    const native = loadNative().module;
+    if (!native) return t.skip(`the native engine is not built: ${loadNative().error}`);
+    const natively = scaleNative(native, cube, scaler, models);
+    // log1p is glibc's natively and V8's in JS: they may differ in a double's last bit, at most a float32's after.
+    let differ = 0;
+    fromRaw.forEach((v, i) => {
+      if (v === natively[i]) return;
+      differ++;
+      assert.ok(
+        Math.abs(v - natively[i]) <= Math.abs(v) * 2 ** -23,
+        `cell value ${i}: ${v} vs ${natively[i]}`,
+      );
+    });
+    assert.ok(differ <= fromRaw.length / 100, `${differ} values differ in their last bit`);
+    assert.throws(
+      () =>
+        native.scaleCells(
+          values,
+          present,
+          rows,
+          days,
+          Int32Array.of(0, 1, 2, 3),
+          new Uint8Array(4),
+          new Uint8Array(4),
+          new Int32Array(rows),
+          new Float64Array(4),
+          new Float64Array(4),
+          new Float32Array(rows * days * 4),
+        ),
+      /feature 3: no such column/,
+    );
+    assert.throws(
+      () =>
+        native.scaleCells(
+          values,
+          present,
+          rows,
+          days,
+          Int32Array.of(0),
+          new Uint8Array(1),
+          new Uint8Array(1),
+          new Int32Array(rows).fill(1),
+          new Float64Array(1),
+          new Float64Array(1),
+          new Float32Array(rows * days),
+        ),
+      /row 0: no such statistics/,
     );
   });
 

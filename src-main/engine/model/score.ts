@@ -17,9 +17,7 @@ import {
   applyScaler,
   cellScaler,
   baseAttribute,
-  CHANGE_SUFFIX,
   fillGaps,
-  withDailyChanges,
   type Scaler,
 } from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
@@ -215,17 +213,14 @@ export function scoreSlice(
   const S = config.windowDays;
   const reported = raw.present.slice();
   fillGaps(raw, config.maxGapDays);
-  // Daily changes where the model reads them (trees compute their own from the raw window, and their scaler,
-  // which the robust baseline reads, has none).
-  const changes = s.scaler.features.some((f) => f.endsWith(CHANGE_SUFFIX));
-  const input = changes ? withDailyChanges(raw) : raw;
+  // The scalers read a model's daily changes from the raw cube as they go (no cube of changes is made).
   const modelOfRow = s.modelOfDrive ? Array.from(raw.driveIds, (id) => s.modelOfDrive!(id)) : undefined;
   // Networks read every scaled cell; trees read raw values, and the robust baseline only each window's last day,
   // scaled one cell at a time (scaling the whole cube was a fifth of a tree update).
-  const cube = s.scorer.readsScaled ? applyScaler(input, s.scaler, modelOfRow) : null;
-  const scaleCell = cube ? null : cellScaler(input, s.scaler, modelOfRow);
+  const cube = s.scorer.readsScaled ? applyScaler(raw, s.scaler, modelOfRow) : null;
+  const scaleCell = cube ? null : cellScaler(raw, s.scaler, modelOfRow);
   const lastDay: SeriesCube = {
-    ...input,
+    ...raw,
     features: s.scaler.features,
     values: new Float32Array(s.scaler.features.length),
   };

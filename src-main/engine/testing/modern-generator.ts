@@ -67,7 +67,22 @@ export interface ModernDayOptions {
   dayIndex?: number;
   /** Drives whose index is in this set report failure = 1 today. */
   failing?: ReadonlySet<number>;
+  /**
+   * Drives that wear out: this share of them fails on a day of [0, days) (from dayIndex 0), its reallocation
+   * counters (SMART 5, 187, 197, 198) climbing over the RAMP_DAYS before, reports failure = 1 that day and is gone
+   * from the days after (Backblaze removes a failed drive). What a model can learn and a daily update can alert on.
+   */
+  wearOut?: { share: number; days: number };
   crlf?: boolean;
+}
+
+/** Days over which a wearing-out drive's counters climb before it fails. */
+export const RAMP_DAYS = 12;
+
+/** The day drive d of a seed fails under a wear-out schedule (undefined: it does not). Its own stream. */
+export function failureDay(seed: number, d: number, w: { share: number; days: number }): number | undefined {
+  const r = rng(seed * 15485863 + d * 7 + 3);
+  return r() < w.share ? Math.floor(r() * w.days) : undefined;
 }
 
 /** Writes one day; returns the number of data rows written. */
@@ -79,17 +94,22 @@ export async function writeModernDay(o: ModernDayOptions): Promise<number> {
   let buf = modernHeader(ids) + eol;
   const fields = new Array<string>(11 + ids.length * 2);
   const position = new Map(ids.map((id, i) => [id, 11 + 2 * i]));
+  let rows = 0;
   for (let d = 0; d < o.drives; d++) {
     // Per-drive stable randomness, plus a per-day stream for readings that move.
     const stable = rng(o.seed * 7919 + d);
     const daily = rng(o.seed * 104729 + d * 977 + day * 31);
+    const fails = o.wearOut ? failureDay(o.seed, d, o.wearOut) : undefined;
+    if (fails !== undefined && day > fails) continue;
+    // Days into the climb before failure (0: not climbing).
+    const wear = fails !== undefined ? Math.max(0, RAMP_DAYS - (fails - day)) : 0;
     const fam = FAMILIES[Math.floor(stable() * FAMILIES.length)];
     fields.fill('');
     fields[0] = o.date;
     fields[1] = `ZL${(o.seed % 97).toString(36).toUpperCase()}${d.toString(36).toUpperCase().padStart(6, '0')}`;
     fields[2] = fam.model;
     fields[3] = String(fam.capacity);
-    fields[4] = o.failing?.has(d) ? '1' : '0';
+    fields[4] = o.failing?.has(d) || day === fails ? '1' : '0';
     fields[5] = ['sac0', 'sac2', 'phx1', 'iad1', 'ams5'][Math.floor(stable() * 5)];
     fields[6] = String(Math.floor(stable() * 4));
     fields[7] = String(1000 + Math.floor(stable() * 80));
@@ -105,12 +125,13 @@ export async function writeModernDay(o: ModernDayOptions): Promise<number> {
       else if (id === 1 || id === 7) raw = Math.floor(daily() * 2e8);
       else if (id === 241 || id === 242) raw = Math.floor(stable() * 1e11) + day * 1e8;
       else if (id === 5 || id === 197 || id === 198 || id === 187)
-        raw = stable() < 0.03 ? Math.floor(stable() * 50) + day : 0;
+        raw = (stable() < 0.03 ? Math.floor(stable() * 50) + day : 0) + wear * wear * 4;
       else raw = Math.floor(stable() * 100);
       fields[at] = String(100 - Math.floor(daily() * 10));
       fields[at + 1] = String(raw);
     }
     buf += fields.join(',') + eol;
+    rows++;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
@@ -118,5 +139,5 @@ export async function writeModernDay(o: ModernDayOptions): Promise<number> {
   }
   out.end(buf);
   await once(out, 'finish');
-  return o.drives;
+  return rows;
 }

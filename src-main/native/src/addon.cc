@@ -10,6 +10,7 @@
 #include "gbdt.h"
 #include "kernels.h"
 #include "net.h"
+#include "scale.h"
 
 namespace {
 
@@ -429,7 +430,52 @@ Napi::Value GbdtExplain(const Napi::CallbackInfo& info) {
   }
 }
 
+/**
+ * scaleCells(values, present, rows, days, src, change, log, statsOfRow, mean, sd, out): a cube standardised for
+ * the networks (scale.h). values Float32Array (rows * days * f), present Uint8Array (rows * days), src Int32Array
+ * and change, log Uint8Array (g each), statsOfRow Int32Array (rows), mean and sd Float64Array (sets of g), out
+ * Float32Array (rows * days * g).
+ */
+Napi::Value ScaleCells(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const auto kind = [](const Napi::Value& v, napi_typedarray_type t, const char* what) {
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != t)
+        throw std::invalid_argument(std::string(what) + " has the wrong element type");
+      return v.As<Napi::TypedArray>().ElementLength();
+    };
+    const size_t rows = (size_t)info[2].As<Napi::Number>().Int64Value();
+    const int days = info[3].As<Napi::Number>().Int32Value();
+    const size_t cells = rows * (size_t)std::max(0, days);
+    const size_t g = kind(info[4], napi_int32_array, "src (Int32Array)");
+    kind(info[0], napi_float32_array, "values (Float32Array)");
+    kind(info[1], napi_uint8_array, "present (Uint8Array)");
+    kind(info[5], napi_uint8_array, "change (Uint8Array)");
+    kind(info[6], napi_uint8_array, "log (Uint8Array)");
+    kind(info[7], napi_int32_array, "statsOfRow (Int32Array)");
+    const size_t sets = kind(info[8], napi_float64_array, "mean (Float64Array)");
+    kind(info[9], napi_float64_array, "sd (Float64Array)");
+    kind(info[10], napi_float32_array, "out (Float32Array)");
+    if (days < 0 || g == 0 || sets % g != 0) throw std::invalid_argument("days >= 0, g >= 1, mean in sets of g");
+    const size_t f = cells ? info[0].As<Napi::TypedArray>().ElementLength() / cells : 0;
+    if (cells && f * cells != info[0].As<Napi::TypedArray>().ElementLength())
+      throw std::invalid_argument("values is not rows x days x features");
+    dt::scaleCells(typedData<float>(info[0], cells * f, "values"), typedData<uint8_t>(info[1], cells, "present"),
+                   rows, days, (int)f, typedData<int32_t>(info[4], g, "src"),
+                   typedData<uint8_t>(info[5], g, "change"), typedData<uint8_t>(info[6], g, "log"), (int)g,
+                   typedData<int32_t>(info[7], rows, "statsOfRow"), typedData<double>(info[8], sets, "mean"),
+                   typedData<double>(info[9], sets, "sd"), (int)(sets / g),
+                   const_cast<float*>(typedData<float>(info[10], cells * g, "out")));
+    return env.Undefined();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("native engine: ") + e.what());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("scaleCells", Napi::Function::New(env, ScaleCells));
   exports.Set("gbdtTrain", Napi::Function::New(env, GbdtTrain));
   exports.Set("gbdtGradients", Napi::Function::New(env, GbdtGradients));
   exports.Set("gbdtExplain", Napi::Function::New(env, GbdtExplain));

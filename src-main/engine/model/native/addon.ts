@@ -112,6 +112,25 @@ export interface NativeModule {
     groupSums: Float64Array,
     threads: number,
   ): void;
+  /**
+   * A cube standardised for the networks, into `out` (zeroed: what a missing value or an unreported day leaves):
+   * output feature g of each present cell reads column src[g] of `values` (rows x days x features), or its change
+   * since the day before where change[g], compressed where log[g], then (v - mean) / sd with the row's set of
+   * statistics (statsOfRow, sets of g). dataset.ts applyScaler's loop, natively.
+   */
+  scaleCells(
+    values: Float32Array,
+    present: Uint8Array,
+    rows: number,
+    days: number,
+    src: Int32Array,
+    change: Uint8Array,
+    log: Uint8Array,
+    statsOfRow: Int32Array,
+    mean: Float64Array,
+    sd: Float64Array,
+    out: Float32Array,
+  ): void;
   /** The engine's own version, recorded with every run it trains. */
   version: string;
   NativeNet: new (spec: NetSpec, options?: { precision?: 'float32' | 'float64'; isa?: string }) => NativeNet;

@@ -61,8 +61,9 @@ class Cancelled extends Error {}
  * [n - maxGapDays, n + maxGapDays + S - 1]. Those windows read back S days, their first day's daily change one
  * more, and a filled day copies a reading up to maxGapDays + 1 days before it: the cube is loaded from there.
  * If the data's first day moved (older data imported), windows are aligned from another day: everything is
- * scored again. `onMerged` hears each changed drive's windows, inside the transaction that stores them (what it
- * writes lands with them, or not at all).
+ * scored again. `onMerged` hears each changed drive's windows, and `onCommit` the new mark once every slice is
+ * merged, both inside the transaction that stores them (what they write lands with the scores, or not at all).
+ * Neither is called when there is nothing new or every window is scored again.
  */
 export async function scoreNewReadings(
   db: Db,
@@ -70,6 +71,7 @@ export async function scoreNewReadings(
   since: ScoredThrough,
   hooks: ScoreHooks = {},
   onMerged?: (driveId: number, windows: MergedDrive, changed: EndDays) => void,
+  onCommit?: (mark: ScoredThrough) => void,
 ): Promise<ScoreUpdate> {
   const t0 = performance.now();
   const mark = readingsMark(db);
@@ -169,6 +171,7 @@ export async function scoreNewReadings(
           t = phases.lap('write', t);
         }
         recordScoredThrough(db, runId, mark);
+        onCommit?.(mark);
       })();
     } catch (err) {
       if (!(err instanceof Cancelled)) throw err;

@@ -2,11 +2,17 @@ import type { UpdateResult } from '../api-types';
 import { storeEvalSummary } from '../eval/run-summary';
 import { formatDay } from '../import/row-fields';
 import type { ScoreHooks } from '../model/score';
-import { scoreNewReadings } from '../model/score-update';
+import { scoreNewReadings, type ScoredThrough } from '../model/score-update';
 import type { Db } from '../store/db';
-import { AlertRaiser, closeFailedDrives } from './alerts';
+import { AlertRaiser, closeFailedDrives, type Raised } from './alerts';
 import { currentService, markScored } from './service';
 import { triageSettings } from './settings';
+
+/** What an update stores besides the scores: the alerts raised and how many were closed by a failure. */
+interface Landed {
+  raised: Raised;
+  closed: number;
+}
 
 /** New open alerts listed in a result (the CLI prints them; the queue has them all). */
 const LISTED = 500;
@@ -39,9 +45,25 @@ export async function runUpdate(db: Db, backfill: boolean, hooks: ScoreHooks): P
     };
   const t0 = performance.now();
   const raiser = new AlertRaiser(db, service, triageSettings(db));
-  const update = await scoreNewReadings(db, service.runId, service.scoredThrough, hooks, (id, w, changed) => {
-    if (!backfill) raiser.changed(id, w, changed);
-  });
+  // The alerts, the closed ones and the service's mark land in one transaction with the scores they come from: an
+  // update that fails midway leaves the workspace as it was, and the next one raises the same alerts.
+  let landed = null as Landed | null;
+  const land = (mark: ScoredThrough): Landed => {
+    landed = { raised: raiser.commit(), closed: closeFailedDrives(db, service.id) };
+    markScored(db, service.id, mark);
+    return landed;
+  };
+  const update = await scoreNewReadings(
+    db,
+    service.runId,
+    service.scoredThrough,
+    hooks,
+    // A service just started raises its alerts over every stored window, once they are all stored (below).
+    (id, w, changed) => {
+      if (!backfill) raiser.changed(id, w, changed);
+    },
+    backfill ? undefined : land,
+  );
   const base = {
     serviceId: service.id,
     runId: service.runId,
@@ -62,13 +84,13 @@ export async function runUpdate(db: Db, backfill: boolean, hooks: ScoreHooks): P
       closedByFailure: 0,
       message: 'cancelled: nothing was changed; the next update scores these days',
     };
-  if (backfill || update.mode === 'full') raiser.allStored();
-  const { raised, closed } = db.transaction(() => {
-    const raised = raiser.commit();
-    const closed = closeFailedDrives(db, service.id);
-    markScored(db, service.id, update.scoredThrough);
-    return { raised, closed };
-  })();
+  // Nothing new, every window scored again, or a service just started (its alerts from the stored windows).
+  const { raised, closed } =
+    landed ??
+    db.transaction(() => {
+      if (backfill || update.mode === 'full') raiser.allStored();
+      return land(update.scoredThrough);
+    })();
   if (update.mode === 'full') storeEvalSummary(db, service.runId);
   const serials = new Map(
     raised.open.length

@@ -67,20 +67,14 @@ export function triageQueue(db: Db, q: { show?: QueueShow; offset?: number; limi
   const today = todayDay === null ? null : formatDay(todayDay);
   const counts: Queue['counts'] = { pending: 0, reviewed: 0, muted: 0, 'over-budget': 0, all: 0 };
   if (!service) return { service: null, today, counts, total: 0, rows: [] };
-  const items = classified(db, service.id, todayDay ?? 0);
-  for (const it of items) {
-    counts[it.bucket]++;
-    counts.all++;
+  const items = classifiedAlerts(db, service.id, todayDay ?? 0);
+  for (const [bucket, n] of items.counts()) {
+    counts[bucket] = n;
+    counts.all += n;
   }
   const show = q.show ?? 'pending';
-  const chosen = items
-    .filter((it) => show === 'all' || it.bucket === show)
-    .sort(
-      (a, b) =>
-        b.alert.day - a.alert.day || b.alert.score / b.alert.threshold - a.alert.score / a.alert.threshold,
-    );
-  const offset = q.offset ?? 0;
-  const page = chosen.slice(offset, offset + (q.limit ?? 200));
+  const page = items.page(show, q.offset ?? 0, q.limit ?? 200);
+  const total = show === 'all' ? counts.all : counts[show];
   const trendOf = db.prepare('SELECT end_days, window_scores FROM scores WHERE run_id = ? AND drive_id = ?');
   const stored = new RunWindows(db, service.runId);
   const rows = page.map(({ alert: a, review, pending }): QueueItem => {
@@ -109,44 +103,68 @@ export function triageQueue(db: Db, q: { show?: QueueShow; offset?: number; limi
       pending,
     };
   });
-  return { service: serviceInfoById(db, service.id), today, counts, total: chosen.length, rows };
+  return { service: serviceInfoById(db, service.id), today, counts, total, rows };
 }
 
 type Bucket = Exclude<QueueShow, 'all'>;
 
-/** Every alerting drive's latest alert under a service, its latest verdict, and which list it belongs to. */
-function classified(
+/**
+ * Every alerting drive's latest alert under a service with its latest verdict and the list it belongs to, counted
+ * and paged by SQLite: a page reads its own rows, not every alerting drive of the fleet.
+ */
+function classifiedAlerts(
   db: Db,
   serviceId: number,
   today: number,
-): { alert: AlertRow; review: ReviewRow | null; pending: boolean; bucket: Bucket }[] {
-  const alerts = db
-    .prepare(
-      `SELECT a.id, a.drive_id, a.day, a.score, a.threshold, a.top, a.state, l.first, l.n, d.serial, d.model, d.failure_day
-       FROM (SELECT drive_id, max(day) AS day, min(day) AS first, count(*) AS n FROM alerts WHERE service_id = ?
-             GROUP BY drive_id) l
-       JOIN alerts a ON a.service_id = ? AND a.drive_id = l.drive_id AND a.day = l.day
-       JOIN drives d ON d.id = a.drive_id`,
-    )
-    .all(serviceId, serviceId) as AlertRow[];
-  const verdicts = new Map(
-    (
-      db
-        .prepare(
-          `SELECT r.* FROM reviews r JOIN (SELECT drive_id, max(id) AS id FROM reviews WHERE verdict != 'note'
-             GROUP BY drive_id) m ON m.id = r.id`,
-        )
-        .all() as ReviewRow[]
-    ).map((r) => [r.drive_id, r]),
+): {
+  counts(): [Bucket, number][];
+  page(
+    show: QueueShow,
+    offset: number,
+    limit: number,
+  ): { alert: AlertRow; review: ReviewRow | null; pending: boolean }[];
+} {
+  // A verdict covers its alert's day and the drive's earlier alerts; a snooze stops covering once it has run out;
+  // a note decides nothing. Muted and over-budget alerts are their own lists.
+  const items = `
+    WITH latest AS (
+      SELECT drive_id, max(day) AS day, min(day) AS first, count(*) AS n FROM alerts WHERE service_id = :service
+      GROUP BY drive_id),
+    verdict AS (
+      SELECT r.* FROM reviews r
+      JOIN (SELECT drive_id, max(id) AS id FROM reviews WHERE verdict != 'note' GROUP BY drive_id) m ON m.id = r.id),
+    items AS (
+      SELECT a.id, a.drive_id, a.day, a.score, a.threshold, a.top, a.state, l.first, l.n, v.id AS review_id,
+        a.state = 'open' AND (v.id IS NULL OR v.alert_day < a.day
+                              OR (v.verdict = 'snoozed' AND coalesce(v.until_day, 0) < :today)) AS pending
+      FROM latest l
+      JOIN alerts a ON a.service_id = :service AND a.drive_id = l.drive_id AND a.day = l.day
+      LEFT JOIN verdict v ON v.drive_id = a.drive_id),
+    bucketed AS (
+      SELECT *, CASE WHEN state != 'open' THEN state WHEN pending THEN 'pending' ELSE 'reviewed' END AS bucket
+      FROM items)`;
+  const counts = db.prepare(`${items} SELECT bucket, count(*) FROM bucketed GROUP BY bucket`).raw();
+  // Newest first, then furthest above the threshold (then the alert's id: the same order every time).
+  const page = db.prepare(
+    `${items} SELECT b.*, d.serial, d.model, d.failure_day FROM bucketed b JOIN drives d ON d.id = b.drive_id
+     WHERE :show = 'all' OR b.bucket = :show
+     ORDER BY b.day DESC, b.score / b.threshold DESC, b.id LIMIT :limit OFFSET :offset`,
   );
-  return alerts.map((alert) => {
-    const v = verdicts.get(alert.drive_id);
-    const covers = v !== undefined && v.alert_day >= alert.day;
-    const snoozeOver = covers && v.verdict === 'snoozed' && (v.until_day ?? 0) < today;
-    const pending = alert.state === 'open' && (!covers || snoozeOver);
-    const bucket: Bucket = alert.state !== 'open' ? alert.state : pending ? 'pending' : 'reviewed';
-    return { alert, review: v ?? null, pending, bucket };
-  });
+  const review = db.prepare('SELECT * FROM reviews WHERE id = ?');
+  return {
+    counts: () => counts.all({ service: serviceId, today }) as [Bucket, number][],
+    page: (show, offset, limit) =>
+      (
+        page.all({ service: serviceId, today, show, limit, offset }) as (AlertRow & {
+          review_id: number | null;
+          pending: number;
+        })[]
+      ).map((alert) => ({
+        alert,
+        review: alert.review_id === null ? null : (review.get(alert.review_id) as ReviewRow),
+        pending: alert.pending === 1,
+      })),
+  };
 }
 
 /**

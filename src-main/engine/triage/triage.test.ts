@@ -186,6 +186,34 @@ describe('the daily triage loop', { skip }, () => {
     assert.equal(update.raised.open, storedAlerts(serviceId).size - before.alerts.length);
   });
 
+  test('the queue pages: its pages put together are the whole list, newest first, and the counts add up', async () => {
+    const whole = await engine.call('triage/queue', { show: 'all', limit: 5000 });
+    const { counts } = whole;
+    assert.equal(whole.total, counts.all);
+    assert.equal(counts.all, counts.pending + counts.reviewed + counts.muted + counts['over-budget']);
+    assert.equal(whole.rows.length, counts.all);
+    assert.ok(counts.all > 14, `alerting drives: ${counts.all}`);
+    const paged = [];
+    for (let offset = 0; offset < whole.total; offset += 7)
+      paged.push(...(await engine.call('triage/queue', { show: 'all', offset, limit: 7 })).rows);
+    assert.deepEqual(
+      paged.map((r) => r.alertId),
+      whole.rows.map((r) => r.alertId),
+    );
+    whole.rows.forEach((r, i) => {
+      const prev = whole.rows[i - 1];
+      if (prev)
+        assert.ok(
+          prev.day > r.day || (prev.day === r.day && prev.score / prev.threshold >= r.score / r.threshold),
+          `row ${i} is in order`,
+        );
+    });
+    assert.equal(new Set(whole.rows.map((r) => r.serial)).size, whole.rows.length, 'a drive is listed once');
+    const pending = await engine.call('triage/queue', { limit: 5 });
+    assert.equal(pending.total, counts.pending);
+    assert.ok(pending.rows.length === Math.min(5, counts.pending) && pending.rows.every((r) => r.pending));
+  });
+
   test('verdicts take drives off the queue, snoozes bring them back, and all of it survives a restart', async () => {
     const q = await engine.call('triage/queue', {});
     assert.ok(q.rows.length >= 3);

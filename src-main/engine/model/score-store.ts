@@ -202,6 +202,8 @@ export class RecentSlice {
   private readonly days = new Map<number, RecentDay[]>();
   private readonly pending = new Map<number, Pending>();
   private readonly removed = new Map<number, Set<number>>();
+  /** Groups' days as merged() makes them, kept for complete() until the group changes again. */
+  private readonly current = new Map<number, RecentDay[]>();
   private F = -1;
 
   constructor(
@@ -238,31 +240,15 @@ export class RecentSlice {
   /** The drive's windows: its row's, then its recent ones, the ones appended in this update included. */
   complete(driveId: number, row: StoredWindows): StoredWindows {
     const g = groupOf(driveId);
-    if (this.removed.get(g)?.has(driveId)) return row;
-    const all = extend(row, this.days.get(g) ?? [], driveId, { dayErrors: true, rule: true, robust: true });
-    const mine = [...(this.pending.get(g) ?? [])]
-      .sort((a, b) => a[0] - b[0])
-      .flatMap(([endDay, p]) => {
-        const k = p.ids.indexOf(driveId);
-        if (k < 0) return [];
-        const F = p.errors.length / p.ids.length;
-        return [
-          {
-            endDay,
-            ids: Int32Array.of(driveId),
-            scores: Float32Array.of(p.scores[k]),
-            rule: Float32Array.of(p.rule[k]),
-            robust: p.robust.length ? Float32Array.of(p.robust[k]) : null,
-            errors: F ? Float32Array.from(p.errors.slice(k * F, (k + 1) * F)) : null,
-          },
-        ];
-      });
-    return extend(all, mine, driveId, { dayErrors: true, rule: true, robust: true });
+    let days = this.current.get(g);
+    if (!days) this.current.set(g, (days = this.merged(g, this.days.get(g) ?? [])));
+    return extend(row, days, driveId, { dayErrors: true, rule: true, robust: true });
   }
 
   /** Appends a drive's new windows (all after its stored ones). */
   append(driveId: number, w: WindowsOfDrive): void {
     const g = groupOf(driveId);
+    this.current.delete(g);
     let groupPending = this.pending.get(g);
     if (!groupPending) this.pending.set(g, (groupPending = new Map()));
     const F = w.ends.length ? w.dayErrors.length / w.ends.length : 0;
@@ -281,6 +267,7 @@ export class RecentSlice {
   /** Forgets a drive's recent windows: its row was written again with all of them. */
   remove(driveId: number): void {
     const g = groupOf(driveId);
+    this.current.delete(g);
     const has = (this.days.get(g) ?? []).some((d) => find(d.ids, driveId) >= 0);
     if (!has) return;
     let set = this.removed.get(g);

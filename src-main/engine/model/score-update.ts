@@ -145,7 +145,8 @@ export async function scoreNewReadings(
           for (let row = 0; row < slice.length; row++) {
             const id = raw.driveIds[row];
             if (!changed.has(id)) continue;
-            const fresh = slice[row];
+            // A drive with no window in range: none to append, and any stored there go (merged with none).
+            const fresh = slice[row] ?? { ends: [], scores: [], dayErrors: [], rule: [], robust: null };
             const range = { from: rowEnds.fromByRow![row], to: endDays.to };
             const last = stored.get(id);
             if (last !== undefined && last.end < range.from) {

@@ -119,8 +119,9 @@ export async function scoreRun(db: Db, runId: number, hooks: ScoreHooks = {}): P
       }
       db.transaction(() => {
         for (let row = 0; row < slice.length; row++) {
-          if (slice[row].ends.length === 0) continue;
-          insert(staging, raw.driveIds[row], slice[row]);
+          const windows = slice[row];
+          if (!windows) continue;
+          insert(staging, raw.driveIds[row], windows);
           drivesScored++;
         }
       })();
@@ -199,7 +200,7 @@ export interface DriveWindows {
 
 /**
  * Scores the windows of one cube of drives (`raw`: as loaded, before its gaps are filled), optionally only some
- * rows and only windows ending on some days. Returns each row's windows, or 'cancelled'. `onBatch` hears each
+ * rows and only windows ending on some days. Returns each row's windows (undefined: none), or 'cancelled'. `onBatch` hears each
  * batch's window count and the share of the slice's windows done.
  */
 export function scoreSlice(
@@ -208,7 +209,7 @@ export function scoreSlice(
   only: { includeRow?: (row: number) => boolean; endDays?: EndDays },
   hooks: ScoreHooks,
   onBatch: (windows: number, fraction: number) => void,
-): DriveWindows[] | 'cancelled' {
+): (DriveWindows | undefined)[] | 'cancelled' {
   const { config } = s;
   const S = config.windowDays;
   const reported = raw.present.slice();
@@ -255,18 +256,8 @@ export function scoreSlice(
     done += b.count;
     onBatch(b.count, done / Math.max(1, total));
   }
-  for (let row = 0; row < out.length; row++) out[row] ??= NO_WINDOWS;
-  return out as DriveWindows[];
+  return out;
 }
-
-/** The windows of a row that has none (shared: never written to). */
-const NO_WINDOWS: DriveWindows = Object.freeze({
-  ends: [],
-  scores: [],
-  dayErrors: [],
-  rule: [],
-  robust: null,
-}) as unknown as DriveWindows;
 
 /** Writes one drive's windows as its scores row under `runId` (the worst window is the drive's score). */
 export function insertScores(

@@ -31,7 +31,7 @@ test('the desktop app opens the sample and shows the drives table', async () => 
     const page = await app.firstWindow();
     await page.getByRole('button', { name: 'Open the sample data' }).click();
     await expect(page.getByTestId('import-report')).toContainText('191,398 rows added', { timeout: 60_000 });
-    await page.getByRole('button', { name: 'Drives', exact: true }).click();
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await expect(page.getByTestId('drives-table')).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/electron-drives.png' });
   } finally {

@@ -20,7 +20,7 @@ test('import the sample through the UI, then open a failed drive', async ({ page
     await expect(page.getByTestId('summary')).toContainText('57');
     await page.screenshot({ path: 'test/screenshots/03-imported.png', fullPage: true });
 
-    await page.getByRole('button', { name: 'Drives', exact: true }).click();
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByLabel('Filter by status').selectOption('failed');
     await expect(page.getByText('57 drives')).toBeVisible();
     const table = page.getByTestId('drives-table');

@@ -38,5 +38,11 @@ test('a crafted serial is drawn as text, never a link; no chart offers Plotly Cl
   await page.hover('#chart');
   await expect(page.locator('.modebar-btn').first()).toBeAttached();
   await expect(page.locator('[data-title*="Share"], [data-title*="Cloud"]')).toHaveCount(0);
+  // The modebar holds what an analyst uses, nothing more (fewer tab stops per chart).
+  expect(
+    await page
+      .locator('#chart .modebar-btn')
+      .evaluateAll((bs) => bs.map((b) => b.getAttribute('data-title'))),
+  ).toEqual(['Download plot as a PNG', 'Zoom', 'Pan', 'Reset axes']);
   await expect(page.locator('a[href*="plotly.com"]')).toHaveCount(0);
 });

@@ -25,7 +25,7 @@ test('pick a run and a threshold, preview the report, export HTML, PDF and CSV',
 
     await page.setViewportSize({ width: 1360, height: 900 });
     await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Reports', exact: true }).click();
+    await page.getByRole('tab', { name: 'Reports', exact: true }).click();
     // The false-alarm preset at 5%.
     await page.getByLabel('False-alarm rate, percent').fill('5');
     await page.getByRole('button', { name: 'Preview' }).click();

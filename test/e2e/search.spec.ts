@@ -14,7 +14,7 @@ test('define a search, run it, watch the trials come in, read the charts, open t
     await e.jobs.wait((await e.call('import/start', { paths: ['resources/sample'] })).jobId);
     await page.setViewportSize({ width: 1360, height: 900 });
     await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('tab', { name: 'Search', exact: true }).click();
     await expect(page.getByTestId('search-empty')).toBeVisible();
 
     // Small trials: one epoch of 640 windows, width 4..16 (the default row is 16..128).

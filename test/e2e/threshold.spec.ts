@@ -32,7 +32,7 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await e.jobs.wait((await e.call('runs/score', { id: runId })).jobId);
 
     await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     const matrix = page.getByTestId('confusion-matrix');
     await expect(matrix).toBeVisible();
     await expect(
@@ -79,7 +79,7 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
       )
       .toBe('far');
     await page.reload();
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
     await expect(page.getByTestId('threshold-chosen')).toContainText('at most 1% false alarms');
     await expect(
@@ -112,7 +112,7 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     );
     const secondId = (second.result as TrainResult).runId;
     await page.reload();
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     await page.getByLabel('Run').selectOption(String(secondId));
     await page.getByRole('button', { name: 'Score every drive' }).click();
     await expect(page.getByTestId('scoring-progress')).toBeVisible();
@@ -123,7 +123,7 @@ test('tune the threshold of a scored run: the matrix follows the slider and agre
     await page.getByLabel('Run').selectOption(String(runId));
     await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
     await page.reload();
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     await expect(page.getByLabel('Run')).toHaveValue(String(runId));
     await expect.poll(() => shownMatrix(page)).toEqual(preset.metrics.matrix);
     expect(problems).toEqual([]);

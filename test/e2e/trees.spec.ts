@@ -12,7 +12,7 @@ test('train gradient-boosted trees from the form, read what they split on, and a
   try {
     await e.jobs.wait((await e.call('import/start', { paths: ['resources/sample'] })).jobId);
     await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
     await page.getByLabel('Model kind').selectOption('gbdt');
     // The trees' own settings replace the network's.
     await expect(page.getByLabel('Epochs', { exact: true })).toHaveCount(0);
@@ -60,7 +60,7 @@ test('train gradient-boosted trees from the form, read what they split on, and a
 
     // Drive detail explains a flagged drive by each attribute's push toward failure.
     const top = (await e.call('scores/top', { runId: run.id, limit: 1 })).rows[0];
-    await page.getByRole('button', { name: 'Drives', exact: true }).click();
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByLabel('Search serial').fill(top.serial);
     await page.getByTestId('drives-table').locator('[role=row][data-index]').first().click();
     await expect(page.getByTestId('why-flagged').locator('li').first()).toBeVisible();
@@ -68,7 +68,7 @@ test('train gradient-boosted trees from the form, read what they split on, and a
     await page.screenshot({ path: 'test/screenshots/20-trees-drive.png', fullPage: true });
 
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     await page.getByTestId('compare').click();
     await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 60_000 });
     await page.getByTestId('vs-rule').scrollIntoViewIfNeeded();

@@ -27,7 +27,7 @@ test('the daily loop: put a run in service, import day after day, and work the q
 
     await page.goto(app.server.url);
     // No run in service yet: the Today tab says how to get one.
-    await page.getByRole('button', { name: 'Today', exact: true }).click();
+    await page.getByRole('tab', { name: 'Today', exact: true }).click();
     await expect(page.getByTestId('no-service')).toBeVisible();
     await page.getByTestId('no-service').getByRole('button', { name: 'Threshold tab' }).click();
     // Two alerts a day on the evaluation drives, then into service with a reason.
@@ -129,7 +129,7 @@ test('the daily loop: put a run in service, import day after day, and work the q
     ).toBeVisible();
     await nearest.scrollIntoViewIfNeeded();
     await page.screenshot({ path: 'test/screenshots/25-drive-nearest-failed.png', fullPage: false });
-    await page.getByRole('button', { name: 'Today', exact: true }).click();
+    await page.getByRole('tab', { name: 'Today', exact: true }).click();
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect(page.getByTestId('queue')).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/24-dark-today-queue.png', fullPage: true });

@@ -45,5 +45,7 @@ export function guardOffline(page: Page, problems: string[]): void {
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) problems.push(`CSP violation: ${m.text()}`);
   });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('pageerror', (e) =>
+    problems.push(`page error: ${e.message}${process.env.DT_STACKS ? `\n${e.stack}` : ''}`),
+  );
 }

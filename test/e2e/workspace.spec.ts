@@ -24,7 +24,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
   try {
     await e.jobs.wait((await e.call('import/start', { paths: [SAMPLE] })).jobId);
     await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
 
     // A small LSTM autoencoder from the form.
     await page.getByLabel('Model kind').selectOption('lstm-ae');
@@ -115,7 +115,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     expect((await e.call('runs/list', {})).map((r) => r.id)).toContain(run.id);
 
     // The fleet heatmap: the top drives as the Api ranks them.
-    await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();
+    await page.getByRole('tab', { name: 'Fleet heatmap', exact: true }).click();
     const heat = page.getByTestId('fleet-heatmap');
     await expect(heat.locator('.main-svg').first()).toBeVisible();
     const h = await e.call('scores/heatmap', { runId: run.id, top: 200, days: 60 });
@@ -155,8 +155,29 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await expect(page.getByRole('heading', { name: top.rows[1].serial })).toBeVisible();
-    await page.getByRole('button', { name: '← All drives' }).click();
+    // Escape closes the drive's detail.
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('drives-table')).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/12-drives-by-score.png', fullPage: true });
+
+    // The views are ARIA tabs: arrows move between them, Home and End to the ends, the focus with the selection.
+    const drivesTab = page.getByRole('tab', { name: 'Drives', exact: true });
+    await expect(drivesTab).toHaveAttribute('aria-selected', 'true');
+    await drivesTab.focus();
+    await page.keyboard.press('ArrowRight');
+    const trainTab = page.getByRole('tab', { name: 'Train', exact: true });
+    await expect(trainTab).toHaveAttribute('aria-selected', 'true');
+    await expect(trainTab).toBeFocused();
+    await expect(page.getByRole('tabpanel')).toHaveAttribute('aria-labelledby', 'tab-train');
+    await page.keyboard.press('End');
+    await expect(page.getByRole('tab', { name: 'Reports', exact: true })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: 'Data', exact: true })).toBeFocused();
+    await expect(page.getByRole('tab', { selected: true })).toHaveCount(1);
+    await drivesTab.click();
 
     // Two runs compared: a second, smaller run through the Api, then both ticked.
     const second = await e.jobs.wait(
@@ -167,7 +188,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
       ).jobId,
     );
     expect(second.state).toBe('done');
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
     await page.getByLabel(`Compare run ${run.id}`).check();
     await page.getByLabel(`Compare run ${run.id + 1}`).check();
     const cmp = page.getByTestId('run-comparison');
@@ -186,7 +207,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     );
     expect(clf.state).toBe('done');
     await page.reload();
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
     await page.getByLabel(`Compare run ${run.id}`).check();
     await page.getByLabel(`Compare run ${run.id + 2}`).check();
     await expect(cmp.getByTestId('losses-not-comparable')).toContainText('minimise different losses');
@@ -234,7 +255,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();
-    await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();
+    await page.getByRole('tab', { name: 'Fleet heatmap', exact: true }).click();
     await expect(page.getByTestId('fleet-heatmap').locator('.main-svg').first()).toBeVisible();
     const luminance = (rgb: string): number => {
       const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
@@ -249,7 +270,7 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     const tick = page.getByTestId('fleet-heatmap').locator('.xtick text').first();
     expect(luminance(await tick.evaluate((t) => getComputedStyle(t).fill))).toBeGreaterThan(180);
     await page.screenshot({ path: 'test/screenshots/14-dark-heatmap.png', fullPage: true });
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
     await expect(page.getByTestId('runs-table')).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/15-dark-train.png', fullPage: true });
     expect(problems).toEqual([]);

@@ -3,7 +3,7 @@
  * off the main process's thread. It speaks to main.ts over the process's
  * parentPort (Electron's API, reached without importing electron).
  */
-import { ApiError, EVENT_KEYS, type ApiKey } from '../engine/api-types';
+import { ApiError, errorBody, EVENT_KEYS, type ApiErrorBody, type ApiKey } from '../engine/api-types';
 import { Engine } from '../engine/engine';
 
 interface ParentPort {
@@ -17,7 +17,7 @@ export type HostRequest =
 /** Engine -> main: an answer, an event, or a report to print to PDF (Electron's printToPDF lives in main). */
 export type HostReply =
   | { type: 'result'; id: number; result: unknown }
-  | { type: 'error'; id: number; error: { code: string; message: string } }
+  | { type: 'error'; id: number; error: ApiErrorBody }
   | { type: 'event'; event: string; data: unknown }
   | { type: 'print'; id: number; htmlFile: string; pdfFile: string };
 
@@ -49,7 +49,7 @@ port.on('message', ({ data: msg }) => {
       port.postMessage({
         type: 'error',
         id: msg.id,
-        error: { code: err instanceof ApiError ? err.code : 'internal', message: err.message },
+        error: errorBody(err instanceof ApiError ? err : new ApiError('internal', err.message)),
       }),
   );
 });

@@ -13,7 +13,10 @@ contextBridge.exposeInMainWorld('driveTriage', {
   call: (
     key: string,
     arg: unknown,
-  ): Promise<{ result?: unknown; error?: { code: string; message: string } }> =>
+  ): Promise<{
+    result?: unknown;
+    error?: { code: string; message: string; fields?: Record<string, string[]> };
+  }> =>
     apiKeys.has(key)
       ? ipcRenderer.invoke('api:call', key, arg)
       : Promise.resolve({ error: { code: 'bad-request', message: `unknown Api key "${key}"` } }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { z } from 'zod';
-import { describeIssues, trainConfig } from './api-schemas';
+import { describeIssues, fieldProblems, trainConfig } from './api-schemas';
 
 test('bad training settings are all named at once, in words, by their field', () => {
   const r = trainConfig.safeParse({
@@ -29,4 +29,21 @@ test('bad training settings are all named at once, in words, by their field', ()
   ])
     assert.ok(text.includes(words), `"${words}" in: ${text}`);
   assert.doesNotMatch(text, /Too small|expected number|Invalid/);
+});
+
+test("each field has its own problems, in words without the field name; an unknown setting is the request's", () => {
+  const r = trainConfig.safeParse({
+    model: 'gbdt',
+    rounds: 0,
+    maxDepth: 1.5,
+    loss: { kind: 'focal', gamma: -2, alpha: 0.25 },
+    bogus: 1,
+  });
+  assert.equal(r.success, false);
+  assert.deepEqual(fieldProblems(r.error as z.ZodError), {
+    rounds: ['must be at least 1'],
+    maxDepth: ['must be a whole number'],
+    'loss.gamma': ['must be at least 0'],
+    'the request': ['no setting named bogus'],
+  });
 });

@@ -402,10 +402,30 @@ export function describeIssues(key: string, err: z.ZodError): string {
   return `bad request for ${key}: ${err.issues.map(issueInWords).join('; ')}`;
 }
 
+/**
+ * Each field's problems, as a form shows them beside the field: "must be at least 1" under Epochs. A problem with
+ * no field of its own (an unknown setting) is under "the request".
+ */
+export function fieldProblems(err: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of err.issues) {
+    const field = fieldOf(i);
+    const words = issueInWords(i);
+    (out[field] ??= []).push(words.startsWith(`${field} `) ? words.slice(field.length + 1) : words);
+  }
+  return out;
+}
+
+/** The field an issue is about, as the request names it (a training setting without its `config.` prefix). */
+function fieldOf(i: z.ZodError['issues'][number]): string {
+  const path = i.path.map(String);
+  return (path[0] === 'config' ? path.slice(1) : path).join('.') || 'the request';
+}
+
 /** One zod issue as a sentence about its field (a training setting is named without its `config.` prefix). */
 export function issueInWords(i: z.ZodError['issues'][number]): string {
   const path = i.path.map(String);
-  const field = (path[0] === 'config' ? path.slice(1) : path).join('.') || 'the request';
+  const field = fieldOf(i);
   const issue = i as unknown as Record<string, unknown>;
   switch (i.code) {
     case 'too_small':

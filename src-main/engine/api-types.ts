@@ -83,16 +83,29 @@ export const EVENT_KEYS = [
 export interface ApiErrorBody {
   code: 'bad-request' | 'forbidden' | 'not-found' | 'conflict' | 'internal';
   message: string;
+  /**
+   * A request refused for its fields: each field's problems in words, the field named as the request names it
+   * (a training setting without its `config.` prefix: `epochs`, `loss.gamma`), so a form shows each beside its field.
+   */
+  fields?: Record<string, string[]>;
 }
 
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorBody['code'],
     message: string,
+    readonly fields?: Record<string, string[]>,
   ) {
     super(message);
   }
 }
+
+/** An error as every transport sends it. */
+export const errorBody = (e: ApiError): ApiErrorBody => ({
+  code: e.code,
+  message: e.message,
+  ...(e.fields ? { fields: e.fields } : {}),
+});
 
 /** The shape every transport offers to its callers. */
 export interface ApiClient {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, requestSchemas } from './api-schemas';
+import { describeIssues, fieldProblems, requestSchemas } from './api-schemas';
 import {
   ApiError,
   API_KEYS,
@@ -263,7 +263,10 @@ export class Engine implements ApiClient {
     if (!(API_KEYS as readonly string[]).includes(key))
       throw new ApiError('bad-request', `unknown Api key "${String(key)}"`);
     const parsed = requestSchemas[key].safeParse(arg ?? {});
-    if (!parsed.success) throw new ApiError('bad-request', describeIssues(key, parsed.error as z.ZodError));
+    if (!parsed.success) {
+      const err = parsed.error as z.ZodError;
+      throw new ApiError('bad-request', describeIssues(key, err), fieldProblems(err));
+    }
     try {
       return await this.handlers[key](parsed.data as ApiRequest<K>);
     } catch (err) {

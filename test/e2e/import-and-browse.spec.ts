@@ -18,7 +18,23 @@ test('import the sample through the UI, then open a failed drive', async ({ page
     await expect(bar).toBeHidden();
     await expect(page.getByTestId('summary')).toContainText('5,057');
     await expect(page.getByTestId('summary')).toContainText('57');
+    await expect(page.getByTestId('import-headline')).toContainText('Import finished.');
     await page.screenshot({ path: 'test/screenshots/03-imported.png', fullPage: true });
+
+    // A file refused whole reads as refused in the headline, its reason in full; nothing is lost.
+    await page.locator('input[type=file][multiple]').setInputFiles({
+      name: 'notes.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('when,what\n2024-01-01,swapped a fan\n'),
+    });
+    const headline = page.getByTestId('import-headline');
+    await expect(headline).toContainText('Nothing imported.', { timeout: 30_000 });
+    await expect(headline).toContainText('notes.csv refused:');
+    await expect(
+      page.getByTestId('import-report').getByRole('cell', { name: 'refused', exact: true }),
+    ).toBeVisible();
+    await expect(page.getByTestId('summary')).toContainText('5,057');
+    await page.screenshot({ path: 'test/screenshots/03-import-refused.png', fullPage: true });
 
     await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByLabel('Filter by status').selectOption('failed');

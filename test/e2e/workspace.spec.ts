@@ -50,9 +50,19 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     const bad = page.getByTestId('setting-problems');
     await expect(bad).toContainText('epochs must be at least 1');
     await expect(bad).toContainText('learningRate must be above 0');
+    // ... and each beside its own field, which reads as invalid and is described by its problem.
+    // (By role: its accessible name stays "Epochs"; the problem is its description.)
+    const epochsField = page.getByRole('spinbutton', { name: 'Epochs', exact: true });
+    await expect(epochsField).toHaveAttribute('aria-invalid', 'true');
+    await expect(epochsField).toHaveAccessibleDescription('must be at least 1');
+    await expect(page.getByLabel('Learning rate')).toHaveAccessibleDescription('must be above 0');
+    await expect(page.getByLabel('Batch size')).not.toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('field-problem')).toHaveCount(2);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: 'test/screenshots/05-train-problems.png', fullPage: true });
     expect(await e.call('runs/list', {})).toEqual([]);
     await page.getByLabel('Learning rate').fill('0.001');
-    await page.getByLabel('Epochs', { exact: true }).fill('4');
+    await epochsField.fill('4');
     await page.getByText('More settings').click();
     await page.getByLabel('Windows per epoch (0 = all)').fill('32000');
     // Every batch count the page shows while training, as it changes.

@@ -2,9 +2,14 @@
 import type { EpochSummary, ModelKind, SpikeRule, ThresholdChoice, TrainConfig } from './runs';
 import type { AlertsByDay, CurveSet, EvalLabels, EvalReport } from './eval';
 
-/** The parts of a report, in the order they print. */
-export const REPORT_SECTIONS = ['dataset', 'model', 'threshold', 'results', 'flagged'] as const;
+/**
+ * The parts of a report, in the order they print: the summary for the swap crew on page one, the evidence, then
+ * the appendix (the data's provenance and hashes, the model's settings) for whoever audits it.
+ */
+export const REPORT_SECTIONS = ['summary', 'threshold', 'results', 'flagged', 'dataset', 'model'] as const;
 export type ReportSection = (typeof REPORT_SECTIONS)[number];
+/** The sections printed under "Appendix". */
+export const APPENDIX_SECTIONS: readonly ReportSection[] = ['dataset', 'model'];
 
 /** Which report: a scored run, and its threshold given, or chosen by a false-alarm rate or an alert budget. */
 export interface ReportRequest {
@@ -32,6 +37,8 @@ export interface ReportFlaggedDrive {
   daysOfHistory: number;
   /** The day it failed, when it did. */
   failed: string | null;
+  /** Its last day in the data (a drive that did not fail was healthy through it). */
+  lastDay: string;
   /** The attributes that make up most of its error on the alerting window (autoencoders). */
   top: { feature: string; share: number }[];
 }

@@ -257,9 +257,7 @@ class Moments {
  */
 export function applyScaler(cube: SeriesCube, scaler: Scaler, modelOfRow?: string[]): SeriesCube {
   const native = loadNative().module;
-  const values = native
-    ? scaleNative(native, cube, scaler, modelOfRow)
-    : scaleInJs(cube, scaler, modelOfRow);
+  const values = native ? scaleNative(native, cube, scaler, modelOfRow) : scaleInJs(cube, scaler, modelOfRow);
   return { ...cube, features: scaler.features, values };
 }
 

@@ -13,13 +13,7 @@ import {
 } from '../catalogue/windows';
 import type { Db } from '../store/db';
 import { selectBackend } from './backend';
-import {
-  applyScaler,
-  cellScaler,
-  baseAttribute,
-  fillGaps,
-  type Scaler,
-} from './dataset';
+import { applyScaler, cellScaler, baseAttribute, fillGaps, type Scaler } from './dataset';
 import type { ResolvedTrainConfig } from './run-store';
 import { nativeNet } from './native/native-step';
 import { loadModel } from './weights-io';

@@ -128,13 +128,14 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
           : 'recorded; training went on unchanged';
 
   const flaggedAll = flaggedAt(s, t);
-  const info = db.prepare('SELECT serial, model, days_seen, failure_day FROM drives WHERE id = ?');
+  const info = db.prepare('SELECT serial, model, days_seen, failure_day, last_day FROM drives WHERE id = ?');
   const drives: ReportFlaggedDrive[] = flaggedAll.map((f) => {
     const d = info.get(f.driveId) as {
       serial: string;
       model: string;
       days_seen: number;
       failure_day: number | null;
+      last_day: number;
     };
     const why = driveErrors(db, q.runId, d.serial, t);
     return {
@@ -144,6 +145,7 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
       firstAlert: formatDay(f.firstAlert),
       daysOfHistory: d.days_seen,
       failed: d.failure_day === null ? null : formatDay(d.failure_day),
+      lastDay: formatDay(d.last_day),
       top: why.contributions.slice(0, 3).map((c) => ({ feature: c.feature, share: c.share })),
     };
   });

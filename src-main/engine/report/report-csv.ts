@@ -1,4 +1,8 @@
-import type { EvalRow, ReportData, SearchDetail } from '../api-types';
+import type { EvalRow, ReportData, ReportFlaggedDrive, SearchDetail } from '../api-types';
+
+/** What became of a flagged drive, in the data: failed on a day, or healthy through its last day so far. */
+export const outcomeOf = (f: ReportFlaggedDrive): string =>
+  f.failed ? `failed ${f.failed}` : `healthy through ${f.lastDay}`;
 
 /**
  * One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). Text that a spreadsheet would
@@ -19,7 +23,17 @@ export function csv(header: string[], rows: unknown[][]): string {
 
 export function flaggedCsv(d: ReportData): string {
   return csv(
-    ['serial', 'model', 'score', 'first_alert', 'days_of_history', 'failed', 'top_attributes'],
+    [
+      'serial',
+      'model',
+      'score',
+      'first_alert',
+      'days_of_history',
+      'failed',
+      'last_day',
+      'outcome',
+      'top_attributes',
+    ],
     d.flagged.drives.map((f) => [
       f.serial,
       f.model,
@@ -27,6 +41,8 @@ export function flaggedCsv(d: ReportData): string {
       f.firstAlert,
       f.daysOfHistory,
       f.failed,
+      f.lastDay,
+      outcomeOf(f),
       f.top.map((t) => `${t.feature}:${t.share.toFixed(4)}`).join(' '),
     ]),
   );

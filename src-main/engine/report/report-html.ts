@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { OFFLINE_PLOT_CONFIG, plotText } from '../charts/plot-text';
-import type { EvalRow, IntervalPair, PairedComparison, ReportData, ReportSection } from '../api-types';
+import {
+  APPENDIX_SECTIONS,
+  REPORT_SECTIONS,
+  type EvalRow,
+  type IntervalPair,
+  type PairedComparison,
+  type ReportData,
+  type ReportFlaggedDrive,
+  type ReportSection,
+} from '../api-types';
+import { outcomeOf } from './report-csv';
 
 /** plotly's minified bundle, inlined into every report (read once per process). */
 let plotlySource: string | null = null;
@@ -66,6 +76,7 @@ ${r.detectionAtFar.map((d) => `<td>${pct(d.detection)}${interval(d.interval)}</t
 function datasetSection(d: ReportData): string {
   const ds = d.dataset;
   return `<section id="dataset"><h2>Dataset</h2>
+<p class="muted">The fingerprint is sha256 of: the data files' hashes ${esc(d.fingerprintParts.data.slice(0, 16))}…, the model's weights ${esc(d.fingerprintParts.weights.slice(0, 16))}…, the threshold ${esc(d.fingerprintParts.threshold.slice(0, 16))}…</p>
 <p>${int(ds.drives)} drives, ${int(ds.failures)} failures, ${esc(ds.firstDay)} to ${esc(ds.lastDay)}, from ${ds.files.length} source file${ds.files.length === 1 ? '' : 's'}.</p>
 <p><b>Attributes the model reads:</b> ${ds.attributes.map(esc).join(', ') || '–'}</p>
 <table><tr><th>Model</th><th>Drives</th><th>Failures</th></tr>${ds.models
@@ -142,9 +153,7 @@ function flaggedSection(d: ReportData): string {
   const rows = f.drives
     .map(
       (r) =>
-        `<tr><td class="serial">${esc(r.serial)}</td><td>${esc(r.model)}</td><td class="n">${esc(num(r.score))}</td><td>${esc(r.firstAlert)}</td><td class="n">${r.daysOfHistory}</td><td>${r.failed ? `failed ${esc(r.failed)}` : ''}</td><td>${r.top
-          .map((t) => `${esc(t.feature.replace(/^smart_(\d+)_raw$/, 'SMART $1'))} ${pct(t.share)}`)
-          .join(', ')}</td></tr>`,
+        `<tr><td class="serial">${esc(r.serial)}</td><td>${esc(r.model)}</td><td class="n">${esc(num(r.score))}</td><td>${esc(r.firstAlert)}</td><td class="n">${r.daysOfHistory}</td><td>${esc(outcomeOf(r))}</td><td>${topAttributes(r)}</td></tr>`,
     )
     .join('\n');
   return `<section id="flagged"><h2>Flagged drives (${int(f.total)})</h2>
@@ -152,13 +161,76 @@ function flaggedSection(d: ReportData): string {
 ${f.heatmaps.length ? `<h3>Error by day and attribute, top ${f.heatmaps.length}</h3>${f.heatmaps.map((_, i) => `<div class="chart small" data-chart="heat-${i}"></div>`).join('')}` : ''}</section>`;
 }
 
+/** A flagged drive's attributes behind its alert, or why there are none. */
+const topAttributes = (r: ReportFlaggedDrive): string =>
+  r.top.length
+    ? r.top.map((t) => `${esc(attributeName(t.feature))} ${pct(t.share)}`).join(', ')
+    : '<span class="muted">no per-attribute share for this model kind</span>';
+
+/** SMART 5 for smart_5_raw (and its daily change), as the app names it. */
+const attributeName = (f: string): string =>
+  f.replace(/^smart_(\d+)_raw:change$/, 'SMART $1 (daily change)').replace(/^smart_(\d+)_raw$/, 'SMART $1');
+
+/** How many drives page one lists to act on. */
+const ACT_NOW_ROWS = 15;
+
+/**
+ * Page one, for the swap crew: the drives to act on now (flagged, still in the data, worst first) and the headline
+ * figures beside Backblaze's rule at its own point, with the evaluation they come from.
+ */
+function summarySection(d: ReportData): string {
+  const r = d.results.drive;
+  const rule = r.baselines.find((b) => b.name === 'backblaze-rule');
+  const act = d.flagged.drives.filter((f) => !f.failed);
+  const rows = act
+    .slice(0, ACT_NOW_ROWS)
+    .map(
+      (f) =>
+        `<tr><td class="serial">${esc(f.serial)}</td><td>${esc(f.model)}</td><td>${esc(f.firstAlert)}</td><td>${f.top.length ? esc(attributeName(f.top[0].feature)) : '<span class="muted">–</span>'}</td></tr>`,
+    )
+    .join('');
+  const drives = act.length
+    ? `<h3>Drives to act on now (${int(act.length)})</h3>
+<table class="act"><tr><th>Serial</th><th>Model</th><th>First alert</th><th>Top attribute</th></tr>${rows}</table>
+${act.length > ACT_NOW_ROWS ? `<p class="muted">${int(act.length - ACT_NOW_ROWS)} more under Flagged drives, and in the flagged-drives CSV.</p>` : ''}`
+    : `<p class="none">No drive to act on: ${d.flagged.total ? 'every flagged drive has already failed in the data' : 'no drive reaches the threshold'}.</p>`;
+  const m = r.matrix;
+  const ruleLine = rule
+    ? `Backblaze's rule (any of its counters above zero) at its own point: detection ${pct(rule.recall)}, ${int(rule.matrix.fp)} false alarms (${pct(rule.far)}).`
+    : "Backblaze's rule cannot be scored on these drives.";
+  return `<section id="summary"><h2>Summary</h2>
+${drives}
+<h3>How well it finds failing drives</h3>
+<p class="headline">At threshold ${esc(num(d.threshold.value, 6))}: detection <b>${pct(r.recall)}</b> (${int(m.tp)} of ${int(r.positives)} failed drives), <b>${int(m.fp)}</b> false alarms among ${int(r.negatives)} healthy drives (${pct(r.far)}).<br>${ruleLine}</p>
+${r.vsRule ? `<p>${esc(r.vsRule.verdict.charAt(0).toUpperCase() + r.vsRule.verdict.slice(1))}.</p>` : ''}
+<p class="muted">From ${esc(r.evaluationSet)}, ${esc(r.firstDay)} to ${esc(r.lastDay)}; threshold chosen by ${esc(CHOSEN_BY[d.threshold.chosenBy])}.</p></section>`;
+}
+
 const SECTIONS: Record<ReportSection, (d: ReportData) => string> = {
+  summary: summarySection,
   dataset: datasetSection,
   model: modelSection,
   threshold: thresholdSection,
   results: resultsSection,
   flagged: flaggedSection,
 };
+
+/** The chosen sections in print order, the appendix under its own heading. */
+function printed(d: ReportData): string {
+  const chosen = REPORT_SECTIONS.filter((s) => d.sections.includes(s));
+  const main = chosen.filter((s) => !APPENDIX_SECTIONS.includes(s));
+  const appendix = chosen.filter((s) => APPENDIX_SECTIONS.includes(s));
+  return [
+    ...main.map((s) => SECTIONS[s](d)),
+    ...(appendix.length
+      ? [
+          `<div class="appendix" id="appendix"><h2 class="appendix-title">Appendix</h2>`,
+          ...appendix.map((s) => SECTIONS[s](d)),
+          '</div>',
+        ]
+      : []),
+  ].join('\n');
+}
 
 /** The figures, drawn in the page from the inlined data; `window.__reportReady` is set when all are drawn. */
 const DRAW = `
@@ -226,10 +298,12 @@ tr { break-inside: avoid; } td.n { text-align: right; font-variant-numeric: tabu
 .chart { break-inside: avoid; min-height: 300px; } .chart.small { min-height: 220px; }
 .serial { font-family: ui-monospace, monospace; white-space: nowrap; } .flagged td, .flagged th { font-size: 11px; } .flagged td:not(:nth-child(2)):not(:last-child) { white-space: nowrap; } .flagged td:last-child { min-width: 170px; } .none { padding: 12px; background: #eef3fd; border-radius: 6px; }
 .notices { color: #b7791f; } header p { margin: 2px 0; }
+.act td, .act th { font-size: 12px; } .headline { font-size: 14px; }
+.appendix-title { border-bottom-color: #9aa5b1; color: #5f6b7a; } .appendix h2:not(.appendix-title) { font-size: 15px; border-bottom-width: 1px; }
 .fingerprint { font-family: ui-monospace, monospace; font-size: 10px; }
 footer { position: fixed; bottom: 0; left: 0; right: 0; padding: 4px 16px; background: #fff; border-top: 1px solid #dde2e8; font-size: 9px; color: #5f6b7a; display: flex; justify-content: space-between; }
 @page { size: A4; margin: 14mm 10mm 16mm; }
-@media print { body { margin: 0; max-width: none; padding: 0 0 24px; } section { break-before: auto; } h2 { margin-top: 16px; } }
+@media print { body { margin: 0; max-width: none; padding: 0 0 24px; } section { break-before: auto; } h2 { margin-top: 16px; } #summary + section { break-before: page; } .appendix { break-before: page; } }
 `;
 
 /**
@@ -248,8 +322,8 @@ export function reportHtml(d: ReportData): string {
 <header><h1>${esc(d.title)}</h1>
 <p class="muted">Generated ${esc(d.generatedAt)} by Drive Triage ${esc(d.appVersion)}</p>
 <p>Fingerprint <span class="fingerprint" data-testid="fingerprint">${esc(d.fingerprint)}</span></p>
-<p class="muted">sha256 of: the data files' hashes ${esc(d.fingerprintParts.data.slice(0, 16))}…, the model's weights ${esc(d.fingerprintParts.weights.slice(0, 16))}…, the threshold ${esc(d.fingerprintParts.threshold.slice(0, 16))}…</p></header>
-${d.sections.map((s) => SECTIONS[s](d)).join('\n')}
+</header>
+${printed(d)}
 <footer><span>Drive Triage · run ${d.model.runId} · threshold ${esc(num(d.threshold.value, 6))}</span><span>fingerprint ${esc(d.fingerprint)}</span></footer>
 <script type="application/json" id="report-data">${json}</script>
 <script>${plotly()}</script>

@@ -10,6 +10,7 @@ import { ApiError, type ReportExport, type TrainResult } from '../api-types';
 import { Engine } from '../engine';
 import { chromiumPath } from './report-pdf';
 import { csv, csvField } from './report-csv';
+import { formatDay } from '../import/row-fields';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
 const hasPdfTools = ((): boolean => {
@@ -135,9 +136,18 @@ describe('reports of a scored run on the sample', () => {
       const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
       const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
       assert.ok(flagged.length > 0);
+      // Page one is the summary for the swap crew: the drives to act on and the figures beside the rule.
+      const [first] = text.split('\f');
+      assert.match(first, /Summary/);
+      assert.match(first, /Drives to act on now|No drive to act on/);
+      assert.match(first, /Backblaze's rule/);
+      for (const f of flagged.filter((r) => r.failed === '').slice(0, 15))
+        assert.ok(first.includes(f.serial), f.serial);
+      assert.doesNotMatch(first, /Source files|sha256/, 'provenance is in the appendix, not on page one');
+      const flaggedPart = text.slice(text.indexOf('Flagged drives ('));
       for (const f of flagged) {
         // Each row on one line of its page: no table row cut in half by a page break.
-        const line = text.split('\n').find((l) => l.includes(f.serial));
+        const line = flaggedPart.split('\n').find((l) => l.includes(f.serial));
         assert.ok(line, f.serial);
         // (A long model name may wrap inside its cell; its first word starts on the row's line.)
         assert.ok(
@@ -154,6 +164,37 @@ describe('reports of a scored run on the sample', () => {
       for (const p of perPage) assert.ok(p.includes(fp), 'a page without the fingerprint');
     },
   );
+
+  test('the summary comes first and the appendix last; every flagged drive has an outcome', async () => {
+    const html = readFileSync(file('.html'), 'utf8');
+    const at = (id: string): number => html.indexOf(`<section id="${id}">`);
+    assert.ok(at('summary') >= 0 && at('summary') < at('threshold'), 'summary first');
+    assert.ok(at('results') < at('flagged') && at('flagged') < html.indexOf('id="appendix"'));
+    assert.ok(html.indexOf('id="appendix"') < at('dataset') && at('dataset') < at('model'), 'the appendix');
+    const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0 });
+    const healthy = data.flagged.drives.filter((f) => !f.failed);
+    assert.ok(
+      healthy.length > 0 && healthy.length < data.flagged.drives.length,
+      'flagged drives of both outcomes',
+    );
+    const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
+    for (const f of flagged) {
+      const d = data.flagged.drives.find((x) => x.serial === f.serial)!;
+      assert.equal(f.outcome, d.failed ? `failed ${d.failed}` : `healthy through ${d.lastDay}`);
+      assert.ok(html.includes(`<td>${f.outcome}</td>`), `the HTML says ${f.outcome} for ${f.serial}`);
+    }
+    const lastDays = engine.db.prepare('SELECT serial, last_day FROM drives').raw().all() as [
+      string,
+      number,
+    ][];
+    const lastOf = new Map(lastDays.map(([s, d]) => [s, formatDay(d)]));
+    for (const d of healthy) assert.equal(d.lastDay, lastOf.get(d.serial));
+    // The summary lists the drives still in the data, worst first, with their first alert and top attribute.
+    const summary = html.slice(at('summary'), at('threshold'));
+    assert.match(summary, new RegExp(`Drives to act on now \\(${healthy.length}\\)`));
+    assert.ok(summary.includes(healthy[0].serial) && summary.includes(healthy[0].firstAlert));
+    assert.ok(!data.flagged.drives.filter((f) => f.failed).some((f) => summary.includes(f.serial)));
+  });
 
   test('each CSV parses back to the numbers the Api returns', async () => {
     const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 50 });

@@ -44,7 +44,10 @@ test('wearing-out drives climb, fail on their day and are gone after it', async 
     const earlier = Number(before.bySerialIndex.get(serial(d))?.f[before.col('smart_5_raw')] || 0);
     if (f !== undefined && f - at < RAMP_DAYS - 4 && row.f[today.col('smart_5_raw')] !== '') {
       climbing++;
-      assert.ok(reallocated > earlier, `drive ${d} fails on day ${f}: SMART 5 climbs (${earlier} -> ${reallocated})`);
+      assert.ok(
+        reallocated > earlier,
+        `drive ${d} fails on day ${f}: SMART 5 climbs (${earlier} -> ${reallocated})`,
+      );
     }
   });
   assert.ok(climbing > 5, `some reporting drives are climbing: ${climbing}`);

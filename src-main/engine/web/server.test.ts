@@ -217,6 +217,19 @@ describe('web mode server', () => {
     assert.ok(r.result.allowedRoots.length >= 2);
   });
 
+  test('settings refused are named per field, for a form to show each beside its field', async () => {
+    const r = await api(server, 'train/start', {
+      config: { model: 'lstm-ae', epochs: 0, loss: { kind: 'focal', gamma: -1, alpha: 0.25 } },
+    });
+    assert.equal(r.status, 400);
+    const { error } = JSON.parse(r.body) as {
+      error: { code: string; message: string; fields: Record<string, string[]> };
+    };
+    assert.equal(error.code, 'bad-request');
+    assert.match(error.message, /epochs must be at least 1/);
+    assert.deepEqual(error.fields, { epochs: ['must be at least 1'], 'loss.gamma': ['must be at least 0'] });
+  });
+
   test('a body over the limit is "too large", not "not valid JSON"', async () => {
     const r = await send(server, '/api/dataset/summary', {
       headers: { [TOKEN_HEADER]: server.token },

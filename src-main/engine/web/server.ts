@@ -4,7 +4,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, EVENT_KEYS, type ApiErrorBody, type ApiKey, type ApiRequest } from '../api-types';
+import {
+  ApiError,
+  errorBody,
+  EVENT_KEYS,
+  type ApiErrorBody,
+  type ApiKey,
+  type ApiRequest,
+} from '../api-types';
 import type { Engine } from '../engine';
 import { PathRoots } from './path-roots';
 import { EVENTS_PROTOCOL, pageUrl } from './protocol';
@@ -129,7 +136,7 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
   const sendError = (res: ServerResponse, err: unknown): void => {
     const e = err instanceof ApiError ? err : new ApiError('internal', (err as Error).message);
     const status = e instanceof BodyTooLarge || e instanceof UploadTooLarge ? 413 : STATUS[e.code];
-    if (!res.headersSent) sendJson(res, status, { error: { code: e.code, message: e.message } });
+    if (!res.headersSent) sendJson(res, status, { error: errorBody(e) });
     else res.destroy();
   };
 

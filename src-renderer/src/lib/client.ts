@@ -28,7 +28,7 @@ function electronClient(bridge: ElectronBridge): Client {
     mode: 'electron',
     async call<K extends ApiKey>(key: K, arg: ApiRequest<K>): Promise<ApiResponse<K>> {
       const r = await bridge.call(key, arg);
-      if (r.error) throw new ApiError(r.error.code, r.error.message);
+      if (r.error) throw new ApiError(r.error.code, r.error.message, r.error.fields);
       return r.result as ApiResponse<K>;
     },
     on: <E extends EventKey>(event: E, cb: (d: Events[E]) => void) =>
@@ -83,7 +83,7 @@ function webClient(): Client {
       );
     }
     const json = (await res.json().catch(() => ({}))) as { result?: unknown; error?: ApiErrorBody };
-    if (json.error) throw new ApiError(json.error.code, json.error.message);
+    if (json.error) throw new ApiError(json.error.code, json.error.message, json.error.fields);
     if (!res.ok) throw new ApiError('internal', `the engine answered ${res.status}`);
     return json.result;
   };

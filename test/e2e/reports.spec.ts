@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { TrainResult } from '../../src-main/engine/api-types';
 import { guardOffline, startApp } from './web-server';
@@ -47,6 +47,14 @@ test('pick a run and a threshold, preview the report, export HTML, PDF and CSV',
       await expect(written).toContainText(path);
       expect(existsSync(path)).toBe(true);
     }
+    // Web mode: the files are on the engine's machine; the page hands a copy to the browser, byte for byte.
+    const pdfPath = join(out, `report-run${runId}-${api.fingerprint.slice(0, 8)}.pdf`);
+    const [saved] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
+    expect(saved.suggestedFilename()).toBe(basename(pdfPath));
+    expect(readFileSync(await saved.path()).equals(readFileSync(pdfPath))).toBe(true);
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/17-reports.png', fullPage: true });
 

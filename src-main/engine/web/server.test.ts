@@ -230,6 +230,23 @@ describe('web mode server', () => {
     assert.deepEqual(error.fields, { epochs: ['must be at least 1'], 'loss.gamma': ['must be at least 0'] });
   });
 
+  test('/download hands out only files a page exported, and only with the token', async () => {
+    // The workspace itself is inside an allowed root, but no page exported it: refused (the e2e reports test
+    // downloads an exported PDF byte for byte).
+    const workspace = join(dir, 'workspace.sqlite');
+    const headers = { 'content-type': 'application/json', [TOKEN_HEADER]: server.token };
+    const asked = await send(server, '/download', { headers, body: JSON.stringify({ path: workspace }) });
+    assert.equal(asked.status, 404);
+    assert.match(asked.body, /not a file this page exported/);
+    assert.doesNotMatch(asked.body, /SQLite format/);
+    const noToken = await send(server, '/download', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: workspace }),
+    });
+    assert.equal(noToken.status, 403);
+    assert.equal((await send(server, '/download', { headers, body: 'not json' })).status, 400);
+  });
+
   test('a body over the limit is "too large", not "not valid JSON"', async () => {
     const r = await send(server, '/api/dataset/summary', {
       headers: { [TOKEN_HEADER]: server.token },

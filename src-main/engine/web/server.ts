@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   ApiError,
@@ -11,6 +11,7 @@ import {
   type ApiErrorBody,
   type ApiKey,
   type ApiRequest,
+  type ReportExport,
 } from '../api-types';
 import type { Engine } from '../engine';
 import { PathRoots } from './path-roots';
@@ -42,6 +43,13 @@ export interface WebServer {
   token: string;
   close(): Promise<void>;
 }
+
+/** What an exported report file is served as. */
+const DOWNLOAD_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.csv': 'text/csv; charset=utf-8',
+};
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -115,8 +123,36 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
     }
     const result = await engine.call(key as ApiKey, arg as never);
     if (key === 'import/start') forgetUploadsAfter((result as { jobId: string }).jobId, arg);
+    if (key === 'report/export')
+      for (const f of (result as ReportExport).files) exported.add(resolve(f.path));
     if (key === 'app/info') return { ...(result as object), allowedRoots: roots.roots };
     return result;
+  };
+
+  /**
+   * The files this server's pages exported: the only files /download hands out (the report lands on the engine's
+   * machine; the analyst's browser may be elsewhere). Any other path is refused, whatever the allowed roots.
+   */
+  const exported = new Set<string>();
+  const download = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let path: unknown;
+    try {
+      path = (JSON.parse((await readBody(req)) || '{}') as { path?: unknown }).path;
+    } catch {
+      throw new ApiError('bad-request', 'download: the body is not valid JSON');
+    }
+    if (typeof path !== 'string' || !exported.has(resolve(path)))
+      throw new ApiError('not-found', 'download: not a file this page exported');
+    const file = resolve(path);
+    if (!existsSync(file)) throw new ApiError('not-found', `download: ${basename(file)} is no longer there`);
+    res.writeHead(200, {
+      'content-type': DOWNLOAD_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': statSync(file).size,
+      'content-disposition': `attachment; filename="${basename(file).replace(/[^\w.-]/g, '_')}"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
   };
 
   const uploadsByJob = new Map<string, string[]>();
@@ -186,9 +222,11 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
     if (!target) throw new ApiError('bad-request', 'malformed request target');
     const isApi = req.method === 'POST' && target.pathname.startsWith('/api/');
     const isUpload = req.method === 'POST' && target.pathname === '/upload';
-    const why = refusal(req, isApi || isUpload);
+    const isDownload = req.method === 'POST' && target.pathname === '/download';
+    const why = refusal(req, isApi || isUpload || isDownload);
     if (why) throw new ApiError('forbidden', `Drive Triage: ${why}`);
     if (isApi) return handleApi(target.pathname.slice(5), req, res);
+    if (isDownload) return download(req, res);
     if (isUpload) {
       const path = await uploads.receive(req, target.searchParams.get('name'));
       return sendJson(res, 200, { result: { path } });

@@ -20,6 +20,11 @@ interface ElectronBridge {
 export interface Client extends ApiClient {
   /** Hands files chosen in the UI to the engine and returns the paths it can import. */
   stage(files: File[]): Promise<string[]>;
+  /**
+   * Web mode: saves a file the engine exported (a report) through the browser, the engine's machine being maybe
+   * not the analyst's. Absent in Electron, where the files are on this machine already.
+   */
+  download?(path: string): Promise<void>;
   readonly mode: 'electron' | 'web';
 }
 
@@ -96,6 +101,32 @@ function webClient(): Client {
       listeners.set(event, set);
       set.add(cb as (d: unknown) => void);
       return () => set.delete(cb as (d: unknown) => void);
+    },
+    async download(path) {
+      let res: Response;
+      try {
+        res = await fetch('/download', {
+          method: 'POST',
+          body: JSON.stringify({ path }),
+          credentials: 'omit',
+          headers: { [TOKEN_HEADER]: token },
+        });
+      } catch {
+        throw new ApiError('internal', 'the Drive Triage engine is not reachable');
+      }
+      if (!res.ok) {
+        const json = (await res.json().catch(() => ({}))) as { error?: ApiErrorBody };
+        throw new ApiError(json.error?.code ?? 'internal', json.error?.message ?? `download: ${res.status}`);
+      }
+      // The bytes as a blob, saved under the file's own name.
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = path.split(/[\\/]/).pop() ?? 'report';
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
     },
     // In web mode the browser uploads the bytes to the engine's workspace first.
     async stage(files) {

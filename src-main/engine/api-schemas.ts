@@ -238,8 +238,13 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).max(5000).optional(),
       runId: z.number().int().optional(),
+      flaggedAt: z.number().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((q) => q.flaggedAt === undefined || q.runId !== undefined, {
+      message: 'counting flagged drives needs the run whose scores to use (runId)',
+      path: ['flaggedAt'],
+    }),
   'drives/models': empty,
   'drives/series': z.object({ serial: text.min(1), attributes: z.array(text).max(400).optional() }).strict(),
   'import/start': z.object({ paths: z.array(text.min(1)).min(1).max(100_000) }).strict(),

@@ -14,8 +14,8 @@ test('a crafted serial is drawn as text, never a link; no chart offers Plotly Cl
     scoreName: 'score',
     total: 2,
     drives: [
-      { serial: CRAFTED, model: 'M', failureDay: '2024-01-02', score: 9 },
-      { serial: 'B', model: 'M', failureDay: null, score: 5 },
+      { serial: CRAFTED, model: 'M', failureDay: '2024-01-02', score: 9, split: 'test' },
+      { serial: 'B', model: 'M', failureDay: null, score: 5, split: 'train' },
     ],
     days: ['2024-01-01', '2024-01-02'],
     z: [3, 9, 2, 5],

@@ -62,6 +62,8 @@ test('train gradient-boosted trees from the form, read what they split on, and a
     const top = (await e.call('scores/top', { runId: run.id, limit: 1 })).rows[0];
     await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByLabel('Search serial').fill(top.serial);
+    // One drive is "1 drive"; at a chosen threshold the count says how many of them it flags (the worst: 1).
+    await expect(page.getByTestId('drive-count')).toHaveText(/^1 drive( · 1 flagged at .+)?$/);
     await page.getByTestId('drives-table').locator('[role=row][data-index]').first().click();
     await expect(page.getByTestId('why-flagged').locator('li').first()).toBeVisible();
     await expect(page.getByTestId('drive-errors')).toContainText('push toward failure');

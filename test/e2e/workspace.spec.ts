@@ -132,6 +132,21 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await expect(page.getByText(`200 of ${h.total.toLocaleString('en-US')} scored drives`)).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/10-fleet-heatmap.png', fullPage: true });
 
+    // The cells are reachable by keyboard: the first key lands on the worst drive's last day, arrows move, Enter opens.
+    await heat.focus();
+    await page.keyboard.press('ArrowDown');
+    const words = page.getByTestId('heatmap-cell');
+    await expect(words).toContainText(`Row 1 of 200: ${h.drives[0].serial}`);
+    await expect(words).toContainText(h.days.at(-1)!);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowLeft');
+    await expect(words).toContainText(`Row 2 of 200: ${h.drives[1].serial} (${h.drives[1].split})`);
+    await expect(words).toContainText(h.days.at(-2)!);
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: h.drives[1].serial })).toBeVisible();
+    await page.getByRole('tab', { name: 'Fleet heatmap', exact: true }).click();
+    await expect(heat.locator('.main-svg').first()).toBeVisible();
+
     // Click a cell of the top row: that drive opens on that day, with its errors and why it was flagged.
     const area = (await heat.locator('.nsewdrag').first().boundingBox())!;
     // Plotly clicks what it hovers: move over a cell, let the hover settle, then click there.

@@ -62,6 +62,8 @@ export interface DriveListRequest {
   limit?: number;
   /** Adds each drive's score under this run (and allows sorting by it). */
   runId?: number;
+  /** With runId: also count the drives the filters match whose score reaches this threshold. */
+  flaggedAt?: number;
 }
 
 /** The drives slice of the Api. */
@@ -69,7 +71,8 @@ export interface DrivesApi {
   'dataset/summary': { req: Record<string, never>; res: DatasetSummary };
   'drives/list': {
     req: DriveListRequest;
-    res: { total: number; rows: DriveRow[] };
+    /** flagged: with flaggedAt, how many of the `total` drives reach it. */
+    res: { total: number; flagged?: number; rows: DriveRow[] };
   };
   'drives/models': { req: Record<string, never>; res: string[] };
   'drives/series': { req: { serial: string; attributes?: string[] }; res: DriveSeries };

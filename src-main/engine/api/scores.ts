@@ -55,12 +55,21 @@ export interface DriveErrors {
 }
 
 /** The worst drives of a run x days, coloured by the score of the window ending that day. */
+export type HeatmapSplit = 'train' | 'validation' | 'test';
+
 export interface FleetHeatmap {
   runId: number;
   scoreName: string;
   /** Drives that matched (the heatmap shows the top ones). */
   total: number;
-  drives: { serial: string; model: string; failureDay: string | null; score: number }[];
+  drives: {
+    serial: string;
+    model: string;
+    failureDay: string | null;
+    score: number;
+    /** Which part of the run's split the drive was in (cross-validated: test, scored by a model that did not train on it). */
+    split: HeatmapSplit | null;
+  }[];
   days: string[];
   /**
    * drives.length x days.length, row-major; null where the drive has no window ending that day.

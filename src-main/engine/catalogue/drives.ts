@@ -104,8 +104,17 @@ export function listDrives(db: Db, q: DriveQuery, orders?: DriveOrders): { total
       .prepare(`SELECT ${columns} FROM ${from} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...fromParams, ...params, limit, offset) as Found[];
   }
+  // Scores are stored as float32: a threshold equal to a stored score reaches it (as the alerts count it).
+  const flagged =
+    q.flaggedAt !== undefined && scored
+      ? (db
+          .prepare(`SELECT count(*) FROM ${from} ${clause} AND s.max_score >= ?`)
+          .pluck()
+          .get(...fromParams, ...params, Math.fround(q.flaggedAt)) as number)
+      : undefined;
   return {
     total,
+    ...(flagged !== undefined ? { flagged } : {}),
     rows: rows.map((r) => (scored ? { ...toDriveRow(r), score: r.score ?? null } : toDriveRow(r))),
   };
 }

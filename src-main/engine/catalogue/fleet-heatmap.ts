@@ -1,4 +1,4 @@
-import { ApiError, type FleetHeatmap } from '../api-types';
+import { ApiError, type FleetHeatmap, type HeatmapSplit } from '../api-types';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
 import { scoredRun } from './drive-errors';
@@ -19,6 +19,9 @@ export interface HeatmapQuery {
  * drives of a run first. One indexed read (scores_rank) and one blob decode per
  * drive; the matrix travels flat, row-major, with null for days without a window.
  */
+/** The scores table's split codes. */
+const SPLITS: readonly HeatmapSplit[] = ['train', 'validation', 'test'];
+
 export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
   const run = scoredRun(db, q.runId);
   const top = q.top ?? 200;
@@ -35,7 +38,7 @@ export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
   }
   const rows = db
     .prepare(
-      `SELECT s.drive_id, d.serial, d.model, d.failure_day, s.max_score, s.end_days, s.window_scores
+      `SELECT s.drive_id, d.serial, d.model, d.failure_day, s.max_score, s.split, s.end_days, s.window_scores
        FROM scores s JOIN drives d ON d.id = s.drive_id
        WHERE s.run_id = ? ${where} ORDER BY s.max_score DESC, d.serial LIMIT ?`,
     )
@@ -45,6 +48,7 @@ export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
     model: string;
     failure_day: number | null;
     max_score: number;
+    split: number | null;
     end_days: Buffer;
     window_scores: Buffer;
   }[];
@@ -77,6 +81,7 @@ export function fleetHeatmap(db: Db, q: HeatmapQuery): FleetHeatmap {
       model: r.model,
       failureDay: r.failure_day === null ? null : formatDay(r.failure_day),
       score: r.max_score,
+      split: r.split === null ? null : (SPLITS[r.split] ?? null),
     })),
     days: Array.from({ length: width }, (_, k) => formatDay(from + k)),
     z,

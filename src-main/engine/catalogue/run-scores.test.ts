@@ -74,6 +74,29 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     );
   });
 
+  test('the drives a filter matches that reach a threshold are counted as the rows count them', async () => {
+    const all = await engine.call('drives/list', { runId, sort: 'score', dir: 'desc', limit: 5000 });
+    const tenth = all.rows[9].score!;
+    const byHand = (rows: { score?: number | null }[]): number =>
+      rows.filter((d) => d.score !== null && d.score !== undefined && d.score >= Math.fround(tenth)).length;
+    const counted = await engine.call('drives/list', { runId, flaggedAt: tenth, limit: 1 });
+    assert.equal(counted.flagged, byHand(all.rows));
+    assert.ok(counted.flagged! >= 10, 'a threshold equal to a stored score reaches it');
+    const failed = await engine.call('drives/list', {
+      runId,
+      status: 'failed',
+      flaggedAt: tenth,
+      limit: 5000,
+    });
+    assert.equal(failed.flagged, byHand(failed.rows), 'under the filters');
+    assert.equal((await engine.call('drives/list', { runId, limit: 1 })).flagged, undefined);
+    await assert.rejects(
+      engine.call('drives/list', { flaggedAt: 1 }),
+      (e: ApiError) =>
+        e.code === 'bad-request' && /flaggedAt: counting flagged drives needs the run/.test(e.message),
+    );
+  });
+
   test('drive detail: window scores and day x attribute errors as stored; why flagged sums the window’s days', async () => {
     const worst = (await engine.call('scores/top', { runId, limit: 1 })).rows[0];
     const d = await engine.call('scores/drive', { runId, serial: worst.serial });
@@ -140,6 +163,13 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
         true,
       );
     }
+    // Each drive's part of the run's split, as the scores table holds it.
+    const splitOf = engine.db.prepare(
+      'SELECT s.split FROM scores s JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ? AND d.serial = ?',
+    );
+    for (const d of h.drives)
+      assert.equal(d.split, ['train', 'validation', 'test'][splitOf.pluck().get(runId, d.serial) as number]);
+    assert.ok(new Set(h.drives.map((d) => d.split)).size >= 2, 'drives of more than one part among the top 20');
     // One model only.
     const model = h.drives[0].model;
     const one = await engine.call('scores/heatmap', { runId, model });

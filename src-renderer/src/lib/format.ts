@@ -22,3 +22,7 @@ export function fmtDuration(sec: number | null): string {
 }
 
 export const fmtPct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+
+/** "1 drive", "5,057 drives": a count with its noun, singular for one. */
+export const countOf = (n: number, noun: string, plural = `${noun}s`): string =>
+  `${fmtInt(n)} ${n === 1 ? noun : plural}`;

@@ -169,7 +169,10 @@ describe('a scored run seen drive by drive: the drives table, drive detail and t
     );
     for (const d of h.drives)
       assert.equal(d.split, ['train', 'validation', 'test'][splitOf.pluck().get(runId, d.serial) as number]);
-    assert.ok(new Set(h.drives.map((d) => d.split)).size >= 2, 'drives of more than one part among the top 20');
+    assert.ok(
+      new Set(h.drives.map((d) => d.split)).size >= 2,
+      'drives of more than one part among the top 20',
+    );
     // One model only.
     const model = h.drives[0].model;
     const one = await engine.call('scores/heatmap', { runId, model });

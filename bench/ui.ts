@@ -7,7 +7,9 @@
  *   in the DOM with layout done (target < 16 ms), and to the next animation frame;
  * - fleet heatmap: from choosing "top 2,000" to plotly's afterplot (2,000 drives x 50 days; target < 300 ms);
  * - drive detail: from the click on a row to the score chart and the day x attribute heatmap drawn (target < 200 ms);
- * - the drives table over 300,000 drives: a jump to any row until its cells are loaded, frames while scrolling.
+ * - the drives table over 300,000 drives: a jump to any row until its cells are loaded, frames while scrolling;
+ * - frames while an LSTM classifier trains from the Train form on the sample, and a tab switch meanwhile
+ *   (bench/ui-training.ts; target: p95 under 50 ms).
  * Writes bench/results/ui.json. Needs `npm run build` first (done by the npm script).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { chromium, type Page } from '@playwright/test';
 import { Engine } from '../src-main/engine/engine';
 import { startWebServer } from '../src-main/engine/web/server';
 import { fillStore } from './scored-store';
+import { framesWhileTraining } from './ui-training';
 
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp/ui');
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
     await page.evaluate('window.__name = (f) => f');
 
     // The slider.
-    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    await page.getByRole('tab', { name: 'Threshold', exact: true }).click();
     await page.getByRole('radio', { name: 'Windows' }).click();
     await page.getByTestId('confusion-matrix').waitFor();
     await sliderToMatrix(page, 10); // warm-up: the engine's session, the JIT
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
     rows.push({ key: 'scores/heatmap in the engine alone (read, decode, JSON text)', ...stats(engineMs) });
 
     // The fleet heatmap: 2,000 drives x 50 days.
-    await page.getByRole('button', { name: 'Fleet heatmap', exact: true }).click();
+    await page.getByRole('tab', { name: 'Fleet heatmap', exact: true }).click();
     await page.getByTestId('fleet-heatmap').locator('.main-svg').first().waitFor();
     const heat: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
     });
 
     // The drives table over 300,000 drives: jump anywhere, then scroll smoothly.
-    await page.getByRole('button', { name: 'Drives', exact: true }).click();
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByTestId('drives-table').locator('[role=row][data-index]').first().waitFor();
     const jumps: number[] = [];
     for (const at of [150_000, 10_000, 290_000, 75_000, 220_000, 5_000]) jumps.push(await jumpTo(page, at));
@@ -276,6 +279,16 @@ async function main(): Promise<void> {
       ...stats(detail),
       targetMs: 200,
     });
+
+    rows.push(
+      ...(await framesWhileTraining(
+        browser,
+        TMP,
+        join(ROOT, 'resources/sample'),
+        join(ROOT, 'out/renderer'),
+        log,
+      )),
+    );
   } finally {
     await browser.close();
     await server.close();

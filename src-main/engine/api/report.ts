@@ -1,12 +1,21 @@
 /** Reports for the people who swap drives: their sections, content and files. */
 import type { EpochSummary, ModelKind, SpikeRule, ThresholdChoice, TrainConfig } from './runs';
 import type { AlertsByDay, CurveSet, EvalLabels, EvalReport } from './eval';
+import type { Queue, QueueItem } from './triage';
 
 /**
  * The parts of a report, in the order they print: the summary for the swap crew on page one, the evidence, then
  * the appendix (the data's provenance and hashes, the model's settings) for whoever audits it.
  */
-export const REPORT_SECTIONS = ['summary', 'threshold', 'results', 'flagged', 'dataset', 'model'] as const;
+export const REPORT_SECTIONS = [
+  'summary',
+  'queue',
+  'threshold',
+  'results',
+  'flagged',
+  'dataset',
+  'model',
+] as const;
 export type ReportSection = (typeof REPORT_SECTIONS)[number];
 /** The sections printed under "Appendix". */
 export const APPENDIX_SECTIONS: readonly ReportSection[] = ['dataset', 'model'];
@@ -42,6 +51,20 @@ export interface ReportFlaggedDrive {
   /** The attributes that make up most of its error on the alerting window (autoencoders). */
   top: { feature: string; share: number }[];
 }
+
+/** The triage queue as the report prints it: the drives waiting for an analyst under the run in service. */
+export interface ReportQueue {
+  /** The run in service (the queue is that run's; another run's report says so instead). */
+  serviceRunId: number;
+  /** The queue's "today": the last day of data. */
+  today: string | null;
+  counts: Queue['counts'];
+  /** Every drive waiting for a verdict, newest alert first (the CSV has them all; the page, REPORT_QUEUE_ROWS). */
+  rows: QueueItem[];
+}
+
+/** Queue rows a report's page prints (its `-queue.csv` holds every one). */
+export const REPORT_QUEUE_ROWS = 200;
 
 /** Everything a report shows, as numbers: what the HTML, PDF and CSV files are made from. */
 export interface ReportData {
@@ -89,6 +112,8 @@ export interface ReportData {
     ruleCurves: CurveSet | null;
     alerts: AlertsByDay;
   };
+  /** The queue under the run in service as the report was made; null where no run is in service. */
+  queue: ReportQueue | null;
   flagged: {
     total: number;
     drives: ReportFlaggedDrive[];

@@ -18,6 +18,7 @@ import type { Evaluator } from '../eval/evaluator';
 import type { EvalSession } from '../eval/session';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
+import { triageQueue } from '../triage/queue';
 import { VERSION } from '../version';
 
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -195,6 +196,14 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
       ruleCurves: s.data.scores['backblaze-rule'] ? s.curves('drive', 'backblaze-rule', 400) : null,
       alerts: s.alerts(t),
     },
+    queue: reportQueue(db),
     flagged: { total: drives.length, drives, heatmaps },
   };
+}
+
+/** The pending queue under the run in service, for the swap crew (null: no run in service). */
+function reportQueue(db: Db): ReportData['queue'] {
+  const q = triageQueue(db, { show: 'pending', limit: 1_000_000 });
+  if (!q.service) return null;
+  return { serviceRunId: q.service.runId, today: q.today, counts: q.counts, rows: q.rows };
 }

@@ -4,6 +4,7 @@ import type { ReportData, ReportExport, ReportExportRequest, SearchDetail } from
 import { confusionCsv, flaggedCsv, metricsCsv, trialsCsv } from './report-csv';
 import { reportHtml } from './report-html';
 import { htmlToPdf } from './report-pdf';
+import { queueTable } from '../triage/queue';
 
 /**
  * Writes a report as files in `outDir`, named by run and fingerprint so two
@@ -42,6 +43,7 @@ export async function exportReport(
       ['confusion', confusionCsv(data)],
     ];
     if (search) tables.push(['trials', trialsCsv(search)]);
+    if (data.queue && data.sections.includes('queue')) tables.push(['queue', queueTable(data.queue.rows)]);
     for (const [name, text] of tables) {
       const path = `${stem}-${name}.csv`;
       writeFileSync(path, text);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { OFFLINE_PLOT_CONFIG, plotText } from '../charts/plot-text';
 import {
   APPENDIX_SECTIONS,
+  REPORT_QUEUE_ROWS,
   REPORT_SECTIONS,
   type EvalRow,
   type IntervalPair,
@@ -206,8 +207,31 @@ ${r.vsRule ? `<p>${esc(r.vsRule.verdict.charAt(0).toUpperCase() + r.vsRule.verdi
 <p class="muted">From ${esc(r.evaluationSet)}, ${esc(r.firstDay)} to ${esc(r.lastDay)}; threshold chosen by ${esc(CHOSEN_BY[d.threshold.chosenBy])}.</p></section>`;
 }
 
+/** The drives waiting for an analyst under the run in service, newest alert first. */
+function queueSection(d: ReportData): string {
+  const q = d.queue;
+  const head = '<section id="queue"><h2>Today\'s queue</h2>';
+  if (!q)
+    return `${head}<p class="none">No run is in service: there is no queue of alerts to review.</p></section>`;
+  if (q.serviceRunId !== d.model.runId)
+    return `${head}<p class="none">The queue belongs to run ${q.serviceRunId}, the run in service; this report is of run ${d.model.runId}.</p></section>`;
+  const c = q.counts;
+  const rows = q.rows
+    .slice(0, REPORT_QUEUE_ROWS)
+    .map(
+      (r) =>
+        `<tr><td class="serial">${esc(r.serial)}</td><td>${esc(r.model)}</td><td>${esc(r.day)}</td><td class="n">${esc(num(r.score))}</td><td>${esc(r.firstDay)}</td><td class="n">${r.daysSinceFirst}</td><td>${r.top.length ? esc(attributeName(r.top[0].feature)) : '–'}</td><td>${r.failureDay ? `failed ${esc(r.failureDay)}` : ''}</td></tr>`,
+    )
+    .join('');
+  return `${head}
+<p>As of ${esc(q.today ?? '–')} (the last day of data): <b>${int(c.pending)}</b> drive${c.pending === 1 ? '' : 's'} waiting for a verdict; ${int(c.reviewed)} reviewed, ${int(c.muted)} muted, ${int(c['over-budget'])} over the daily budget.</p>
+${rows ? `<table class="act"><tr><th>Serial</th><th>Model</th><th>Alert</th><th>Score</th><th>First alert</th><th>Days since</th><th>Top attribute</th><th>Failed</th></tr>${rows}</table>` : ''}
+${q.rows.length > REPORT_QUEUE_ROWS ? `<p class="muted">${int(q.rows.length - REPORT_QUEUE_ROWS)} more in the report's queue CSV.</p>` : ''}</section>`;
+}
+
 const SECTIONS: Record<ReportSection, (d: ReportData) => string> = {
   summary: summarySection,
+  queue: queueSection,
   dataset: datasetSection,
   model: modelSection,
   threshold: thresholdSection,

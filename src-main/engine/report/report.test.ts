@@ -168,7 +168,12 @@ describe('reports of a scored run on the sample', () => {
   test('the summary comes first and the appendix last; every flagged drive has an outcome', async () => {
     const html = readFileSync(file('.html'), 'utf8');
     const at = (id: string): number => html.indexOf(`<section id="${id}">`);
-    assert.ok(at('summary') >= 0 && at('summary') < at('threshold'), 'summary first');
+    assert.ok(
+      at('summary') >= 0 && at('summary') < at('queue') && at('queue') < at('threshold'),
+      'summary first',
+    );
+    assert.match(html.slice(at('queue'), at('threshold')), /No run is in service/);
+    assert.ok(!exported.files.some((f) => f.path.endsWith('-queue.csv')), 'no queue, no queue CSV');
     assert.ok(at('results') < at('flagged') && at('flagged') < html.indexOf('id="appendix"'));
     assert.ok(html.indexOf('id="appendix"') < at('dataset') && at('dataset') < at('model'), 'the appendix');
     const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0 });

@@ -210,7 +210,16 @@ export function queueCsv(
   show: QueueShow = 'pending',
 ): { fileName: string; csv: string; rows: number } {
   const q = triageQueue(db, { show, limit: 1_000_000 });
-  const text = csv(
+  return {
+    fileName: `drive-triage-queue-${show}-${q.today ?? 'empty'}.csv`,
+    csv: queueTable(q.rows),
+    rows: q.rows.length,
+  };
+}
+
+/** Queue rows as a CSV table (the export above, and the report's `-queue.csv`). */
+export function queueTable(rows: QueueItem[]): string {
+  return csv(
     [
       'serial',
       'model',
@@ -224,7 +233,7 @@ export function queueCsv(
       'verdict',
       'verdict_note',
     ],
-    q.rows.map((r) => [
+    rows.map((r) => [
       r.serial,
       r.model,
       r.day,
@@ -238,5 +247,4 @@ export function queueCsv(
       r.review?.note ?? null,
     ]),
   );
-  return { fileName: `drive-triage-queue-${show}-${q.today ?? 'empty'}.csv`, csv: text, rows: q.rows.length };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -212,6 +212,36 @@ describe('the daily triage loop', { skip }, () => {
     const pending = await engine.call('triage/queue', { limit: 5 });
     assert.equal(pending.total, counts.pending);
     assert.ok(pending.rows.length === Math.min(5, counts.pending) && pending.rows.every((r) => r.pending));
+  });
+
+  test('the report prints the queue under the run in service; its CSV holds every drive waiting', async () => {
+    const q = await engine.call('triage/queue', { limit: 5000 });
+    assert.ok(q.rows.length > 0);
+    const data = await engine.call('report/build', { runId, threshold, bootstrap: 0 });
+    assert.equal(data.queue?.serviceRunId, runId);
+    assert.deepEqual(data.queue.counts, q.counts);
+    assert.deepEqual(
+      data.queue.rows.map((r) => r.alertId),
+      q.rows.map((r) => r.alertId),
+    );
+    const out = await engine.call('report/export', {
+      runId,
+      threshold,
+      bootstrap: 0,
+      outDir: join(dir, 'report'),
+      formats: ['html', 'csv'],
+    });
+    const csvFile = out.files.find((f) => f.path.endsWith('-queue.csv'))!;
+    const lines = readFileSync(csvFile.path, 'utf8').trim().split('\n');
+    assert.equal(lines.length, q.rows.length + 1, 'a header and a line per drive waiting');
+    assert.ok(lines[1].startsWith(`${q.rows[0].serial},`));
+    const html = readFileSync(out.files.find((f) => f.format === 'html')!.path, 'utf8');
+    const section = html.slice(
+      html.indexOf('<section id="queue">'),
+      html.indexOf('<section id="threshold">'),
+    );
+    assert.match(section, new RegExp(`<b>${q.counts.pending}</b> drives? waiting for a verdict`));
+    assert.ok(section.includes(q.rows[0].serial));
   });
 
   test('verdicts take drives off the queue, snoozes bring them back, and all of it survives a restart', async () => {

@@ -16,6 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { Engine } from '../src-main/engine/engine';
+import { TOKEN_HEADER } from '../src-main/engine/web/protocol';
 import { startWebServer } from '../src-main/engine/web/server';
 import { fillStore } from './scored-store';
 import { framesWhileTraining } from './ui-training';
@@ -171,16 +172,21 @@ async function main(): Promise<void> {
     const fetchMs: number[] = [];
     for (let i = 0; i < 3; i++)
       fetchMs.push(
-        await page.evaluate(async () => {
+        await page.evaluate(async (header) => {
           const t0 = performance.now();
           const r = await fetch('/api/scores/heatmap', {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            // The page's token, as its own client sends it (without it the server answers 403).
+            headers: {
+              'content-type': 'application/json',
+              [header]: sessionStorage.getItem('drive-triage-token') ?? '',
+            },
             body: JSON.stringify({ runId: 1, top: 2000, days: 60 }),
           });
+          if (!r.ok) throw new Error(`scores/heatmap answered ${r.status}`);
           await r.json();
           return performance.now() - t0;
-        }),
+        }, TOKEN_HEADER),
       );
     rows.push({
       key: 'scores/heatmap request alone (2,000 drives, JSON over HTTP, parsed)',

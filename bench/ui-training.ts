@@ -13,7 +13,8 @@ import { startWebServer } from '../src-main/engine/web/server';
 /** Seconds of frames sampled once the first batches are drawn. */
 const SAMPLE_SECONDS = 8;
 
-function quantiles(ms: number[]): { runs: number; medianMs: number; p95Ms: number; maxMs: number } {
+/** Median, p95 and max of some timings (ms), rounded to 0.01 ms. */
+export function quantiles(ms: number[]): { runs: number; medianMs: number; p95Ms: number; maxMs: number } {
   const s = [...ms].sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 100) / 100;
   return {

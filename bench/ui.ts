@@ -19,7 +19,7 @@ import { Engine } from '../src-main/engine/engine';
 import { TOKEN_HEADER } from '../src-main/engine/web/protocol';
 import { startWebServer } from '../src-main/engine/web/server';
 import { fillStore } from './scored-store';
-import { framesWhileTraining } from './ui-training';
+import { framesWhileTraining, quantiles } from './ui-training';
 
 const ROOT = resolve(__dirname, '..');
 const TMP = join(ROOT, 'bench/tmp/ui');
@@ -30,16 +30,7 @@ const PER_DRIVE = 50;
 const FLEET = 300_000;
 const log = (m: string): boolean => process.stderr.write(`bench:ui ${m}\n`);
 
-function stats(ms: number[]): { runs: number; medianMs: number; p95Ms: number; maxMs: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const r = (x: number): number => Math.round(x * 100) / 100;
-  return {
-    runs: s.length,
-    medianMs: r(s[s.length >> 1]),
-    p95Ms: r(s[Math.floor(s.length * 0.95)]),
-    maxMs: r(s.at(-1)!),
-  };
-}
+const stats = quantiles;
 
 /** In the page: resolves when `selector` matches, measured from `t0`, after layout. */
 const WAIT_FOR = `window.__waitFor = (selector, t0) => new Promise((res) => {

@@ -65,6 +65,18 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await epochsField.fill('4');
     await page.getByText('More settings').click();
     await page.getByLabel('Windows per epoch (0 = all)').fill('32000');
+    // The form as the analyst left it survives a tab switch and a reload.
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
+    await expect(page.getByLabel('LSTM width')).toHaveValue('48');
+    await page.reload();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
+    await expect(page.getByLabel('Model kind')).toHaveValue('lstm-ae');
+    await expect(page.getByLabel('LSTM width')).toHaveValue('48');
+    await expect(page.getByLabel('Window (days)')).toHaveValue('8');
+    await expect(epochsField).toHaveValue('4');
+    await page.getByText('More settings').click();
+    await expect(page.getByLabel('Windows per epoch (0 = all)')).toHaveValue('32000');
     // Every batch count the page shows while training, as it changes.
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -121,6 +133,13 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await naming.getByRole('button', { name: 'Save' }).click();
     await expect(table).toContainText('first LSTM');
     await expect(table).toContainText('4 epochs, width 48');
+    // The run's settings, read-only, the ones chosen in the form marked against the defaults.
+    const settings = page.getByTestId('run-settings');
+    await expect(settings.locator('summary')).toContainText(`Settings of run #${run.id} (read-only)`);
+    await settings.locator('summary').click();
+    await expect(settings.getByRole('row', { name: 'units 48 chosen' })).toBeVisible();
+    await expect(settings.getByRole('row', { name: 'windowDays 8 chosen' })).toBeVisible();
+    await expect(settings.getByRole('row', { name: /^batchSize 64$/ })).toBeVisible();
     expect((await e.call('runs/get', { id: run.id })).name).toBe('first LSTM');
     expect((await e.call('runs/list', {})).map((r) => r.id)).toContain(run.id);
 

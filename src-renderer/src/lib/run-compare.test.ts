@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { TrainConfig } from '../../../src-main/engine/api-types';
-import { comparableLosses, settingDifferences, settingText } from './run-compare';
+import { comparableLosses, runSettings, settingDifferences, settingText } from './run-compare';
 
 const lstm = {
   kind: 'lstm-ae' as const,
@@ -46,5 +46,30 @@ describe('comparing two runs', () => {
       comparable: false,
       why: 'the losses differ (focal (alpha 0.25, gamma 2) against weighted-bce (positiveWeight 100))',
     });
+  });
+});
+
+describe("a run's settings, read-only", () => {
+  test('the settings its kind reads, as text, the ones that differ from the defaults marked', () => {
+    const config = {
+      model: 'conv-ae',
+      windowDays: 16,
+      filters: 32,
+      units: 64,
+      rounds: 300,
+      epochs: 4,
+      loss: { kind: 'mse' },
+      dailyChanges: true,
+    } as TrainConfig;
+    const defaults = { ...config, windowDays: 4, epochs: 10 } as TrainConfig;
+    const rows = runSettings({ kind: 'conv-ae', config }, defaults);
+    expect(rows.map((r) => r.key)).toEqual(['dailyChanges', 'epochs', 'filters', 'loss', 'windowDays']);
+    expect(rows.find((r) => r.key === 'loss')).toEqual({ key: 'loss', value: 'mse', isDefault: true });
+    expect(rows.filter((r) => !r.isDefault).map((r) => `${r.key} ${r.value}`)).toEqual([
+      'epochs 4',
+      'windowDays 16',
+    ]);
+    expect(rows.find((r) => r.key === 'dailyChanges')?.value).toBe('yes');
+    expect(runSettings({ kind: 'conv-ae', config }, null).every((r) => r.isDefault === null)).toBe(true);
   });
 });

@@ -83,6 +83,33 @@ export function settingDifferences(
     .filter((d) => d.a !== d.b);
 }
 
+export interface RunSetting {
+  key: string;
+  value: string;
+  /** Whether it is the engine's default for the run's kind (unknown: no defaults given). */
+  isDefault: boolean | null;
+}
+
+/**
+ * A run's settings as the form would show them, read-only: those its kind reads, by name, as text, each marked
+ * where it is the engine's default for that kind (`train/defaults`), so what was chosen stands out.
+ */
+export function runSettings(
+  run: { kind: ModelKind; config: TrainConfig },
+  defaults: TrainConfig | null,
+): RunSetting[] {
+  const c = run.config as unknown as Record<string, unknown>;
+  const d = (defaults ?? {}) as unknown as Record<string, unknown>;
+  return Object.keys(c)
+    .filter((k) => k !== 'model' && usesSetting(run.kind, k) && c[k] !== undefined)
+    .sort()
+    .map((k) => ({
+      key: k,
+      value: settingText(c[k]),
+      isDefault: defaults ? settingText(d[k]) === settingText(c[k]) : null,
+    }));
+}
+
 const article = (noun: string): string => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
 /**

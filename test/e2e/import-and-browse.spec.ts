@@ -36,6 +36,28 @@ test('import the sample through the UI, then open a failed drive', async ({ page
     await expect(page.getByTestId('summary')).toContainText('5,057');
     await page.screenshot({ path: 'test/screenshots/03-import-refused.png', fullPage: true });
 
+    // A file with a bad row: its row is rejected, the rest stored; the history of imports keeps it, rejected
+    // rows and all, across a reload (it is read from the workspace).
+    await page.locator('input[type=file][multiple]').setInputFiles({
+      name: '2013-05-20.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'date,serial_number,model,capacity_bytes,failure,smart_5_raw\n' +
+          '2013-05-20,TESTDRIVE01,ST3000DM001,3000592982016,0,0\n' +
+          '2013-05-20,TESTDRIVE02,ST3000DM001,3000592982016,maybe,0\n',
+      ),
+    });
+    await expect(headline).toContainText('Import finished.', { timeout: 30_000 });
+    await page.reload();
+    await page.getByRole('tab', { name: 'Data', exact: true }).click();
+    const history = page.getByTestId('import-history');
+    await expect(history.getByRole('heading')).toHaveText('Imported files (41)');
+    const row = history.getByRole('row', { name: /2013-05-20\.csv/ });
+    await expect(row).toContainText('imported');
+    await row.getByRole('button', { name: '1' }).click();
+    await expect(history.getByTestId('history-rejects')).toContainText('TESTDRIVE02');
+    await page.screenshot({ path: 'test/screenshots/03-import-history.png', fullPage: true });
+
     await page.getByRole('tab', { name: 'Drives', exact: true }).click();
     await page.getByLabel('Filter by status').selectOption('failed');
     await expect(page.getByText('57 drives')).toBeVisible();

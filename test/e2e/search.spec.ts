@@ -23,6 +23,14 @@ test('define a search, run it, watch the trials come in, read the charts, open t
     await page.getByLabel('Lowest width').fill('4');
     await page.getByLabel('Highest width').fill('16');
     await page.getByLabel('Trials', { exact: true }).fill('4');
+    // The space as it was edited survives a tab switch and a reload.
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
+    await page.reload();
+    await page.getByRole('tab', { name: 'Search', exact: true }).click();
+    await expect(page.getByLabel('Lowest width')).toHaveValue('4');
+    await expect(page.getByLabel('Highest width')).toHaveValue('16');
+    await expect(page.getByLabel('Epochs per trial')).toHaveValue('1');
+    await expect(page.getByLabel('Trials', { exact: true })).toHaveValue('4');
     await page.getByRole('button', { name: 'Start search' }).click();
 
     const searches = page.getByTestId('searches-table');

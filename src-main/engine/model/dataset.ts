@@ -357,13 +357,14 @@ function scalingPlan(
     throw new Error('this scaler was fitted per drive model: give each row its model');
   const models = Object.entries(scaler.byModel ?? {});
   const setOfModel = new Map(models.map(([model], k) => [model, k + 1]));
+  const sets = [scaler, ...models.map(([, m]) => m)];
   const { values, present, days } = cube;
   return {
     src,
     change,
     log: Uint8Array.from(scaler.log1p, Number),
-    mean: Float64Array.from([scaler, ...models.map(([, m]) => m)].flatMap((m) => m.mean)),
-    sd: Float64Array.from([scaler, ...models.map(([, m]) => m)].flatMap((m) => m.std)),
+    mean: Float64Array.from(sets.flatMap((m) => m.mean)),
+    sd: Float64Array.from(sets.flatMap((m) => m.std)),
     setOfRow: (row) => (modelOfRow && setOfModel.get(modelOfRow[row])) || 0,
     rawOf: (cell, g) => {
       const at = cell * F + src[g];

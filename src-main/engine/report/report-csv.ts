@@ -4,6 +4,10 @@ import type { EvalRow, ReportData, ReportFlaggedDrive, SearchDetail } from '../a
 export const outcomeOf = (f: ReportFlaggedDrive): string =>
   f.failed ? `failed ${f.failed}` : `healthy through ${f.lastDay}`;
 
+/** The flagged drives still in the data (not failed), worst first: what the swap crew acts on now. */
+export const drivesToActOn = (d: ReportData): ReportFlaggedDrive[] =>
+  d.flagged.drives.filter((f) => !f.failed);
+
 /**
  * One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). Text that a spreadsheet would
  * run as a formula (starting with = + - @, a tab or a CR: OWASP's rule) is prefixed with a quote mark; numbers

@@ -11,7 +11,7 @@ import {
   type ReportFlaggedDrive,
   type ReportSection,
 } from '../api-types';
-import { outcomeOf } from './report-csv';
+import { drivesToActOn, outcomeOf } from './report-csv';
 
 /** plotly's minified bundle, inlined into every report (read once per process). */
 let plotlySource: string | null = null;
@@ -182,7 +182,7 @@ const ACT_NOW_ROWS = 15;
 function summarySection(d: ReportData): string {
   const r = d.results.drive;
   const rule = r.baselines.find((b) => b.name === 'backblaze-rule');
-  const act = d.flagged.drives.filter((f) => !f.failed);
+  const act = drivesToActOn(d);
   const rows = act
     .slice(0, ACT_NOW_ROWS)
     .map(

@@ -141,9 +141,8 @@ export async function startWebServer(engine: Engine, opts: WebServerOptions): Pr
     } catch {
       throw new ApiError('bad-request', 'download: the body is not valid JSON');
     }
-    if (typeof path !== 'string' || !exported.has(resolve(path)))
-      throw new ApiError('not-found', 'download: not a file this page exported');
-    const file = resolve(path);
+    const file = typeof path === 'string' ? resolve(path) : '';
+    if (!exported.has(file)) throw new ApiError('not-found', 'download: not a file this page exported');
     if (!existsSync(file)) throw new ApiError('not-found', `download: ${basename(file)} is no longer there`);
     res.writeHead(200, {
       'content-type': DOWNLOAD_TYPES[extname(file)] ?? 'application/octet-stream',

@@ -210,6 +210,10 @@ class Booster {
     // Only features with two value bins can split: the others' histograms are never read, so never summed.
     features_.erase(std::remove_if(features_.begin(), features_.end(), [&](int c) { return missingBin_[c] < 2; }),
                     features_.end());
+    // Per summed feature: its column in a row of bins and where its histogram starts (every node of the tree).
+    histColumn_.assign(features_.begin(), features_.end());
+    histStart_.resize(features_.size());
+    for (size_t k = 0; k < features_.size(); k++) histStart_[k] = (uint32_t)histOffset_[features_[k]];
   }
 
   /**
@@ -221,10 +225,7 @@ class Booster {
     const size_t cells = histOffset_[f_];
     std::vector<GH> out(cells);
     if (scratch_.size() < (size_t)parts) scratch_.resize(parts);
-    // Per summed feature: its column in a row of bins and where its histogram starts.
     const int nf = (int)features_.size();
-    std::vector<uint32_t> column(features_.begin(), features_.end()), offset(nf);
-    for (int k = 0; k < nf; k++) offset[k] = histOffset_[features_[k]];
     pool_.run(parts, [&](int part) {
       // Part 0 sums straight into the result; the others into their own buffers, added after in order.
       std::vector<GH>& mine = scratch_[part];
@@ -235,8 +236,8 @@ class Booster {
       const uint32_t* __restrict rows = rows_.data();
       const GHf* __restrict ghs = gh_.data();
       const uint8_t* __restrict bins = bins_.data();
-      const uint32_t* __restrict col = column.data();
-      const uint32_t* __restrict off = offset.data();
+      const uint32_t* __restrict col = histColumn_.data();
+      const uint32_t* __restrict off = histStart_.data();
       for (size_t k = lo; k < hi; k++) {
         const uint32_t r = rows[k];
         // The next rows' bins and gradients are on their way while this row is summed.
@@ -440,6 +441,8 @@ class Booster {
   std::vector<GHf> gh_;
   std::vector<uint32_t> rows_;
   std::vector<int> features_;
+  /** This tree's summed features: their columns, and where each one's histogram starts. */
+  std::vector<uint32_t> histColumn_, histStart_;
   std::vector<std::vector<GH>> scratch_;
   double trainLoss_ = 0;
 };

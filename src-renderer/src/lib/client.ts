@@ -9,6 +9,7 @@ import {
   type Events,
 } from '../../../src-main/engine/api-types';
 import { eventsProtocols, TOKEN_HEADER, tokenInFragment } from '../../../src-main/engine/web/protocol';
+import { fileName } from './format';
 
 /** What the Electron preload exposes (see src-main/electron/preload.ts). */
 interface ElectronBridge {
@@ -122,7 +123,7 @@ function webClient(): Client {
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement('a');
       a.href = url;
-      a.download = path.split(/[\\/]/).pop() ?? 'report';
+      a.download = fileName(path);
       document.body.append(a);
       a.click();
       a.remove();

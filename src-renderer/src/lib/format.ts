@@ -26,3 +26,9 @@ export const fmtPct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 
 /** "1 drive", "5,057 drives": a count with its noun, singular for one. */
 export const countOf = (n: number, noun: string, plural = `${noun}s`): string =>
   `${fmtInt(n)} ${n === 1 ? noun : plural}`;
+
+/** A path's last part (either separator: the engine may run on Windows). */
+export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
+
+/** An ISO time as "YYYY-MM-DD HH:MM" (the minute is what a table of runs or imports needs); '–' for none. */
+export const fmtWhen = (iso: string | null): string => (iso ? iso.replace('T', ' ').slice(0, 16) : '–');

@@ -1,4 +1,5 @@
 import type { ImportFileResult, ImportResult } from '../../../src-main/engine/api-types';
+import { fileName } from './format';
 
 export type Tone = 'ok' | 'bad' | 'muted';
 
@@ -55,6 +56,3 @@ export function importHeadline(r: ImportResult): { title: string; tone: Tone; de
   if (r.rowsAccepted === 0) return { title: 'Nothing new to import.', tone: 'muted', detail: rows };
   return { title: 'Import finished.', tone: 'ok', detail: rows };
 }
-
-/** A path's last part. */
-export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;

@@ -23,6 +23,7 @@ import { driveErrors } from './catalogue/drive-errors';
 import { fleetHeatmap } from './catalogue/fleet-heatmap';
 import { JobManager } from './jobs/job-manager';
 import { importLockHolder } from './import/import-lock';
+import { completeStoredFiles } from './import/drive-tallies';
 import { Evaluator } from './eval/evaluator';
 import { evalReport } from './eval/report';
 import { deleteRun } from './model/run-store';
@@ -86,8 +87,10 @@ export class Engine implements ApiClient {
   constructor(private readonly opts: EngineOptions) {
     this.db = openDb(opts.dbPath);
     // A file still marked running was cut off, unless another process is importing it right now.
-    if (importLockHolder(opts.dbPath) === null)
+    if (importLockHolder(opts.dbPath) === null) {
       this.db.prepare("UPDATE files SET status = 'interrupted' WHERE status = 'running'").run();
+      completeStoredFiles(this.db);
+    }
     this.db
       .prepare(
         "UPDATE runs SET status = 'failed', error = 'the process stopped during training' WHERE status = 'running'",

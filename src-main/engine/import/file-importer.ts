@@ -1,6 +1,8 @@
 import type { ImportFileResult } from '../api-types';
 import type { Db } from '../store/db';
 import { AttributeSlots } from './attribute-slots';
+import { DriveIds } from './drive-ids';
+import { completeStoredFiles, DriveTallies } from './drive-tallies';
 import { FileRun } from './file-run';
 import { FormatError, parseHeader } from './header';
 import { ImportStatements } from './import-statements';
@@ -31,6 +33,11 @@ const HEADER_MAX_BYTES = 64 * 1024;
 export class FileImporter {
   private readonly slots: AttributeSlots;
   private readonly statements: ImportStatements;
+  private readonly drives: DriveIds;
+  /** The stored files' tallies, written when the import ends; the current file's. */
+  private readonly importTallies = new DriveTallies();
+  private readonly fileTallies = new DriveTallies();
+  private readonly storedFiles: number[] = [];
   private parser: ParserThread | null = null;
 
   constructor(private readonly db: Db) {
@@ -38,13 +45,16 @@ export class FileImporter {
     db.pragma('wal_autocheckpoint = 0');
     this.slots = new AttributeSlots(db);
     this.statements = new ImportStatements(db);
+    // An import cut off after storing files leaves them for the next one to finish (before drives are read).
+    completeStoredFiles(db);
+    this.drives = new DriveIds(db, (id) => this.importTallies.lastDay(id));
   }
 
   async importSource(source: Source, hooks: FileHooks): Promise<ImportFileResult> {
     const sha = await source.sha256();
     const existing = this.statements.sql.fileBySha.get(sha) as { id: number; status: string } | undefined;
     const base = { name: source.name, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0 };
-    if (existing?.status === 'done') {
+    if (existing?.status === 'done' || existing?.status === 'stored') {
       return {
         ...base,
         status: 'already-imported',
@@ -82,6 +92,8 @@ export class FileImporter {
     const run = new FileRun(
       this.db,
       this.statements,
+      this.drives,
+      this.fileTallies,
       this.slots,
       fileId,
       header,
@@ -92,6 +104,8 @@ export class FileImporter {
     try {
       const outcome = await run.consume(parser);
       if (outcome === 'cancelled') {
+        // Its rows stay; importing it again completes it and counts them then.
+        this.fileTallies.clear();
         parser.abort();
         await this.closeParser();
         return {
@@ -101,6 +115,9 @@ export class FileImporter {
           message: 'cancelled; import it again to complete it',
         };
       }
+      this.importTallies.merge(this.fileTallies);
+      this.fileTallies.clear();
+      this.storedFiles.push(fileId);
       const c = run.counts();
       const notice =
         c.rowsAccepted + c.rowsRejected + c.rowsDuplicate === 0
@@ -111,9 +128,11 @@ export class FileImporter {
       parser.abort();
       // The parser may still hold this file's batches: start afresh for the next one.
       await this.closeParser();
+      this.fileTallies.clear();
       this.undoFile(fileId);
       // The rollback removed the attributes this file added; the map must not keep handing out their slots.
       this.slots.load();
+      this.drives.load();
       return {
         ...base,
         status: 'refused',
@@ -128,9 +147,14 @@ export class FileImporter {
     await p?.close();
   }
 
-  /** Ends the parse thread; call once the whole import is over. */
+  /** Writes the stored files' drive tallies and marks them done, ends the parse thread: once the import is over. */
   async close(): Promise<void> {
     await this.closeParser();
+    if (this.storedFiles.length > 0) {
+      this.importTallies.write(this.db, this.storedFiles);
+      this.storedFiles.length = 0;
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    }
     this.db.pragma('wal_autocheckpoint = 1000');
   }
 

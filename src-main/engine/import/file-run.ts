@@ -1,6 +1,8 @@
 import { sameReading } from '../store/readings-codec';
 import type { Db } from '../store/db';
 import type { AttributeSlots } from './attribute-slots';
+import type { DriveIds } from './drive-ids';
+import type { DriveTallies } from './drive-tallies';
 import type { Header } from './header';
 import type { FileHooks } from './file-importer';
 import type { ImportStatements } from './import-statements';
@@ -21,8 +23,6 @@ export class FileRun {
   private rejected = 0;
   private duplicate = 0;
   private inBatch = 0;
-  /** Days this file has readings for. */
-  private readonly days = new Set<number>();
   private readonly present: Float64Array;
   readonly numericSlots: Int32Array;
   readonly nSlots: number;
@@ -32,6 +32,9 @@ export class FileRun {
   constructor(
     private readonly db: Db,
     private readonly statements: ImportStatements,
+    private readonly drives: DriveIds,
+    /** This file's effect on its drives' catalogue rows, handed to the import once the file is stored. */
+    private readonly tallies: DriveTallies,
     slots: AttributeSlots,
     private readonly fileId: number,
     h: Header,
@@ -88,15 +91,17 @@ export class FileRun {
     this.inBatch = 0;
   }
 
-  /** The last transaction: the file's drive and attribute tallies, and its status. */
+  /**
+   * The last transaction: the file's attribute fill counts, and its status. The drives' tallies are the
+   * import's to write (drive-tallies.ts): until then the file is 'stored'.
+   */
   private finish(): void {
     const stmt = this.statements.sql;
-    for (const day of [...this.days].sort((a, b) => a - b)) stmt.applyDay.run({ day, file: this.fileId });
     for (let slot = 0; slot < this.nSlots; slot++) {
       if (this.present[slot] > 0) stmt.applyAttr.run(this.present[slot], slot);
     }
     stmt.finishFile.run(
-      'done',
+      'stored',
       this.accepted,
       this.rejected,
       this.duplicate,
@@ -117,11 +122,10 @@ export class FileRun {
 
   /**
    * Writes one parsed batch, GROUP rows per statement (one statement per row
-   * costs more than the row). Drives are resolved inside SQLite: an upsert adds
-   * new serials (and takes a renamed model from the newest day), and each
-   * reading finds its drive by serial through the unique index. A group that
-   * inserts fewer readings than it holds had a conflict; only then is each of
-   * its rows looked at one by one.
+   * costs more than the row). Each reading binds its drive's id from the
+   * writer's map (new drives are written first). A group that inserts fewer
+   * readings than it holds had a conflict; only then is each of its rows
+   * looked at one by one.
    */
   private apply(b: ParsedBatch): void {
     const stmt = this.statements.sql;
@@ -131,32 +135,25 @@ export class FileRun {
     const models = b.models.split('\n');
     const tags: (string | null)[] = new Array<string | null>(b.rows).fill(null);
     for (const [i, t] of b.tags) tags[i] = t;
-    const dp: unknown[] = [];
+    const ids = new Int32Array(GROUP);
     const rp: unknown[] = [];
     for (let g = 0; g < b.rows; g += GROUP) {
       const n = Math.min(GROUP, b.rows - g);
-      dp.length = n * 6;
       rp.length = n * 6;
       for (let k = 0; k < n; k++) {
         const i = g + k;
-        const capacity = b.capacity[i] === b.capacity[i] ? b.capacity[i] : null;
-        dp[k * 6] = serials[i];
-        dp[k * 6 + 1] = models[i];
-        dp[k * 6 + 2] = capacity;
-        dp[k * 6 + 3] = b.day[i];
-        dp[k * 6 + 4] = b.day[i];
-        dp[k * 6 + 5] = this.fileId;
+        ids[k] = this.drives.idFor(serials[i], models[i], b.capacity[i], b.day[i], this.fileId);
         rp[k * 6] = b.day[i];
-        rp[k * 6 + 1] = serials[i];
+        rp[k * 6 + 1] = ids[k];
         rp[k * 6 + 2] = b.failure[i];
         rp[k * 6 + 3] = this.fileId;
         rp[k * 6 + 4] = b.blobs.subarray(i === 0 ? 0 : b.blobEnd[i - 1], b.blobEnd[i]);
         rp[k * 6 + 5] = tags[i];
       }
-      this.statements.upsertDrives(n).run(dp);
+      this.drives.flush();
       const res = this.statements.insertReadings(n).run(rp);
       if (res.changes === n) {
-        for (let k = 0; k < n; k++) this.accept(b, g + k);
+        for (let k = 0; k < n; k++) this.accept(b, g + k, ids[k]);
         continue;
       }
       // Rows this statement wrote have the last `changes` rowids (one writer, append-only).
@@ -166,7 +163,7 @@ export class FileRun {
       for (let k = 0; k < n; k++) {
         const i = g + k;
         const blob = rp[k * 6 + 4] as Uint8Array;
-        const old = stmt.getReading.get(b.day[i], serials[i]) as {
+        const old = stmt.getReading.get(b.day[i], ids[k]) as {
           rowid: number;
           failure: number;
           file_id: number;
@@ -175,7 +172,7 @@ export class FileRun {
         };
         if (old.rowid >= firstNew && !claimed.has(old.rowid)) {
           claimed.add(old.rowid);
-          this.accept(b, i);
+          this.accept(b, i, ids[k]);
           continue;
         }
         const same = old.failure === b.failure[i] && old.tags === tags[i] && sameReading(old.vals, blob);
@@ -192,17 +189,17 @@ export class FileRun {
         } else {
           // This file's own row, written by an earlier attempt that was cut off: accepted again.
           claimed.add(old.rowid);
-          this.accept(b, i);
+          this.accept(b, i, ids[k]);
         }
       }
     }
   }
 
-  private accept(b: ParsedBatch, i: number): void {
+  private accept(b: ParsedBatch, i: number, driveId: number): void {
     this.accepted++;
     this.inBatch++;
     this.countPresent(b.blobs, i === 0 ? 0 : b.blobEnd[i - 1]);
-    this.days.add(b.day[i]);
+    this.tallies.add(driveId, b.day[i], b.failure[i]);
   }
 
   /** Adds one accepted row's filled columns to the fill-rate counts (read straight off its presence bitmap). */

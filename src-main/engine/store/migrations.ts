@@ -50,7 +50,7 @@ const MIGRATIONS: readonly string[] = [
     size          INTEGER NOT NULL,     -- bytes as stored (compressed for .gz / zip entries)
     sha256        TEXT    NOT NULL UNIQUE,
     first_rowid   INTEGER NOT NULL,     -- readings of this file start here (append-only table)
-    status        TEXT    NOT NULL,     -- 'running' | 'done' | 'interrupted' | 'failed'
+    status        TEXT    NOT NULL,     -- 'running' | 'stored' (tallies pending) | 'done' | 'interrupted' | 'failed'
     rows_accepted INTEGER NOT NULL DEFAULT 0,
     rows_rejected INTEGER NOT NULL DEFAULT 0,
     rows_duplicate INTEGER NOT NULL DEFAULT 0, -- identical to a row already stored

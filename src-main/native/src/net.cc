@@ -39,6 +39,8 @@ struct Layer {
   int padL = 0;
   // Packed weights (shared by the threads, rebuilt when the weights change).
   std::vector<R> pW, pWT, pWh, pWhT;
+  // LSTM inference: [W; Wh; bias] packed as one (C + H + 1) x 4H matrix.
+  std::vector<R> pWxhb;
 };
 
 /**
@@ -74,6 +76,8 @@ struct Work {
   std::vector<LayerCache<R>> cache;
   /** The share's gradient of every weight; the top gradient; scratch for the backward pass. */
   std::vector<R> grad, dtop, scratch, scratch2, packed;
+  /** LSTM inference, per row block: [x_t | h_{t-1} | 1] rows, the gates, the cell state and tanh(c). */
+  std::vector<R> stepIn, stepGates, stepCells, stepTanh;
 };
 
 template <class R>
@@ -227,6 +231,8 @@ class Net final : public INet {
           pack(L.pWT, w, 4 * U, C, 1, 4 * U);
           pack(L.pWh, wh, U, 4 * U, 4 * U, 1);
           pack(L.pWhT, wh, 4 * U, U, 1, 4 * U);
+          // W, Wh and the bias lie one after another, row-major with 4U columns.
+          pack(L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1);
           break;
         }
         case L_CONV1D:
@@ -300,7 +306,8 @@ class Net final : public INet {
    * LSTM, in [T][b][C] -> h [(T+1)][b][H]: the input's share of every gate for all steps in one GEMM
    * (gates = x W + bias, [T*b][4H]), then per step the recurrent GEMM (gates_t += h_{t-1} Wh) and the cell.
    */
-  void lstmForward(const Layer<R>& L, size_t l, const Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
+  void lstmForward(const Layer<R>& L, size_t l, Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
+    if (!training) return lstmInfer(L, ws, c, in);
     const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
     const R* w = w_.data() + L.woff;
     const R* xs = in;
@@ -335,6 +342,44 @@ class Net final : public INet {
       k_->gemm(b, H, 4 * H, &c.out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
       k_->lstm_cell(b, H, Gt, &c.cells[(size_t)t * b * H], &c.cells[(size_t)(t + 1) * b * H],
                     &c.tanhCells[(size_t)t * b * H], &c.out[(size_t)(t + 1) * b * H], L.s.gateAct);
+    }
+    c.outp = L.s.returnSequences ? &c.out[(size_t)b * H] : &c.out[(size_t)T * b * H];
+  }
+
+  /**
+   * LSTM inference: nothing is kept for a backward pass, so rows go through all T steps a block at a time
+   * while the block's gates, state and the packed weights stay in cache, and each step is one GEMM:
+   * [x_t | h_{t-1} | 1] [W; Wh; bias]. Same output as lstmForward: h [(T+1)][b][H].
+   */
+  void lstmInfer(const Layer<R>& L, Work<R>& ws, LayerCache<R>& c, const R* in) {
+    const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, K = C + H + 1;
+    constexpr int BLOCK = 64;
+    c.gates.clear();
+    c.cells.clear();
+    c.tanhCells.clear();
+    c.droppedInput.clear();
+    c.out.resize((size_t)(T + 1) * b * H);
+    std::fill(c.out.begin(), c.out.begin() + (size_t)b * H, R(0));
+    ws.stepIn.resize((size_t)BLOCK * K);
+    ws.stepGates.resize((size_t)BLOCK * 4 * H);
+    ws.stepCells.resize((size_t)BLOCK * H);
+    ws.stepTanh.resize((size_t)BLOCK * H);
+    R* A = ws.stepIn.data();
+    for (int r0 = 0; r0 < b; r0 += BLOCK) {
+      const int rb = std::min(BLOCK, b - r0);
+      std::fill(ws.stepCells.begin(), ws.stepCells.end(), R(0));
+      for (int r = 0; r < rb; r++) A[(size_t)r * K + C + H] = R(1);
+      for (int t = 0; t < T; t++) {
+        const R* h = &c.out[((size_t)t * b + r0) * H];
+        for (int r = 0; r < rb; r++) {
+          std::memcpy(A + (size_t)r * K, in + ((size_t)t * b + r0 + r) * C, C * sizeof(R));
+          std::memcpy(A + (size_t)r * K + C, h + (size_t)r * H, H * sizeof(R));
+        }
+        k_->gemm(rb, K, 4 * H, A, K, 1, L.pWxhb.data(), ws.stepGates.data(), 4 * H, false);
+        // The cell reads c_{t-1} and writes c_t element by element, so one buffer holds both.
+        k_->lstm_cell(rb, H, ws.stepGates.data(), ws.stepCells.data(), ws.stepCells.data(), ws.stepTanh.data(),
+                      &c.out[((size_t)(t + 1) * b + r0) * H], L.s.gateAct);
+      }
     }
     c.outp = L.s.returnSequences ? &c.out[(size_t)b * H] : &c.out[(size_t)T * b * H];
   }

@@ -144,6 +144,36 @@ describe('the native engine against TensorFlow.js', () => {
       model.dispose();
     });
   }
+
+  // Inference runs an LSTM's rows through every step a block of 64 at a time; 150 windows on two threads
+  // give each thread a full block and a partial one, on both precisions.
+  for (const c of cases.filter((k) => k.name.includes('LSTM'))) {
+    test(`${c.name}: inference in row blocks predicts as TensorFlow.js and as the training pass`, (t) => {
+      if (!nativeOrSkip(t)) return;
+      const model = c.build();
+      const n = 150;
+      const { x, y } = batch(n, 3);
+      const expected = (model.predict(tf.tensor3d(x, [n, S, F])) as tf.Tensor).dataSync();
+      for (const precision of ['float32', 'float64'] as const) {
+        const net = nativeNet(
+          model,
+          { loss: c.loss, target: c.target, clipNorm: 0 },
+          { precision, threads: 2 },
+        );
+        const input = precision === 'float32' ? x : Float64Array.from(x);
+        const predicted = net.predict(input, n);
+        assert.ok(relativeError(predicted, expected) < 1e-4, `${precision} forward`);
+        const [trainingLoss] = net.compute(input, y, n);
+        const inferenceLoss = net.evaluate(input, y, n);
+        assert.ok(
+          Math.abs(trainingLoss - inferenceLoss) <= 1e-6 * Math.abs(trainingLoss),
+          `${precision} loss`,
+        );
+        net.dispose();
+      }
+      model.dispose();
+    });
+  }
 });
 
 /** Central differences of the float64 loss against the float64 backward pass. */

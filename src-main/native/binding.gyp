@@ -22,7 +22,7 @@
     },
     {
       "target_name": "dt_native",
-      "sources": ["src/addon.cc", "src/net.cc", "src/gbdt.cc", "src/gbdt-explain.cc", "src/scale.cc"],
+      "sources": ["src/addon.cc", "src/net.cc", "src/gbdt.cc", "src/gbdt-explain.cc", "src/scale.cc", "src/csv.cc", "src/csv-addon.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "dependencies": ["dt_kernels_base"],

@@ -134,7 +134,10 @@ export class FileRun {
     const serials = b.serials.split('\n');
     const models = b.models.split('\n');
     const tags: (string | null)[] = new Array<string | null>(b.rows).fill(null);
-    for (const [i, t] of b.tags) tags[i] = t;
+    if (b.tagRows.length > 0) {
+      const json = b.tagJson.split('\n');
+      b.tagRows.forEach((row, k) => (tags[row] = json[k]));
+    }
     const ids = new Int32Array(GROUP);
     const rp: unknown[] = [];
     for (let g = 0; g < b.rows; g += GROUP) {
@@ -177,7 +180,11 @@ export class FileRun {
         }
         const same = old.failure === b.failure[i] && old.tags === tags[i] && sameReading(old.vals, blob);
         if (!same) {
-          const raw = b.rawText.slice(b.rawStart[i], b.rawEnd[i]);
+          const raw = Buffer.from(b.raw.buffer, b.raw.byteOffset, b.raw.byteLength).toString(
+            'latin1',
+            b.rawStart[i],
+            b.rawEnd[i],
+          );
           this.reject(
             b.line[i],
             `duplicate of ${serials[i]} on ${formatDay(b.day[i])} with different values`,

@@ -29,7 +29,7 @@ export class ParserThread {
       // up between collections, which is what holds the import's peak memory down.
       this.worker = spawnWorker('parse-worker', join(__dirname, 'parse-worker.ts'), null, {
         maxYoungGenerationSizeMb: 16,
-        maxOldGenerationSizeMb: 256,
+        maxOldGenerationSizeMb: 64,
       });
       this.worker.on('message', (m: FromParser) => this.onMessage(m));
       this.worker.on('error', (e) => this.fail(e));

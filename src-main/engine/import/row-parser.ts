@@ -1,7 +1,8 @@
-import { ReadingEncoder } from '../store/readings-codec';
+import { loadNative } from '../model/native/addon';
 import { MAX_LINE_BYTES } from './lines';
 import type { Header } from './header';
 import { formatDay, parseDay, splitQuoted } from './row-fields';
+import { JsRowStore, NativeRowStore, type RowStore } from './row-store';
 
 /**
  * Rows of one stretch of a file, parsed, checked and encoded, in typed arrays so
@@ -22,12 +23,16 @@ export interface ParsedBatch {
   /** Joined with '\n'. */
   serials: string;
   models: string;
-  /** Row i's line as read is rawText.slice(rawStart[i], rawEnd[i]) (kept for the rare late reject). */
-  rawText: string;
+  /**
+   * Row i's line as read is raw[rawStart[i] .. rawEnd[i]) (latin1 bytes, kept for the rare late reject): bytes
+   * cross to the writer without a copy, where a string of the whole batch was cloned into its heap every batch.
+   */
+  raw: Uint8Array;
   rawStart: Uint32Array;
   rawEnd: Uint32Array;
-  /** [row index, JSON] for rows with non-numeric extra columns. */
-  tags: [number, string][];
+  /** Rows with non-numeric extra columns, and each one's JSON of them, joined by '\n' (one string, not 8,000). */
+  tagRows: Int32Array;
+  tagJson: string;
   /** Lines refused by the parser. */
   rejects: { line: number; reason: string; raw: string }[];
   /** Lines consumed (blank ones included). */
@@ -46,40 +51,20 @@ const ROLE_MODEL = -4;
 const ROLE_CAPACITY = -5;
 const ROLE_FAILURE = -6;
 
-function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 /**
  * Parses lines straight from the bytes: the common field (empty, or a run of
  * digits) never becomes a string. Lines with quotes take the general path.
  */
 export class BatchBuilder {
-  private readonly encoder = new ReadingEncoder();
   private readonly values: Float64Array;
   private readonly roles: Int32Array;
   private lastDate = '';
   private lastDateBytes = Buffer.alloc(10);
   private lastDay = NaN;
-  // The batch being built.
-  private rows = 0;
-  private line = new Int32Array(1024);
-  private day = new Int32Array(1024);
-  private failure = new Uint8Array(1024);
-  private capacity = new Float64Array(1024);
-  private blobEnd = new Uint32Array(1024);
-  private rawStart = new Uint32Array(1024);
-  private rawEnd = new Uint32Array(1024);
-  private blobs = new Uint8Array(1 << 18);
-  private blobAt = 0;
-  private serials: string[] = [];
-  private models: string[] = [];
-  private tags: [number, string][] = [];
+  /** The batch's rows; the native store also parses plain lines itself. */
+  private readonly store: RowStore;
   private rejects: ParsedBatch['rejects'] = [];
-  private rawParts: string[] = [];
+  private rawParts: Buffer[] = [];
   private rawLength = 0;
   private linesRead = 0;
 
@@ -87,6 +72,8 @@ export class BatchBuilder {
     private readonly h: Header,
     private readonly slots: Int32Array,
     private readonly nSlots: number,
+    /** Plain lines through the native engine where it loads (the same batch either way). */
+    useNative = true,
   ) {
     this.values = new Float64Array(Math.max(nSlots, 1));
     this.roles = new Int32Array(h.columns.length).fill(ROLE_IGNORE);
@@ -96,6 +83,21 @@ export class BatchBuilder {
     this.roles[h.model] = ROLE_MODEL;
     this.roles[h.capacity] = ROLE_CAPACITY;
     this.roles[h.failure] = ROLE_FAILURE;
+    const native = useNative ? loadNative().module : null;
+    this.store = native
+      ? new NativeRowStore(
+          new native.CsvRows(
+            this.roles,
+            slots,
+            nSlots,
+            FIRST_PLAUSIBLE_DAY,
+            lastPlausibleDay(),
+            Uint8Array.from(h.numeric, (c) => (c.smart ? 1 : 0)),
+            h.numeric.map((c) => JSON.stringify(c.name)).join('\n'),
+          ),
+          nSlots,
+        )
+      : new JsRowStore(nSlots);
   }
 
   /** Lines read into the current batch so far. */
@@ -119,38 +121,74 @@ export class BatchBuilder {
     const pieceStart = starts[0];
     const pieceEnd = ends[n - 1];
     const rawBase = this.rawLength - pieceStart;
-    this.rawParts.push(buf.toString('latin1', pieceStart, pieceEnd));
+    this.rawParts.push(buf.subarray(pieceStart, pieceEnd));
     this.rawLength += pieceEnd - pieceStart;
     const quoted = buf.indexOf(QUOTE, pieceStart) >= 0 && buf.indexOf(QUOTE, pieceStart) < pieceEnd;
-    for (let i = 0; i < n; i++) {
-      this.linesRead++;
-      const s = starts[i];
-      const e = ends[i];
-      if (overlong?.has(i)) {
-        this.reject(
-          firstLine + i,
-          `the line is longer than ${MAX_LINE_BYTES >> 20} MiB: not a drive-stats row`,
-          buf.toString('latin1', s, e),
-        );
-        continue;
-      }
-      if (s === e) continue;
-      if (quoted && buf.subarray(s, e).includes(QUOTE))
-        this.addQuoted(buf.toString('latin1', s, e), firstLine + i, rawBase + s, rawBase + e);
-      else this.addBytes(buf, s, e, firstLine + i, rawBase);
+    const fast = this.store.parser;
+    if (!fast) {
+      for (let i = 0; i < n; i++)
+        this.addLine(buf, starts[i], ends[i], firstLine + i, rawBase, quoted, overlong?.has(i));
+      return;
     }
+    // The native parser takes runs of plain lines; each line it leaves (and each over-long one) comes here.
+    const s32 = Int32Array.from(starts);
+    const e32 = Int32Array.from(ends);
+    const long = overlong ? [...overlong].sort((a, b) => a - b) : [];
+    let nextLong = 0;
+    for (let i = 0; i < n;) {
+      while (nextLong < long.length && long[nextLong] < i) nextLong++;
+      const stop = nextLong < long.length ? long[nextLong] : n;
+      if (i < stop) {
+        const left = fast.parse(buf, s32, e32, i, stop, firstLine, rawBase);
+        this.linesRead += left - i;
+        i = left;
+        if (i >= n) break;
+      }
+      this.addLine(buf, starts[i], ends[i], firstLine + i, rawBase, quoted, i === stop && stop < n);
+      i++;
+    }
+  }
+
+  /** One line through the JavaScript parser: the general path, and every refusal. */
+  private addLine(
+    buf: Buffer,
+    s: number,
+    e: number,
+    lineNo: number,
+    rawBase: number,
+    quoted: boolean,
+    overlong: boolean | undefined,
+  ): void {
+    this.linesRead++;
+    if (overlong) {
+      this.reject(
+        lineNo,
+        `the line is longer than ${MAX_LINE_BYTES >> 20} MiB: not a drive-stats row`,
+        buf.toString('latin1', s, e),
+      );
+      return;
+    }
+    if (s === e) return;
+    if (quoted && buf.subarray(s, e).includes(QUOTE))
+      this.addQuoted(buf.toString('latin1', s, e), lineNo, rawBase + s, rawBase + e);
+    else this.addBytes(buf, s, e, lineNo, rawBase);
   }
 
   private reject(lineNo: number, reason: string, raw: string): void {
     this.rejects.push({ line: lineNo, reason, raw: raw.slice(0, MAX_RAW) });
   }
 
+  /**
+   * The day of a date field, remembering the last plausible one (text and bytes together, so the byte compare in
+   * addBytes can never hand out another date's day).
+   */
   private dayOf(dateStr: string): number {
     if (dateStr === this.lastDate) return this.lastDay;
     const d = parseDay(dateStr);
-    if (d === d) {
+    if (d === d && !implausibleDate(d, dateStr)) {
       this.lastDate = dateStr;
       this.lastDay = d;
+      this.lastDateBytes = Buffer.from(dateStr, 'latin1');
     }
     return d;
   }
@@ -217,7 +255,9 @@ export class BatchBuilder {
         }
       } else if (role === ROLE_DATE) {
         const same =
-          fe - fs === 10 && this.lastDate !== '' && buf.compare(this.lastDateBytes, 0, 10, fs, fe) === 0;
+          fe - fs === this.lastDateBytes.length &&
+          this.lastDate !== '' &&
+          buf.compare(this.lastDateBytes, 0, this.lastDateBytes.length, fs, fe) === 0;
         if (same) day = this.lastDay;
         else {
           const text = buf.toString('latin1', fs, fe);
@@ -231,7 +271,6 @@ export class BatchBuilder {
             refuse(implausible);
             return;
           }
-          if (fe - fs === 10) buf.copy(this.lastDateBytes, 0, fs, fe);
         }
       } else if (role === ROLE_SERIAL) serial = buf.toString('latin1', fs, fe).trim();
       else if (role === ROLE_MODEL) model = buf.toString('latin1', fs, fe).trim();
@@ -305,59 +344,18 @@ export class BatchBuilder {
     rawStart: number,
     rawEnd: number,
   ): void {
-    const r = this.rows;
-    if (r === this.line.length) {
-      const n = r * 2;
-      this.line = grow(this.line, n);
-      this.day = grow(this.day, n);
-      this.failure = grow(this.failure, n);
-      this.capacity = grow(this.capacity, n);
-      this.blobEnd = grow(this.blobEnd, n);
-      this.rawStart = grow(this.rawStart, n);
-      this.rawEnd = grow(this.rawEnd, n);
-    }
-    const blob = this.encoder.encode(this.values, this.nSlots);
-    this.blobs = grow(this.blobs, this.blobAt + blob.length);
-    this.blobs.set(blob, this.blobAt);
-    this.blobAt += blob.length;
-    this.line[r] = lineNo;
-    this.day[r] = day;
-    this.failure[r] = fail;
-    this.capacity[r] = cap;
-    this.blobEnd[r] = this.blobAt;
-    this.rawStart[r] = rawStart;
-    this.rawEnd[r] = rawEnd;
-    this.serials.push(serial);
-    this.models.push(model);
-    if (tags) this.tags.push([r, JSON.stringify(tags)]);
-    this.rows++;
+    const json = tags ? JSON.stringify(tags) : null;
+    this.store.push(lineNo, day, fail, cap, this.values, serial, model, rawStart, rawEnd, json);
   }
 
   /** Hands over the batch built so far and starts a new one. */
   take(): ParsedBatch {
-    const n = this.rows;
     const batch: ParsedBatch = {
-      rows: n,
-      line: this.line.slice(0, n),
-      day: this.day.slice(0, n),
-      failure: this.failure.slice(0, n),
-      capacity: this.capacity.slice(0, n),
-      blobEnd: this.blobEnd.slice(0, n),
-      blobs: this.blobs.slice(0, this.blobAt),
-      serials: this.serials.join('\n'),
-      models: this.models.join('\n'),
-      rawText: this.rawParts.join(''),
-      rawStart: this.rawStart.slice(0, n),
-      rawEnd: this.rawEnd.slice(0, n),
-      tags: this.tags,
+      ...this.store.take(),
+      raw: joinBytes(this.rawParts, this.rawLength),
       rejects: this.rejects,
       linesRead: this.linesRead,
     };
-    this.rows = 0;
-    this.blobAt = 0;
-    this.serials = [];
-    this.models = [];
-    this.tags = [];
     this.rejects = [];
     this.rawParts = [];
     this.rawLength = 0;
@@ -374,7 +372,23 @@ const FIRST_PLAUSIBLE_DAY = parseDay('2000-01-01');
  * model's cube of days across decades (memory), or past what typed arrays can hold.
  */
 export function implausibleDate(day: number, text: string): string | null {
-  const lastPlausible = Math.floor(Date.now() / 86_400_000) + 1;
+  const lastPlausible = lastPlausibleDay();
   if (day >= FIRST_PLAUSIBLE_DAY && day <= lastPlausible) return null;
   return `date ${text.slice(0, 10)} is outside the plausible range 2000-01-01 to ${formatDay(lastPlausible)}`;
+}
+
+/** Tomorrow, in days since 1970-01-01 (UTC): the latest day a reading may carry. */
+function lastPlausibleDay(): number {
+  return Math.floor(Date.now() / 86_400_000) + 1;
+}
+
+/** The parts in one Uint8Array of its own (never Node's shared pool: the batch's buffers are transferred). */
+function joinBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

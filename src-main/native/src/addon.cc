@@ -12,6 +12,9 @@
 #include "net.h"
 #include "scale.h"
 
+/** The importer's fast path (csv-addon.cc). */
+Napi::Function DefineCsvRows(Napi::Env env);
+
 namespace {
 
 dt::LayerKind layerKind(const std::string& k) {
@@ -480,6 +483,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gbdtGradients", Napi::Function::New(env, GbdtGradients));
   exports.Set("gbdtExplain", Napi::Function::New(env, GbdtExplain));
   exports.Set("NativeNet", NativeNet::Define(env));
+  exports.Set("CsvRows", DefineCsvRows(env));
   exports.Set("version", Napi::String::New(env, "dt-native 1"));
   exports.Set("usableIsas", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 auto isas = dt::usableIsas();

@@ -79,6 +79,51 @@ export interface NativeForest extends Omit<NativeTree, 'gain' | 'cover'> {
   offset: Int32Array;
 }
 
+/** The importer's fast path: plain CSV rows parsed and encoded natively (src-main/native/src/csv.h). */
+export interface NativeCsvRows {
+  /** Takes lines from..to-1 (buf[starts[i] .. ends[i])) while each is a plain row; returns the first it leaves. */
+  parse(
+    buf: Uint8Array,
+    starts: Int32Array,
+    ends: Int32Array,
+    from: number,
+    to: number,
+    firstLine: number,
+    rawBase: number,
+  ): number;
+  /** A row parsed by the caller (values NaN where missing). */
+  push(
+    line: number,
+    day: number,
+    failure: number,
+    capacity: number,
+    values: Float64Array,
+    serial: string,
+    model: string,
+    rawStart: number,
+    rawEnd: number,
+    tags: string | null,
+  ): void;
+  rows(): number;
+  /** The rows so far, and a fresh start. */
+  take(): {
+    rows: number;
+    line: Int32Array;
+    day: Int32Array;
+    failure: Uint8Array;
+    capacity: Float64Array;
+    blobEnd: Uint32Array;
+    blobs: Uint8Array;
+    rawStart: Uint32Array;
+    rawEnd: Uint32Array;
+    serials: string;
+    models: string;
+    /** Rows with tags, and their JSON objects joined by '\n'. */
+    tagRows: Int32Array;
+    tagJson: string;
+  };
+}
+
 export interface NativeModule {
   /** Trains trees on n rows of f features (row-major, NaN = missing); onRound returning false stops. */
   gbdtTrain(
@@ -134,6 +179,19 @@ export interface NativeModule {
   /** The engine's own version, recorded with every run it trains. */
   version: string;
   NativeNet: new (spec: NetSpec, options?: { precision?: 'float32' | 'float64'; isa?: string }) => NativeNet;
+  /**
+   * roles: row-parser.ts's column roles; slots, smart: numeric column k's slot and whether it is a SMART value;
+   * tagKeys: their names as JSON strings, one per line. Days outside minDay..maxDay are left to the caller.
+   */
+  CsvRows: new (
+    roles: Int32Array,
+    slots: Int32Array,
+    nSlots: number,
+    minDay: number,
+    maxDay: number,
+    smart: Uint8Array,
+    tagKeys: string,
+  ) => NativeCsvRows;
   /** Instruction sets this CPU runs that the addon was built with, best first. */
   usableIsas(): string[];
   hardwareThreads(): number;

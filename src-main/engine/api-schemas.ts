@@ -335,6 +335,8 @@ export const requestSchemas: { [K in ApiKey]: z.ZodType<ApiRequest<K>> } = {
     })
     .strict(),
   'search/cancel': z.object({ id: runId }).strict(),
+  'search/space': empty,
+  'search/saveSpace': searchSettings,
   'report/build': z.object(reportFields).strict().refine(oneThreshold, oneThresholdMessage),
   'report/export': z
     .object({

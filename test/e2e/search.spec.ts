@@ -4,6 +4,7 @@ import { guardOffline, startApp } from './web-server';
 
 test('define a search, run it, watch the trials come in, read the charts, open the best run', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(240_000);
   const app = await startApp();
@@ -35,6 +36,14 @@ test('define a search, run it, watch the trials come in, read the charts, open t
 
     const searches = page.getByTestId('searches-table');
     await expect(searches.getByRole('row').nth(1)).toContainText('running');
+    // The workspace keeps the space: a new window (no draft of its own, as after a restart) opens on it.
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    await other.goto(app.server.url);
+    await other.getByRole('tab', { name: 'Search', exact: true }).click();
+    await expect(other.getByLabel('Lowest width')).toHaveValue('4');
+    await expect(other.getByLabel('Trials', { exact: true })).toHaveValue('4');
+    await fresh.close();
     await expect(searches.getByRole('row').nth(1)).toContainText('done', { timeout: 200_000 });
     const detail = page.getByTestId('search-detail');
     const rows = page.getByTestId('trials-table').locator('tbody tr');

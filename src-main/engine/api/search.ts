@@ -167,6 +167,12 @@ export interface SearchApi {
     res: { searchId: number; jobId: string };
   };
   'search/cancel': { req: { id: number }; res: SearchInfo };
+  /**
+   * The space editor as the analyst last left it in this workspace (saved as they edit, and by every start), so
+   * a restarted app opens on it; null before any.
+   */
+  'search/space': { req: Record<string, never>; res: SearchSettings | null };
+  'search/saveSpace': { req: SearchSettings; res: { saved: true } };
 }
 
 export const SEARCH_KEYS: Record<keyof SearchApi, true> = {
@@ -175,4 +181,6 @@ export const SEARCH_KEYS: Record<keyof SearchApi, true> = {
   'search/get': true,
   'search/resume': true,
   'search/cancel': true,
+  'search/space': true,
+  'search/saveSpace': true,
 };

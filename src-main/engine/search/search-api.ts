@@ -1,16 +1,31 @@
-import { ApiError, type ApiRequest, type ApiResponse, type SearchDimension } from '../api-types';
+import {
+  ApiError,
+  type ApiRequest,
+  type ApiResponse,
+  type SearchDimension,
+  type SearchSettings,
+} from '../api-types';
 import type { JobManager } from '../jobs/job-manager';
 import type { Db } from '../store/db';
 import { SearchStore } from './search-store';
 import { Space } from './space';
 import { validateSpace } from './trial-config';
 
-type SearchKey = 'search/start' | 'search/list' | 'search/get' | 'search/resume' | 'search/cancel';
+type SearchKey =
+  | 'search/start'
+  | 'search/list'
+  | 'search/get'
+  | 'search/resume'
+  | 'search/cancel'
+  | 'search/space'
+  | 'search/saveSpace';
 type SearchHandlers = { [K in SearchKey]: (arg: ApiRequest<K>) => ApiResponse<K> };
 
 /** The search rows of the Api table: a search runs as a job (one at a time, like every job). */
 export function searchHandlers(db: Db, jobs: JobManager, dbPath: string): SearchHandlers {
   const store = new SearchStore(db);
+  const lastSpace = db.prepare("SELECT value FROM settings WHERE key = 'search-space'").pluck();
+  const saveSpace = db.prepare("INSERT OR REPLACE INTO settings(key, value) VALUES ('search-space', ?)");
   /** The job running each search started by this engine. */
   const jobOf = new Map<number, string>();
   const runningHere = (id: number): boolean => {
@@ -27,7 +42,16 @@ export function searchHandlers(db: Db, jobs: JobManager, dbPath: string): Search
   return {
     'search/start': (q) => {
       validateSpace(q.space, new Space(q.space.dimensions as Record<string, SearchDimension>));
+      saveSpace.run(JSON.stringify(q));
       return startJob(store.create(q));
+    },
+    'search/space': () => {
+      const text = lastSpace.get() as string | undefined;
+      return text ? (JSON.parse(text) as SearchSettings) : null;
+    },
+    'search/saveSpace': (q) => {
+      saveSpace.run(JSON.stringify(q));
+      return { saved: true };
     },
     'search/list': () => store.list(),
     'search/get': (q) => store.detail(q.id),

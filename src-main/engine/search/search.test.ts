@@ -59,6 +59,21 @@ describe('searches on the sample', () => {
     return job.result as SearchResult;
   };
 
+  test("the space editor's last state is the workspace's: saved as edited, replaced by a start, refused if malformed", async () => {
+    assert.equal(await engine.call('search/space', {}), null);
+    const draft: SearchSettings = { space: SPACE, objective: { kind: 'average-precision' }, trials: 7 };
+    assert.deepEqual(await engine.call('search/saveSpace', draft), { saved: true });
+    // Another engine on the same file (the app restarted) reads it back.
+    const again = new Engine({ dbPath, mode: 'cli', samplePath: SAMPLE });
+    assert.deepEqual(await again.call('search/space', {}), draft);
+    await again.close();
+    await assert.rejects(
+      engine.call('search/saveSpace', { ...draft, trials: 0 }),
+      (e: unknown) => e instanceof ApiError && /trials/.test(e.message),
+    );
+    assert.deepEqual(await engine.call('search/space', {}), draft, 'a refused save keeps the last one');
+  });
+
   test('a search of tiny trials, two at a time: every trial stored with its run and the run’s validation loss', async () => {
     const r = await run({
       space: SPACE,
@@ -68,6 +83,7 @@ describe('searches on the sample', () => {
       initialTrials: 3,
     });
     assert.equal(r.status, 'done');
+    assert.equal((await engine.call('search/space', {}))?.trials, 5, 'a start is the last space');
     const d = await engine.call('search/get', { id: r.searchId });
     assert.equal(d.finished, 5);
     assert.deepEqual(

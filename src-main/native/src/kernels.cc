@@ -300,6 +300,26 @@ void lstm_cell(int b, int H, R* G, const R* cprev, R* c, R* tc, R* h, int gateAc
 }
 
 template <class R>
+void lstm_infer_step(int M, int K, int H, const R* A, long lda, const R* Bp, R* G, R* c, R* tc, R* h,
+                     int gateAct, bool accumulate) {
+  const int N = 4 * H, nr = NR<R>, panels = (N + nr - 1) / nr;
+  for (int i = 0; i < M; i += MR) {
+    const int rows = M - i < MR ? M - i : MR;
+    for (int p = 0; p < panels; p++) {
+      const int nc = N - p * nr < nr ? N - p * nr : nr;
+      R* g = G + (size_t)i * N + p * nr;
+      const R* bp = Bp + (size_t)p * K * nr;
+      if (rows == MR)
+        micro<R, MR>(K, A + (size_t)i * lda, lda, 1, bp, g, N, nc, accumulate);
+      else
+        tail<R, MR - 1>(rows, K, A + (size_t)i * lda, lda, 1, bp, g, N, nc, accumulate);
+    }
+    lstm_cell(rows, H, G + (size_t)i * N, c + (size_t)i * H, c + (size_t)i * H, tc + (size_t)i * H, h + (size_t)i * H,
+              gateAct);
+  }
+}
+
+template <class R>
 void lstm_cell_back(int b, int H, const R* G, const R* cprev, const R* tc, const R* dh, R* dc, R* dG,
                     int gateAct) {
   for (int r = 0; r < b; r++) {
@@ -350,8 +370,8 @@ double fma_peak(long iters) {
 
 template <class R>
 const Kernels<R> table = {
-    DT_STR(DT_NS), NR<R>, packed_size<R>, pack<R>, gemm<R>, lstm_cell<R>, lstm_cell_back<R>, act<R>, act_back<R>,
-    fma_peak<R>,
+    DT_STR(DT_NS), NR<R>,          packed_size<R>, pack<R>,        gemm<R>, lstm_cell<R>, lstm_infer_step<R>,
+    lstm_cell_back<R>, act<R>, act_back<R>, fma_peak<R>,
 };
 
 }  // namespace

@@ -27,6 +27,14 @@ struct Kernels {
    */
   void (*lstm_cell)(int b, int H, R* G, const R* cprev, R* c, R* tc, R* h, int gateAct);
   /**
+   * One LSTM inference step for M rows: G = A Bp (the pre-activations, 4H per row, from [x | h | 1] rows of A
+   * and the packed [W; Wh; bias]), then the cell, an 8-row tile at a time, so a tile's gates are still in L1
+   * when the cell reads them. c holds c_{t-1} in and c_t out; h gets h_t (H per row). With `accumulate`, G
+   * comes in holding a share of the pre-activations already (G += A Bp).
+   */
+  void (*lstm_infer_step)(int M, int K, int H, const R* A, long lda, const R* Bp, R* G, R* c, R* tc, R* h,
+                          int gateAct, bool accumulate);
+  /**
    * Its backward: dh (in), dc (in: from step t+1, out: to step t-1) -> dG
    * (pre-activation gradients, 4H per row).
    */

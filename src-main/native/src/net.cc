@@ -39,8 +39,9 @@ struct Layer {
   int padL = 0;
   // Packed weights (shared by the threads, rebuilt when the weights change).
   std::vector<R> pW, pWT, pWh, pWhT;
-  // LSTM inference: [W; Wh; bias] packed as one (C + H + 1) x 4H matrix.
-  std::vector<R> pWxhb;
+  // LSTM inference: [W; Wh; bias] packed as one (C + H + 1) x 4H matrix, and [W; bias] for an input that is
+  // the same at every step.
+  std::vector<R> pWxhb, pWb;
 };
 
 /**
@@ -77,7 +78,7 @@ struct Work {
   /** The share's gradient of every weight; the top gradient; scratch for the backward pass. */
   std::vector<R> grad, dtop, scratch, scratch2, packed;
   /** LSTM inference, per row block: [x_t | h_{t-1} | 1] rows, the gates, the cell state and tanh(c). */
-  std::vector<R> stepIn, stepGates, stepCells, stepTanh;
+  std::vector<R> stepIn, stepGates, stepCells, stepTanh, stepBase;
 };
 
 template <class R>
@@ -233,6 +234,11 @@ class Net final : public INet {
           pack(L.pWhT, wh, 4 * U, U, 1, 4 * U);
           // W, Wh and the bias lie one after another, row-major with 4U columns.
           pack(L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1);
+          {
+            std::vector<R> wb(w, w + (size_t)C * 4 * U);
+            wb.insert(wb.end(), wh + (size_t)U * 4 * U, wh + (size_t)U * 4 * U + 4 * U);
+            pack(L.pWb, wb.data(), C + 1, 4 * U, 4 * U, 1);
+          }
           break;
         }
         case L_CONV1D:
@@ -307,7 +313,7 @@ class Net final : public INet {
    * (gates = x W + bias, [T*b][4H]), then per step the recurrent GEMM (gates_t += h_{t-1} Wh) and the cell.
    */
   void lstmForward(const Layer<R>& L, size_t l, Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
-    if (!training) return lstmInfer(L, ws, c, in);
+    if (!training) return lstmInfer(L, l > 0 && layers_[l - 1].s.kind == L_REPEAT, ws, c, in);
     const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
     const R* w = w_.data() + L.woff;
     const R* xs = in;
@@ -351,8 +357,8 @@ class Net final : public INet {
    * while the block's gates, state and the packed weights stay in cache, and each step is one GEMM:
    * [x_t | h_{t-1} | 1] [W; Wh; bias]. Same output as lstmForward: h [(T+1)][b][H].
    */
-  void lstmInfer(const Layer<R>& L, Work<R>& ws, LayerCache<R>& c, const R* in) {
-    const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, K = C + H + 1;
+  void lstmInfer(const Layer<R>& L, bool repeated, Work<R>& ws, LayerCache<R>& c, const R* in) {
+    const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, K = repeated ? C + 1 : C + H + 1;
     constexpr int BLOCK = 64;
     c.gates.clear();
     c.cells.clear();
@@ -364,21 +370,40 @@ class Net final : public INet {
     ws.stepGates.resize((size_t)BLOCK * 4 * H);
     ws.stepCells.resize((size_t)BLOCK * H);
     ws.stepTanh.resize((size_t)BLOCK * H);
+    ws.stepBase.resize((size_t)BLOCK * 4 * H);
     R* A = ws.stepIn.data();
+    R* G = ws.stepGates.data();
     for (int r0 = 0; r0 < b; r0 += BLOCK) {
       const int rb = std::min(BLOCK, b - r0);
       std::fill(ws.stepCells.begin(), ws.stepCells.end(), R(0));
-      for (int r = 0; r < rb; r++) A[(size_t)r * K + C + H] = R(1);
+      for (int r = 0; r < rb; r++) A[(size_t)r * K + K - 1] = R(1);
+      if (repeated) {
+        // After a RepeatVector the input is the same at every step, so its share of the gates (x W + bias) is
+        // computed once; each step adds only h_{t-1} Wh (the step before the first has h = 0: nothing to add).
+        // That halves the work of an autoencoder's first decoder layer.
+        for (int r = 0; r < rb; r++) std::memcpy(A + (size_t)r * K, in + ((size_t)r0 + r) * C, C * sizeof(R));
+        k_->gemm(rb, K, 4 * H, A, K, 1, L.pWb.data(), ws.stepBase.data(), 4 * H, false);
+      }
       for (int t = 0; t < T; t++) {
         const R* h = &c.out[((size_t)t * b + r0) * H];
+        R* hNext = &c.out[((size_t)(t + 1) * b + r0) * H];
+        // The cell reads c_{t-1} and writes c_t element by element, so one buffer holds both.
+        R* cells = ws.stepCells.data();
+        if (repeated) {
+          std::memcpy(G, ws.stepBase.data(), (size_t)rb * 4 * H * sizeof(R));
+          if (t == 0)
+            k_->lstm_cell(rb, H, G, cells, cells, ws.stepTanh.data(), hNext, L.s.gateAct);
+          else
+            k_->lstm_infer_step(rb, H, H, h, H, L.pWh.data(), G, cells, ws.stepTanh.data(), hNext, L.s.gateAct,
+                                true);
+          continue;
+        }
         for (int r = 0; r < rb; r++) {
           std::memcpy(A + (size_t)r * K, in + ((size_t)t * b + r0 + r) * C, C * sizeof(R));
           std::memcpy(A + (size_t)r * K + C, h + (size_t)r * H, H * sizeof(R));
         }
-        k_->gemm(rb, K, 4 * H, A, K, 1, L.pWxhb.data(), ws.stepGates.data(), 4 * H, false);
-        // The cell reads c_{t-1} and writes c_t element by element, so one buffer holds both.
-        k_->lstm_cell(rb, H, ws.stepGates.data(), ws.stepCells.data(), ws.stepCells.data(), ws.stepTanh.data(),
-                      &c.out[((size_t)(t + 1) * b + r0) * H], L.s.gateAct);
+        k_->lstm_infer_step(rb, K, H, A, K, L.pWxhb.data(), G, cells, ws.stepTanh.data(), hNext, L.s.gateAct,
+                            false);
       }
     }
     c.outp = L.s.returnSequences ? &c.out[(size_t)b * H] : &c.out[(size_t)T * b * H];

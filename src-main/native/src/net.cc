@@ -77,7 +77,10 @@ struct Work {
   std::vector<LayerCache<R>> cache;
   /** The share's gradient of every weight; the top gradient; scratch for the backward pass. */
   std::vector<R> grad, dtop, scratch, scratch2, packed;
-  /** LSTM inference, per row block: [x_t | h_{t-1} | 1] rows, the gates, the cell state and tanh(c). */
+  /**
+   * LSTM inference, per row block: [x_t | h_{t-1} | 1] rows, the gates, the cell state and tanh(c), and the
+   * gates' share of an input that is the same at every step (in training: that share's packed gradient sum).
+   */
   std::vector<R> stepIn, stepGates, stepCells, stepTanh, stepBase;
 };
 
@@ -308,12 +311,15 @@ class Net final : public INet {
                     outC_ * sizeof(R));
   }
 
+  /** Layer l reads a RepeatVector's output: the same input at every step. */
+  bool repeatedInput(size_t l) const { return l > 0 && layers_[l - 1].s.kind == L_REPEAT; }
+
   /**
    * LSTM, in [T][b][C] -> h [(T+1)][b][H]: the input's share of every gate for all steps in one GEMM
    * (gates = x W + bias, [T*b][4H]), then per step the recurrent GEMM (gates_t += h_{t-1} Wh) and the cell.
    */
   void lstmForward(const Layer<R>& L, size_t l, Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
-    if (!training) return lstmInfer(L, l > 0 && layers_[l - 1].s.kind == L_REPEAT, ws, c, in);
+    if (!training) return lstmInfer(L, repeatedInput(l), ws, c, in);
     const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
     const R* w = w_.data() + L.woff;
     const R* xs = in;
@@ -337,12 +343,18 @@ class Net final : public INet {
     c.tanhCells.resize((size_t)rows * H);
     std::fill(c.out.begin(), c.out.begin() + (size_t)b * H, R(0));
     std::fill(c.cells.begin(), c.cells.begin() + (size_t)b * H, R(0));
-    k_->gemm(rows, C, 4 * H, xs, C, 1, L.pW.data(), c.gates.data(), 4 * H, false);
+    // After a RepeatVector (with or without input dropout: one mask for every step) the input is the same at
+    // every step, so its share of the gates is computed once and copied to each step.
+    const bool repeated = repeatedInput(l);
+    const int inputRows = repeated ? b : rows;
+    k_->gemm(inputRows, C, 4 * H, xs, C, 1, L.pW.data(), c.gates.data(), 4 * H, false);
     const R* bias = w + (size_t)C * 4 * H + (size_t)H * 4 * H;
-    for (int r = 0; r < rows; r++) {
+    for (int r = 0; r < inputRows; r++) {
       R* g = &c.gates[(size_t)r * 4 * H];
       for (int j = 0; j < 4 * H; j++) g[j] += bias[j];
     }
+    for (int t = 1; repeated && t < T; t++)
+      std::memcpy(&c.gates[(size_t)t * b * 4 * H], c.gates.data(), (size_t)b * 4 * H * sizeof(R));
     for (int t = 0; t < T; t++) {
       R* Gt = &c.gates[(size_t)t * b * 4 * H];
       k_->gemm(b, H, 4 * H, &c.out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
@@ -566,11 +578,28 @@ class Net final : public INet {
       if (t > 0) k_->gemm(b, 4 * H, H, dGt, 4 * H, 1, L.pWhT.data(), dh, H, false);
     }
     pack(ws.packed, dG.data(), rows, 4 * H, 4 * H, 1);
-    k_->gemm(C, rows, 4 * H, xs, 1, C, ws.packed.data(), gw, 4 * H, true);
     k_->gemm(H, rows, 4 * H, c.out.data(), 1, H, ws.packed.data(), gw + (size_t)C * 4 * H, 4 * H, true);
     colSums(dG.data(), rows, 4 * H, gw + (size_t)C * 4 * H + (size_t)H * 4 * H);
-    if (!dIn) return;
-    k_->gemm(rows, 4 * H, C, dG.data(), 4 * H, 1, L.pWT.data(), dIn, C, false);
+    if (repeatedInput(li)) {
+      // The same input at every step: its gradients need only the gates' gradients summed over the steps,
+      // dW = x^T sum_t dG_t and dx = (sum_t dG_t) W^T, given to the first step (RepeatVector sums the steps).
+      std::vector<R>& sum = ws.scratch2;
+      sum.assign(dG.begin(), dG.begin() + (size_t)b * 4 * H);
+      for (int t = 1; t < T; t++) {
+        const R* g = &dG[(size_t)t * b * 4 * H];
+        for (size_t i = 0; i < (size_t)b * 4 * H; i++) sum[i] += g[i];
+      }
+      std::vector<R>& packedSum = ws.stepBase;
+      pack(packedSum, sum.data(), b, 4 * H, 4 * H, 1);
+      k_->gemm(C, b, 4 * H, xs, 1, C, packedSum.data(), gw, 4 * H, true);
+      if (!dIn) return;
+      k_->gemm(b, 4 * H, C, sum.data(), 4 * H, 1, L.pWT.data(), dIn, C, false);
+      std::fill(dIn + (size_t)b * C, dIn + (size_t)rows * C, R(0));
+    } else {
+      k_->gemm(C, rows, 4 * H, xs, 1, C, ws.packed.data(), gw, 4 * H, true);
+      if (!dIn) return;
+      k_->gemm(rows, 4 * H, C, dG.data(), 4 * H, 1, L.pWT.data(), dIn, C, false);
+    }
     if (dropped) {
       // The same mask as the forward pass: it is a pure function of its coordinates.
       const R keep = (R)(1 / (1 - L.s.dropout));

@@ -296,6 +296,29 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     );
     expect(await listedIds()).toEqual(newestFirst);
 
+    // The classifier explains its alerts too, by gradient x input per attribute, in drive detail.
+    const clfId = run.id + 2;
+    await e.jobs.wait((await e.call('runs/score', { id: clfId })).jobId);
+    await page.reload();
+    await page.getByRole('tab', { name: 'Train', exact: true }).click();
+    await runsTable
+      .locator('tbody tr')
+      .filter({ has: page.getByRole('button', { name: `#${clfId}`, exact: true }) })
+      .getByRole('button', { name: 'Evaluate' })
+      .click();
+    const openTopDrive = async (): Promise<void> => {
+      await page.getByRole('tab', { name: 'Drives', exact: true }).click();
+      await page.getByTestId('drives-table').locator('[role=row][data-index]').first().focus();
+      await page.keyboard.press('Enter');
+    };
+    await openTopDrive();
+    const whyClf = page.getByTestId('why-flagged');
+    await expect(whyClf).toContainText('gradient × input');
+    await expect(whyClf.locator('li')).toHaveCount(5);
+    await expect(page.getByTestId('no-explanation')).toHaveCount(0);
+    await page.mouse.wheel(0, -100_000);
+    await page.screenshot({ path: 'test/screenshots/11b-drive-classifier-explained.png', fullPage: true });
+
     // Readable in the dark: the system's dark scheme darkens the page and the charts' text.
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();
@@ -317,6 +340,9 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await page.getByRole('tab', { name: 'Train', exact: true }).click();
     await expect(page.getByTestId('runs-table')).toBeVisible();
     await page.screenshot({ path: 'test/screenshots/15-dark-train.png', fullPage: true });
+    await openTopDrive();
+    await expect(whyClf.locator('li')).toHaveCount(5);
+    await page.screenshot({ path: 'test/screenshots/15b-dark-drive-classifier.png', fullPage: true });
     expect(problems).toEqual([]);
   } finally {
     await app.stop();

@@ -101,7 +101,7 @@ export function driveErrors(db: Db, runId: number, serial: string, threshold?: n
 
 /**
  * Each attribute's part in window `at`: its errors on the days the window covers (the stored last-day errors of
- * the windows ending then), and its share of their total, largest first.
+ * the windows ending then), and its share of their positive total, largest first.
  */
 export function windowContributions(
   ends: ArrayLike<number>,
@@ -116,9 +116,11 @@ export function windowContributions(
     if (ends[w] <= ends[at] - windowDays) continue;
     for (let f = 0; f < F; f++) sum[f] += errors[w * F + f];
   }
-  const total = sum.reduce((a, b) => a + b, 0);
+  // Shares of what pushed toward the score: an attribute pulling the other way (a tree's or a classifier's
+  // negative push) has none, and does not inflate the others past 100%.
+  const total = sum.reduce((a, b) => a + Math.max(0, b), 0);
   const out: DriveErrors['contributions'] = [];
   for (let f = 0; f < F; f++)
-    out.push({ feature: features[f], error: sum[f], share: total > 0 ? sum[f] / total : 0 });
+    out.push({ feature: features[f], error: sum[f], share: total > 0 ? Math.max(0, sum[f]) / total : 0 });
   return out.sort((a, b) => b.error - a.error);
 }

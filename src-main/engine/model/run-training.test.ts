@@ -148,6 +148,17 @@ describe('training as a job, the runs registry', () => {
           top.rows.every((d) => d.score > 0 && d.score < 1),
           'probabilities',
         );
+      // Every kind explains a drive by attribute (the classifier by gradient x input of each window).
+      const detail = await engine.call('scores/drive', { runId: r.runId, serial: top.rows[0].serial });
+      assert.ok(detail.features.length >= 3, `${model}: features ${detail.features.length}`);
+      assert.equal(detail.dayErrors.length, detail.days.length);
+      assert.ok(
+        detail.dayErrors.every((w) => w.length === detail.features.length && w.every(Number.isFinite)),
+      );
+      assert.ok(
+        detail.contributions.some((c) => c.error !== 0),
+        `${model}: the worst window has attributes that drove it`,
+      );
     }
   });
 

@@ -310,7 +310,7 @@ export const stagingId = (runId: number): number => -runId;
 /** Scores a batch of windows: a score per window, and per attribute a value per window (the heatmaps' cells). */
 export interface WindowScorer {
   backend: string;
-  /** Whether `last` holds per-attribute values (autoencoders' errors, trees' contributions). */
+  /** Whether `last` holds per-attribute values (autoencoders' errors, trees' contributions, a classifier's gradient x input). */
   perAttribute: boolean;
   /** Whether the scorer reads the scaled cube (networks); trees read the raw one. */
   readsScaled: boolean;
@@ -347,6 +347,8 @@ async function networkWindowScorer(
   const S = config.windowDays;
   interface Net {
     predict(x: Float32Array, n: number): Float32Array;
+    /** d(each window's score) / dx, in x's layout (the classifier's attribution). */
+    inputGradient(x: Float32Array, n: number): Float32Array;
     dispose(): void;
   }
   const load = async (from: string): Promise<Net> => {
@@ -364,8 +366,19 @@ async function networkWindowScorer(
                 model.predict(tf.tensor3d(x.subarray(0, n * S * F), [n, S, F])) as tf.Tensor
               ).dataSync() as Float32Array,
           );
+    const inputGradient = (x: Float32Array, n: number): Float32Array =>
+      native
+        ? native.inputGradient(x, n)
+        : tf.tidy(() => {
+            const xs = tf.tensor3d(x.subarray(0, n * S * F), [n, S, F]);
+            // Windows are independent, so the gradient of the sum of their scores is each one's own.
+            const score = (v: tf.Tensor): tf.Tensor =>
+              tf.sum(tf.max(tf.reshape(model.apply(v) as tf.Tensor, [n, -1]), 1));
+            return tf.grad(score)(xs).dataSync() as Float32Array;
+          });
     return {
       predict,
+      inputGradient,
       dispose: () => {
         native?.dispose();
         model.dispose();
@@ -381,7 +394,7 @@ async function networkWindowScorer(
   const size = S * F;
   return {
     backend: backend.name,
-    perAttribute: autoencoder,
+    perAttribute: true,
     readsScaled: true,
     slice: (raw, _reported, scaled) => {
       const netOf = Int32Array.from(raw.driveIds, (id) => folds?.fold[String(id)] ?? finalNet);
@@ -390,17 +403,24 @@ async function networkWindowScorer(
         cube: scaled,
         score: (b) => {
           const parts: Float32Array[] = [];
+          const gradients: Float32Array[] = [];
           // Windows of one drive share a network: predict runs of them together.
           for (let i = 0; i < b.count;) {
             let j = i + 1;
             while (j < b.count && netOf[b.drive[j]] === netOf[b.drive[i]]) j++;
-            parts.push(nets[netOf[b.drive[i]]].predict(b.data.subarray(i * size, j * size), j - i).slice());
+            const net = nets[netOf[b.drive[i]]];
+            const x = b.data.subarray(i * size, j * size);
+            parts.push(net.predict(x, j - i).slice());
+            if (!autoencoder) gradients.push(net.inputGradient(x, j - i).slice());
             i = j;
           }
           const out = parts.length === 1 ? parts[0] : concat(parts);
-          return autoencoder
-            ? reconstructionErrors(b.data, out, b.count, S, F)
-            : windowProbabilities(out, b.count);
+          if (autoencoder) return reconstructionErrors(b.data, out, b.count, S, F);
+          const gradient = gradients.length === 1 ? gradients[0] : concat(gradients);
+          return {
+            score: windowProbabilities(out, b.count).score,
+            last: gradientTimesInput(b.data, gradient, b.count, S, F),
+          };
         },
       };
     },
@@ -479,8 +499,24 @@ function reconstructionErrors(
   return { score, last };
 }
 
+/**
+ * The classifier's attribution: per window and feature, gradient x input summed over the window's days. Inputs are
+ * standardised, so 0 is the fleet's typical value and each term is how far the feature's departure from it moved
+ * the window's probability (to first order): positive pushes toward failure.
+ */
+function gradientTimesInput(x: Float32Array, g: Float32Array, n: number, S: number, F: number): Float32Array {
+  const out = new Float32Array(n * F);
+  const size = S * F;
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < S; t++) {
+      const at = i * size + t * F;
+      for (let f = 0; f < F; f++) out[i * F + f] += g[at + f] * x[at + f];
+    }
+  return out;
+}
+
 /** Classifiers: the window's probability (the highest day's, for per-day outputs). */
-function windowProbabilities(y: Float32Array, n: number): { score: Float32Array; last: null } {
+function windowProbabilities(y: Float32Array, n: number): { score: Float32Array } {
   const per = y.length / n;
   const score = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -488,5 +524,5 @@ function windowProbabilities(y: Float32Array, n: number): { score: Float32Array;
     for (let k = i * per; k < (i + 1) * per; k++) best = Math.max(best, y[k]);
     score[i] = best;
   }
-  return { score, last: null };
+  return { score };
 }

@@ -102,6 +102,7 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
                            InstanceMethod("gradients", &NativeNet::Gradients),
                            InstanceMethod("evaluate", &NativeNet::Evaluate),
                            InstanceMethod("predict", &NativeNet::Predict),
+                           InstanceMethod("inputGradient", &NativeNet::InputGradient),
                            InstanceMethod("adamStep", &NativeNet::AdamStep),
                            InstanceMethod("getAdam", &NativeNet::GetAdam),
                            InstanceMethod("setAdam", &NativeNet::SetAdam),
@@ -220,6 +221,16 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
     void* d;
     Napi::Value out = newFloats(info.Env(), (size_t)n * live(info.Env())->outputSize(), &d);
     run(info.Env(), [&] { live(info.Env())->predict(x, n, d); });
+    return out;
+  }
+  /** inputGradient(x, n) -> d(each window's largest output) / dx, in x's layout. */
+  Napi::Value InputGradient(const Napi::CallbackInfo& info) {
+    const int n = batch(info, 1);
+    const size_t size = (size_t)n * inputSize(info);
+    const void* x = floats(info[0], size, "x");
+    void* d;
+    Napi::Value out = newFloats(info.Env(), size, &d);
+    run(info.Env(), [&] { live(info.Env())->inputGradient(x, n, d); });
     return out;
   }
   Napi::Value AdamStep(const Napi::CallbackInfo& info) {

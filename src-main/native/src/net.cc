@@ -217,6 +217,35 @@ class Net final : public INet {
     std::memcpy(out, out_.data(), out_.size() * sizeof(R));
   }
 
+  void inputGradient(const void* xv, int n, void* outv) override {
+    // A forward pass that keeps what the backward needs, without dropout; then the backward from a one at each
+    // window's largest output, carried down to the input.
+    dropping_ = false;
+    const int parts = forwardAll((const R*)xv, n, true);
+    dropping_ = true;
+    const size_t per = (size_t)outT_ * outC_;
+    dout_.assign(out_.size(), R(0));
+    for (int i = 0; i < n; i++) {
+      const R* o = &out_[(size_t)i * per];
+      size_t best = 0;
+      for (size_t k = 1; k < per; k++)
+        if (o[k] > o[best]) best = k;
+      dout_[(size_t)i * per + best] = R(1);
+    }
+    inputGrad_ = true;
+    pool_.run(parts, [&](int p) { backward(work_[p]); });
+    inputGrad_ = false;
+    R* out = (R*)outv;
+    const int S = sp_.windowDays, F = sp_.features;
+    for (int p = 0; p < parts; p++) {
+      const Work<R>& ws = work_[p];
+      const R* g = ws.cache[0].dInput.data();
+      for (int r = 0; r < ws.b; r++)
+        for (int t = 0; t < S; t++)
+          std::memcpy(out + ((size_t)(ws.r0 + r) * S + t) * F, g + ((size_t)t * ws.b + r) * F, F * sizeof(R));
+    }
+  }
+
  private:
   void pack(std::vector<R>& dst, const R* src, int K, int N, long rs, long cs) {
     dst.resize(k_->packed_size(K, N));
@@ -323,7 +352,7 @@ class Net final : public INet {
     const int b = ws.b, T = L.inT, C = L.inC, H = L.s.units, rows = T * b;
     const R* w = w_.data() + L.woff;
     const R* xs = in;
-    if (training && L.s.dropout > 0) {
+    if (training && dropping_ && L.s.dropout > 0) {
       // Input dropout, one mask per window and input feature for every step (as Keras does).
       c.droppedInput.resize((size_t)rows * C);
       const R keep = (R)(1 / (1 - L.s.dropout));
@@ -469,7 +498,7 @@ class Net final : public INet {
 
   /** Dropout while training (a mask per cell, a pure function of its coordinates); the identity otherwise. */
   void dropoutForward(const Layer<R>& L, size_t l, const Work<R>& ws, LayerCache<R>& c, const R* in, bool training) {
-    if (!training || L.s.dropout <= 0) {
+    if (!training || !dropping_ || L.s.dropout <= 0) {
       c.outp = in;
       return;
     }
@@ -517,9 +546,9 @@ class Net final : public INet {
       LayerCache<R>& c = ws.cache[li];
       const R* in = li == 0 ? ws.xin.data() : ws.cache[li - 1].outp;
       R* gw = ws.grad.data() + L.woff;
-      // The first layer's input is the data: no gradient to pass down.
+      // The first layer's input is the data: no gradient to pass down, unless it is what is asked for.
       R* dIn = nullptr;
-      if (li > 0) {
+      if (li > 0 || inputGrad_) {
         c.dInput.resize((size_t)L.inT * b * L.inC);
         dIn = c.dInput.data();
       }
@@ -686,6 +715,8 @@ class Net final : public INet {
   std::vector<R> w_, m_, v_, pending_, out_, dout_;
   std::vector<Work<R>> work_;
   bool packed_ = false, hasPending_ = false;
+  /** Dropout applies in a training forward pass (not in inputGradient's); the backward carries down to the input. */
+  bool dropping_ = true, inputGrad_ = false;
   long adamT_ = 0;
   uint64_t step_ = 0;
 };

@@ -50,6 +50,11 @@ class INet {
   virtual void gradients(void* out) const = 0;
   virtual double evaluate(const void* x, const uint8_t* y, int n) = 0;
   virtual void predict(const void* x, int n, void* out) = 0;
+  /**
+   * The gradient of each window's score (its largest output: a classifier's probability) with respect to its
+   * input, out in x's layout [n][S][F]; no dropout, the weights and pending gradient untouched.
+   */
+  virtual void inputGradient(const void* x, int n, void* out) = 0;
   virtual long adamStep() const = 0;
   virtual void getAdam(void* m, void* v) const = 0;
   virtual void setAdam(long step, const void* m, const void* v) = 0;

@@ -1,3 +1,4 @@
+import { explanationOf } from './explanations';
 import type { DriveErrors } from '../../../src-main/engine/api-types';
 import { attributeLabel, attributeShort } from './smart-names';
 
@@ -78,7 +79,7 @@ export function errorFigures(
       ? `${attributeShort(f.slice(0, -':change'.length))} · daily change`
       : attributeLabel(f),
   );
-  const trees = e.kind === 'gbdt';
+  const words = explanationOf(e.kind);
   return {
     scores,
     attributes: {
@@ -92,12 +93,10 @@ export function errorFigures(
           colorscale: 'YlOrRd',
           reversescale: true,
           zmin: 0,
-          // Trees explain a window by each attribute's push toward failure (path contributions, log-odds).
-          colorbar: {
-            title: { text: trees ? 'push toward failure' : 'squared error', side: 'right' },
-            thickness: 12,
-          },
-          hovertemplate: `%{text}<br>%{x}<br>${trees ? 'push' : 'error'} %{z:.4g}<extra></extra>`,
+          // Trees explain a window by each attribute's push toward failure (path contributions, log-odds), the
+          // classifier by gradient x input, autoencoders by the squared error.
+          colorbar: { title: { text: words.colour, side: 'right' }, thickness: 12 },
+          hovertemplate: `%{text}<br>%{x}<br>${words.hover} %{z:.4g}<extra></extra>`,
         },
       ],
       layout: {

@@ -32,3 +32,7 @@ export const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? p
 
 /** An ISO time as "YYYY-MM-DD HH:MM" (the minute is what a table of runs or imports needs); '–' for none. */
 export const fmtWhen = (iso: string | null): string => (iso ? iso.replace('T', ' ').slice(0, 16) : '–');
+
+/** A loss to four significant digits, or a dash. */
+export const fmtLoss = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : x.toPrecision(4);

@@ -18,6 +18,8 @@ export interface NativeNet {
   gradients(): Float32Array;
   evaluate(x: Float32Array | Float64Array, y: Uint8Array, n: number): number;
   predict(x: Float32Array | Float64Array, n: number): Float32Array;
+  /** d(each window's largest output) / dx, in x's layout (no dropout; weights untouched). */
+  inputGradient(x: Float32Array | Float64Array, n: number): Float32Array;
   adamStep(): number;
   getAdam(): { m: Float32Array; v: Float32Array };
   setAdam(step: number, m: Float32Array, v: Float32Array): void;

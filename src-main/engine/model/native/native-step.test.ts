@@ -176,6 +176,33 @@ describe('the native engine against TensorFlow.js', () => {
   }
 });
 
+describe('input gradients, for attribution', () => {
+  for (const c of cases.filter((k) => k.target === 'label')) {
+    test(`${c.name}: the gradient of each window's score with respect to its input matches TensorFlow.js`, (t) => {
+      if (!nativeOrSkip(t)) return;
+      const model = c.build();
+      const n = 70;
+      const { x, y } = batch(n, 5);
+      const net = nativeNet(model, { loss: c.loss, target: c.target, clipNorm: 0 }, { threads: 2 });
+      const xs = tf.tensor3d(x, [n, S, F]);
+      // A window's score is its largest output (the per-day classifier's worst day).
+      const expected = tf
+        .grad((v: tf.Tensor) => tf.sum(tf.max(tf.reshape(model.apply(v) as tf.Tensor, [n, -1]), 1)))(xs)
+        .dataSync();
+      const before = net.getWeights();
+      const mine = net.inputGradient(x, n);
+      assert.equal(mine.length, n * S * F);
+      assert.ok(relativeError(mine, expected) < 1e-4, `relative error ${relativeError(mine, expected)}`);
+      assert.deepEqual(net.getWeights(), before, 'the weights are untouched');
+      // A training step after it is unchanged by it.
+      const [loss] = net.compute(x, y, n);
+      assert.ok(Number.isFinite(loss));
+      net.dispose();
+      model.dispose();
+    });
+  }
+});
+
 /** Central differences of the float64 loss against the float64 backward pass. */
 function gradientCheck(c: Case): number {
   const model = c.build();

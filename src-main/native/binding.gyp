@@ -22,9 +22,11 @@
     },
     {
       "target_name": "dt_native",
+      # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a Node-API error raised while a worker is being terminated (a
+      # cancelled import's parse worker, mid-parse) is dropped instead of aborting the process (row-store.test.ts).
       "sources": ["src/addon.cc", "src/net.cc", "src/gbdt.cc", "src/gbdt-explain.cc", "src/scale.cc", "src/csv.cc", "src/csv-addon.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "dependencies": ["dt_kernels_base"],
       "conditions": [
         ["target_arch=='x64'", {"dependencies": ["dt_kernels_avx2", "dt_kernels_avx512"]}]

@@ -212,17 +212,8 @@ bool CsvRows::row(const uint8_t* s, const uint8_t* e, int lineNo, uint32_t rs, u
     tagJson += rowTags_;
     tagJson += "}\n";
   }
-  line.push_back(lineNo);
-  day.push_back(rowDay);
-  failure.push_back((uint8_t)fail);
-  capacity.push_back(cap);
-  rawStart.push_back(rs);
-  rawEnd.push_back(re);
-  serials.append((const char*)serial, (size_t)(serialEnd - serial));
-  serials.push_back('\n');
-  if (model) models.append((const char*)model, (size_t)(modelEnd - model));
-  models.push_back('\n');
-  encode(values);
+  append(lineNo, rowDay, fail, cap, (const char*)serial, (size_t)(serialEnd - serial), (const char*)model,
+         model ? (size_t)(modelEnd - model) : 0, rs, re, values);
   return true;
 }
 
@@ -233,15 +224,20 @@ void CsvRows::push(int lineNo, int rowDay, int fail, double cap, const double* v
     tagJson += *tags;
     tagJson.push_back('\n');
   }
+  append(lineNo, rowDay, fail, cap, serial.data(), serial.size(), model.data(), model.size(), rs, re, values);
+}
+
+void CsvRows::append(int lineNo, int rowDay, int fail, double cap, const char* serial, size_t serialLength,
+                     const char* model, size_t modelLength, uint32_t rs, uint32_t re, const double* values) {
   line.push_back(lineNo);
   day.push_back(rowDay);
   failure.push_back((uint8_t)fail);
   capacity.push_back(cap);
   rawStart.push_back(rs);
   rawEnd.push_back(re);
-  serials += serial;
+  serials.append(serial, serialLength);
   serials.push_back('\n');
-  models += model;
+  models.append(model ? model : "", modelLength);
   models.push_back('\n');
   encode(values);
 }

@@ -58,6 +58,9 @@ class CsvRows {
 
  private:
   bool row(const uint8_t* s, const uint8_t* e, int lineNo, uint32_t rawStart, uint32_t rawEnd);
+  /** One row's columns (its tags, if any, already added). */
+  void append(int line, int day, int failure, double capacity, const char* serial, size_t serialLength,
+              const char* model, size_t modelLength, uint32_t rawStart, uint32_t rawEnd, const double* values);
   void encode(const double* values);
 
   CsvPlan plan_;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { RowColumns } from '../../import/row-store';
 
 /** The native engine's Node-API surface (src-main/native/src/addon.cc). */
 export interface NativeNet {
@@ -107,23 +108,8 @@ export interface NativeCsvRows {
     tags: string | null,
   ): void;
   rows(): number;
-  /** The rows so far, and a fresh start. */
-  take(): {
-    rows: number;
-    line: Int32Array;
-    day: Int32Array;
-    failure: Uint8Array;
-    capacity: Float64Array;
-    blobEnd: Uint32Array;
-    blobs: Uint8Array;
-    rawStart: Uint32Array;
-    rawEnd: Uint32Array;
-    serials: string;
-    models: string;
-    /** Rows with tags, and their JSON objects joined by '\n'. */
-    tagRows: Int32Array;
-    tagJson: string;
-  };
+  /** The rows so far (row-store.ts's RowColumns), and a fresh start. */
+  take(): RowColumns;
 }
 
 export interface NativeModule {

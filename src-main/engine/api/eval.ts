@@ -144,7 +144,6 @@ export interface EvalRow {
   };
 }
 
-/** What `evaluate` prints: the model's row at the top level, then the baselines and comparable runs. */
 /** A model against a baseline on the same drives at one false-alarm rate: both detection rates and their difference. */
 export interface PairedDifference {
   /** The false-alarm rate both are held to (at the baseline's own point: the rate it runs at; NaN for AP rows). */
@@ -169,6 +168,7 @@ export interface PairedComparison {
   verdict: string;
 }
 
+/** What `evaluate` prints: the model's row at the top level, then the baselines and comparable runs. */
 export interface EvalReport extends EvalRow {
   runId: number;
   /** Drive level, where the rule can be scored: the run against Backblaze's rule, paired. */

@@ -182,3 +182,11 @@ export function importanceFigure(d: SearchDetail): Figure | null {
     height: Math.max(160, rows.length * 32 + 70),
   };
 }
+
+/** An objective as the tables show it: four significant digits, a dash when there is none yet. */
+export const fmtObjective = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '–' : v.toPrecision(4);
+
+/** A trial's setting: fractions to three significant digits, whole numbers and words as they are. */
+export const fmtParam = (v: string | number | boolean | undefined): string =>
+  v === undefined ? '–' : typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : String(v);

@@ -121,3 +121,14 @@ export function formOf(s: SearchSettings): SearchForm {
     medianStopping: s.medianStopping ?? d.medianStopping,
   };
 }
+
+/** The row "Add a setting" appends: dropout, a plain float range the analyst then edits. */
+export const newDimRow = (): DimRow => ({
+  name: 'dropout',
+  type: 'float',
+  min: 0,
+  max: 0.4,
+  step: 1,
+  log: false,
+  values: '',
+});

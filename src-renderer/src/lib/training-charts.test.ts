@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import type { BatchRecord } from '../../../src-main/engine/api-types';
-import { decimated, gradientTraces, lossTraces, MANY_SPIKES, MAX_POINTS } from './training-charts';
+import {
+  decimated,
+  gradientTraces,
+  importanceTraces,
+  lossTraces,
+  MANY_SPIKES,
+  MAX_POINTS,
+  TOP_FEATURES,
+} from './training-charts';
 
 const batches = (n: number, spikeEvery: number): BatchRecord[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -54,5 +62,25 @@ describe('long runs are drawn thinned', () => {
     const b = batches(50_000, 0);
     const traces = [...lossTraces({ batches: b, epochs: [] }), ...gradientTraces({ batches: b, epochs: [] })];
     for (const t of traces) expect((t.x as number[]).length).toBeLessThanOrEqual(MAX_POINTS);
+  });
+});
+
+describe("the trees' importance", () => {
+  test('the largest gains, none at zero, named with their window statistic', () => {
+    const importance = [
+      { feature: 'smart_5_raw:slope', gain: 9 },
+      { feature: 'capacity', gain: 4 },
+      ...Array.from({ length: 20 }, (_, i) => ({ feature: `smart_${i}_raw:last`, gain: 3 - i / 10 })),
+      { feature: 'smart_199_raw:max', gain: 0 },
+    ];
+    const [bars] = importanceTraces(importance, (c) => c.toUpperCase());
+    expect(bars.y).toHaveLength(TOP_FEATURES);
+    expect((bars.y as string[]).slice(0, 3)).toEqual([
+      'SMART_5_RAW · slope',
+      'CAPACITY',
+      'SMART_0_RAW · last',
+    ]);
+    expect(bars.x).toEqual(importance.slice(0, TOP_FEATURES).map((r) => r.gain));
+    expect(importanceTraces([{ feature: 'smart_9_raw:min', gain: 0 }], String)[0].y).toEqual([]);
   });
 });

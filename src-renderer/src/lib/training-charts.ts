@@ -176,3 +176,30 @@ export function gradientTraces(t: Telemetry): Trace[] {
 export function spikeCount(t: Telemetry): number {
   return t.batches.reduce((n, b) => n + (b.spike ? 1 : 0), 0);
 }
+
+/** How many features the trees' importance chart shows. */
+export const TOP_FEATURES = 15;
+
+/**
+ * What the trees split on, as a bar per feature (the largest gains, none at zero): the feature's SMART name,
+ * with its window statistic after a dot (`smart_5_raw:slope` reads "SMART 5 Reallocated sectors · slope").
+ */
+export function importanceTraces(
+  importance: { feature: string; gain: number }[],
+  label: (column: string) => string,
+): Trace[] {
+  const top = importance.filter((r) => r.gain > 0).slice(0, TOP_FEATURES);
+  return [
+    {
+      type: 'bar',
+      orientation: 'h',
+      x: top.map((r) => r.gain),
+      y: top.map((r) => {
+        const [column, statistic] = r.feature.split(':');
+        return statistic ? `${label(column)} · ${statistic}` : label(column);
+      }),
+      marker: { color: '#2563eb' },
+      hovertemplate: '%{y}: %{x:.4g}<extra></extra>',
+    },
+  ];
+}

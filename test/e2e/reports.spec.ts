@@ -36,6 +36,11 @@ test('pick a run and a threshold, preview the report, export HTML, PDF and CSV',
       Math.min(50, api.flagged.total),
     );
     await expect(page.getByTestId('preview-flagged')).toContainText(api.flagged.drives[0].serial);
+    // The flagged drives fit the preview: no column runs off its right edge.
+    const fits = await page
+      .getByTestId('report-preview')
+      .evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+    expect(fits).toBe(true);
 
     const out = join(app.dir, 'reports');
     await page.getByLabel('Output folder').fill(out);
@@ -57,6 +62,9 @@ test('pick a run and a threshold, preview the report, export HTML, PDF and CSV',
     expect(readFileSync(await saved.path()).equals(readFileSync(pdfPath))).toBe(true);
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/17-reports.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: 'test/screenshots/17b-dark-reports.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // A threshold nothing reaches: the preview says so instead of an empty table.
     await page.getByRole('radio', { name: /This value/ }).check();

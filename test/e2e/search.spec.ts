@@ -68,6 +68,13 @@ test('define a search, run it, watch the trials come in, read the charts, open t
     ).toBeVisible();
     await page.mouse.wheel(0, -100_000);
     await page.screenshot({ path: 'test/screenshots/16-search.png', fullPage: true });
+    // The system turning dark while the app is open darkens the charts too, not only the page.
+    const tickFill = detail.getByRole('img', { name: 'Optimisation history' }).locator('.ytick text').first();
+    const lightFill = await tickFill.evaluate((t) => getComputedStyle(t).fill);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => tickFill.evaluate((t) => getComputedStyle(t).fill)).not.toBe(lightFill);
+    await page.screenshot({ path: 'test/screenshots/16b-dark-search.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // The best trial's run opens on the Train tab.
     await page.getByRole('button', { name: /Open the best trial's run/ }).click();

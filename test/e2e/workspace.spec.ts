@@ -343,6 +343,14 @@ test('train from the form and watch the loss move, score, open the fleet heatmap
     await openTopDrive();
     await expect(whyClf.locator('li')).toHaveCount(5);
     await page.screenshot({ path: 'test/screenshots/15b-dark-drive-classifier.png', fullPage: true });
+    await page.keyboard.press('Escape');
+    // Every other tab of this workspace in the dark, to be looked at as the light ones are.
+    await page.getByRole('tab', { name: 'Data', exact: true }).click();
+    await expect(page.getByTestId('import-history')).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/15c-dark-data.png', fullPage: true });
+    await page.getByRole('tab', { name: 'Drives', exact: true }).click();
+    await expect(page.getByTestId('drives-table')).toBeVisible();
+    await page.screenshot({ path: 'test/screenshots/15d-dark-drives.png', fullPage: true });
     expect(problems).toEqual([]);
   } finally {
     await app.stop();

@@ -12,7 +12,10 @@
  * FLOPs follow the peer's model: an LSTM layer forward is 2*4*H*(I+H)*T, a
  * convolution 2*T*k*Cin*Cout, a training step 3x forward.
  *
- * Flags: --native-only skips the TensorFlow.js backends (minutes on cpu).
+ * Flags: --native-only skips the TensorFlow.js backends (minutes on cpu). --isa avx2 holds every engine to one
+ * instruction set: the native engine's kernels, PyTorch's (ATen's dispatch, oneDNN, MKL, OpenBLAS) and the peak,
+ * so a machine with AVX-512 measures what an AVX2 machine's engines would do (Zen 4 runs AVX-512 on the same
+ * 256-bit units, so its AVX2 peak is its peak); results go to train-<isa>.json and train-summary-<isa>.json.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,27 @@ const PEER = resolve(ROOT, '../shared/peers/torch_ae.py');
 const T = 16;
 const F = 21;
 const H = 128;
+
+/** `--isa X`: the instruction set every engine is held to, or null for each engine's best. */
+const HELD_ISA = ((): string | null => {
+  const at = process.argv.indexOf('--isa');
+  return at >= 0 ? (process.argv[at + 1] ?? null) : null;
+})();
+
+/**
+ * What holds PyTorch to that instruction set: ATen's vectorised kernels, oneDNN (its LSTM and convolutions), MKL's
+ * GEMM (the 2.13 wheel) and OpenBLAS's (Debian's 1.13).
+ */
+function peerIsaEnv(isa: string | null): Record<string, string> {
+  if (isa !== 'avx2') return {};
+  return {
+    ATEN_CPU_CAPABILITY: 'avx2',
+    ONEDNN_MAX_CPU_ISA: 'AVX2',
+    DNNL_MAX_CPU_ISA: 'AVX2',
+    MKL_ENABLE_INSTRUCTIONS: 'AVX2',
+    OPENBLAS_CORETYPE: 'Haswell',
+  };
+}
 
 interface Row {
   model: 'lstm-ae' | 'conv-ae';
@@ -96,7 +120,11 @@ function measureNative(
   threads: number,
 ): number {
   const m = build(model);
-  const net = nativeNet(m, { loss: { kind: 'mse' }, target: 'input', clipNorm: 1 }, { threads });
+  const net = nativeNet(
+    m,
+    { loss: { kind: 'mse' }, target: 'input', clipNorm: 1 },
+    { threads, isa: HELD_ISA ?? undefined },
+  );
   const x = Float32Array.from({ length: batch * T * F }, (_, i) => Math.sin(i * 0.7311) * 1.3);
   const y = new Uint8Array(batch);
   const once = (): void => {
@@ -155,7 +183,7 @@ function pytorchMatmul(torch: Torch): number | null {
         '-c',
         'import torch,time;torch.set_num_threads(2);a=torch.randn(2048,2048);b=torch.randn(2048,2048);[a@b for _ in range(3)];t=time.perf_counter();[a@b for _ in range(10)];print(10*2*2048**3/(time.perf_counter()-t)/1e9)',
       ],
-      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } },
+      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2', ...peerIsaEnv(HELD_ISA) } },
     );
     return Math.round(Number(out.trim()));
   } catch {
@@ -174,6 +202,7 @@ function peer(torch: Torch, model: 'lstm' | 'conv', mode: Row['mode'], batch: nu
     for (let i = 0; i < REPEATS; i++) {
       const out = execFileSync(torch.python, [PEER, model, mode, String(batch), String(batches), '5', '2'], {
         encoding: 'utf8',
+        env: { ...process.env, ...peerIsaEnv(HELD_ISA) },
       });
       const sps = Number(/seqs_per_s=([\d.]+)/.exec(out)?.[1]);
       const gf = Number(/gflops=([\d.]+)/.exec(out)?.[1]);
@@ -214,7 +243,7 @@ async function main(): Promise<void> {
       ['native-1-thread', 1],
     ] as const) {
       for (const [model, mode, batch, batches] of plan) {
-        log(`${model} ${mode} batch ${batch} on ${backend} (${native.usableIsas()[0]})`);
+        log(`${model} ${mode} batch ${batch} on ${backend} (${HELD_ISA ?? native.usableIsas()[0]})`);
         let sps = 0;
         for (let i = 0; i < REPEATS; i++) sps = Math.max(sps, measureNative(model, mode, batch, batches, n));
         const flop = FWD[model] * (mode === 'train' ? 3 : 1);
@@ -230,7 +259,8 @@ async function main(): Promise<void> {
       }
     }
   } else log(`native engine: ${loadNative().error}`);
-  const nativeOnly = process.argv.includes('--native-only');
+  // TensorFlow.js cannot be held to an instruction set: with --isa only the engines that can are measured.
+  const nativeOnly = process.argv.includes('--native-only') || HELD_ISA !== null;
   // Batches per case, per backend: enough seconds to be steady, few enough for the slow cpu backend.
   const plan: { model: Row['model']; mode: Row['mode']; batch: number; n: Record<string, number> }[] = [
     { model: 'lstm-ae', mode: 'train', batch: 64, n: { wasm: 12, cpu: 3 } },
@@ -288,7 +318,7 @@ async function main(): Promise<void> {
     }
   }
   // The peak: register-only FMAs on every core with the best instruction set (the native engine's probe).
-  const peak = native ? Math.round(native.peakGflops(native.hardwareThreads())) : null;
+  const peak = native ? Math.round(native.peakGflops(native.hardwareThreads(), HELD_ISA ?? undefined)) : null;
   const find = (backend: string, model: string, mode: string, batch: number): Row | undefined =>
     rows.find((r) => r.backend === backend && r.model === model && r.mode === mode && r.batch === batch);
   /** The fastest PyTorch on this case: the one to beat. */
@@ -340,7 +370,12 @@ async function main(): Promise<void> {
   const matmulTorch = present.find((t) => `pytorch-${t.version}` === best?.backend) ?? present[0];
   const summary = {
     machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores`,
-    isa: native?.usableIsas()[0] ?? null,
+    isa: HELD_ISA ?? native?.usableIsas()[0] ?? null,
+    ...(HELD_ISA
+      ? {
+          heldTo: `every engine held to ${HELD_ISA} (native kernels; PyTorch through ${Object.keys(peerIsaEnv(HELD_ISA)).join(', ')}) on a machine that has ${native?.usableIsas().join(', ')}`,
+        }
+      : {}),
     fmaPeakGflops: peak,
     pytorch: present.map((t) => `${t.version} (${t.python})`),
     pytorchMatmulGflops: matmulTorch ? pytorchMatmul(matmulTorch) : null,
@@ -350,10 +385,14 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/train.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  writeFileSync(join(ROOT, 'bench/results/train-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const suffix = HELD_ISA ? `-${HELD_ISA}` : '';
+  writeFileSync(join(ROOT, `bench/results/train${suffix}.json`), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(
+    join(ROOT, `bench/results/train-summary${suffix}.json`),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
   log(JSON.stringify(summary, null, 2));
-  log('wrote bench/results/train.json');
+  log(`wrote bench/results/train${suffix}.json and train-summary${suffix}.json`);
 }
 
 main().catch((err: Error) => {

@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, test, vi } from 'vitest';
-import type { EvalReport, EvalRow, PairedDifference, ServiceInfo } from '../../../src-main/engine/api-types';
+import type { EvalReport, EvalRow, ServiceInfo } from '../../../src-main/engine/api-types';
 import BaselinesTable from './BaselinesTable.svelte';
 import ServiceBox from './ServiceBox.svelte';
 import ThresholdPresets from './ThresholdPresets.svelte';
+import { pairedDifference } from '../test-fixtures/eval';
 
 describe('ThresholdPresets', () => {
   test('each preset asks with the terms typed beside it', async () => {
@@ -45,13 +46,7 @@ const row = (name: string, recall: number): EvalRow => ({
 
 describe('BaselinesTable', () => {
   test('the run, the baselines and other runs, then the paired verdict with the sure gains marked', () => {
-    const d = (far: number, interval: [number, number] | null): PairedDifference => ({
-      far,
-      model: 0.62,
-      baseline: 0.4,
-      difference: 0.22,
-      interval,
-    });
+    const d = pairedDifference;
     const report = {
       ...row('model', 0.62),
       runId: 3,

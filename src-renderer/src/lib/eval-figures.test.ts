@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { CurveSet, PairedDifference } from '../../../src-main/engine/api-types';
+import type { CurveSet } from '../../../src-main/engine/api-types';
 import {
   alertTraces,
   fmtPoints,
@@ -9,6 +9,7 @@ import {
   rocTraces,
   vsRuleRows,
 } from './eval-figures';
+import { pairedDifference } from '../test-fixtures/eval';
 
 const curves = (k: number): CurveSet => ({
   roc: { x: [0, 0.5 * k, 1], y: [0, 0.8, 1], threshold: [null, 0.5, 0] },
@@ -99,13 +100,7 @@ describe('words for the analyst', () => {
   });
 
   test('"better than the rule" rows: ahead only when the whole interval is above zero', () => {
-    const d = (far: number, interval: [number, number] | null): PairedDifference => ({
-      far,
-      model: 0.5,
-      baseline: 0.3,
-      difference: 0.2,
-      interval,
-    });
+    const d = pairedDifference;
     const rows = vsRuleRows({
       failedDrives: 20,
       healthyDrives: 900,

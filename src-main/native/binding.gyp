@@ -2,13 +2,13 @@
 # instruction set and chosen at run time (see ARCHITECTURE.md, "Native engine").
 {
   "target_defaults": {
-    "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fvisibility=hidden", "-ffp-contract=fast"],
+    "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fvisibility=hidden", "-ffp-contract=fast", "-fno-math-errno"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
     "cflags!": ["-O2"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=fast"],
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=fast", "-fno-math-errno"],
       "MACOSX_DEPLOYMENT_TARGET": "11.0"
     },
     "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"]}}

@@ -343,6 +343,52 @@ void lstm_cell_back(int b, int H, const R* G, const R* cprev, const R* tc, const
   }
 }
 
+// The optimizer's passes over every parameter, vectorised (sqrt and division are correctly rounded, so every
+// instruction set gives the same Adam step).
+
+// out = the parts' gradients summed, in part order; returns their sum of squares.
+template <class R>
+double reduce_grads(long n, int parts, const R* const* src, R* out) {
+  // Eight sums of squares side by side: lanes the compiler can keep in one register, added up at the end.
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  long i = 0;
+  for (; i + 8 <= n; i += 8) {
+    R g[8];
+    for (int j = 0; j < 8; j++) g[j] = src[0][i + j];
+    for (int p = 1; p < parts; p++)
+      for (int j = 0; j < 8; j++) g[j] += src[p][i + j];
+    for (int j = 0; j < 8; j++) {
+      out[i + j] = g[j];
+      acc[j] += (double)g[j] * (double)g[j];
+    }
+  }
+  double sq = 0;
+  for (; i < n; i++) {
+    R g = src[0][i];
+    for (int p = 1; p < parts; p++) g += src[p][i];
+    out[i] = g;
+    sq += (double)g * (double)g;
+  }
+  for (int j = 0; j < 8; j++) sq += acc[j];
+  return sq;
+}
+
+template <class R>
+void scale(long n, R* x, R s) {
+  for (long i = 0; i < n; i++) x[i] *= s;
+}
+
+template <class R>
+void adam(long n, R* w, R* m, R* v, const R* g, R rate, R b1, R b2, R c1, R c2, R eps) {
+  for (long i = 0; i < n; i++) {
+    const R mi = b1 * m[i] + (1 - b1) * g[i];
+    const R vi = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= rate * (mi / c1) / (sqrt(vi / c2) + eps);
+  }
+}
+
 // Twelve independent multiply-add chains: enough in flight to fill both FMA pipes.
 template <class R>
 double fma_peak(long iters) {
@@ -371,7 +417,7 @@ double fma_peak(long iters) {
 template <class R>
 const Kernels<R> table = {
     DT_STR(DT_NS), NR<R>,          packed_size<R>, pack<R>,        gemm<R>, lstm_cell<R>, lstm_infer_step<R>,
-    lstm_cell_back<R>, act<R>, act_back<R>, fma_peak<R>,
+    lstm_cell_back<R>, act<R>, act_back<R>, reduce_grads<R>, scale<R>, adam<R>, fma_peak<R>,
 };
 
 }  // namespace

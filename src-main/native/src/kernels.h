@@ -44,6 +44,12 @@ struct Kernels {
   void (*act)(R* y, long n, int act);
   /** dy *= act'(x) where y = act(x), from y. */
   void (*act_back)(const R* y, R* dy, long n, int act);
+  /** out[i] = the sum over parts of src[p][i], in part order; returns the sum of squares of out. */
+  double (*reduce_grads)(long n, int parts, const R* const* src, R* out);
+  /** x *= s. */
+  void (*scale)(long n, R* x, R s);
+  /** Adam's step as TensorFlow.js takes it: m, v updated, w -= rate (m / c1) / (sqrt(v / c2) + eps). */
+  void (*adam)(long n, R* w, R* m, R* v, const R* g, R rate, R b1, R b2, R c1, R c2, R eps);
   /** Runs `iters` rounds of independent FMAs in registers: the core's peak; returns the FLOPs done. */
   double (*fma_peak)(long iters);
 };

@@ -9,6 +9,7 @@ import { focalLoss, hardNegativeBce, mse, weightedBce } from '../losses';
 import { convAutoencoder, lstmAutoencoder, lstmClassifier } from '../models';
 import { loadModel, saveModel } from '../weights-io';
 import { describeModel, flatWeights, UnsupportedModelError } from './net-spec';
+import { tfjsStep } from '../train-step';
 import { nativeNet, nativeStep } from './native-step';
 import { nativeOrSkip, relativeError } from './native-testing';
 
@@ -320,6 +321,41 @@ describe('the native training step', () => {
     assert.deepEqual(net.getWeights(), before);
     net.dispose();
     model.dispose();
+  });
+
+  test('clipped Adam steps move the weights as TensorFlow.js does, on every instruction set', (t) => {
+    const addon = nativeOrSkip(t);
+    if (!addon) return;
+    const reference = lstmAutoencoder({ windowDays: S, features: F, units: 10, seed: 3 });
+    const start = flatWeights(reference);
+    const o = { loss: { kind: 'mse' } as const, target: 'input' as const, clipNorm: 0.002 };
+    const tfjs = tfjsStep(reference, o);
+    for (let b = 0; b < 3; b++) {
+      const { x, y } = batch(16, b);
+      tfjs.compute(x, y, 16);
+      tfjs.apply(1e-2);
+    }
+    const expected = flatWeights(reference);
+    for (const isa of addon.usableIsas()) {
+      const model = lstmAutoencoder({ windowDays: S, features: F, units: 10, seed: 3 });
+      const native = nativeStep(model, o, { threads: 2, isa });
+      for (let b = 0; b < 3; b++) {
+        const { x, y } = batch(16, b);
+        const { gradNorm } = native.compute(x, y, 16);
+        assert.ok(gradNorm > o.clipNorm, `the clip applies (norm ${gradNorm})`);
+        native.apply(1e-2);
+      }
+      const got = native.snapshot().flatMap((w) => [...w]);
+      assert.equal(got.length, expected.length);
+      const worst = Math.max(...got.map((w, i) => Math.abs(w - expected[i])));
+      const moved = Math.max(...expected.map((w, i) => Math.abs(w - start[i])));
+      assert.ok(moved > 1e-3, `the steps move the weights (by up to ${moved})`);
+      assert.ok(worst < 1e-3 * moved, `${isa}: largest weight difference ${worst}, of moves up to ${moved}`);
+      native.dispose();
+      model.dispose();
+    }
+    tfjs.dispose();
+    reference.dispose();
   });
 
   test('optimizer state round-trips: a restored step continues exactly like the original', (t) => {

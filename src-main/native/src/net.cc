@@ -270,43 +270,64 @@ class Net final : public INet {
     k_->pack(src, K, N, rs, cs, dst.data());
   }
 
-  void ensurePacked() {
-    if (packed_) return;
-    for (Layer<R>& L : layers_) {
-      const R* w = w_.data() + L.woff;
-      const int C = L.inC, U = L.s.units;
-      switch (L.s.kind) {
-        case L_LSTM: {
-          const R* wh = w + (size_t)C * 4 * U;
-          pack(L.pW, w, C, 4 * U, 4 * U, 1);
-          pack(L.pWT, w, 4 * U, C, 1, 4 * U);
-          pack(L.pWh, wh, U, 4 * U, 4 * U, 1);
-          pack(L.pWhT, wh, 4 * U, U, 1, 4 * U);
-          // W, Wh and the bias lie one after another, row-major with 4U columns.
-          pack(L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1);
-          {
-            std::vector<R> wb(w, w + (size_t)C * 4 * U);
-            wb.insert(wb.end(), wh + (size_t)U * 4 * U, wh + (size_t)U * 4 * U + 4 * U);
-            pack(L.pWb, wb.data(), C + 1, 4 * U, 4 * U, 1);
+  /**
+   * The weights packed for the GEMMs, after every update: what training reads (W, Wh and their transposes for
+   * the backward pass) at once, what only inference reads ([W; Wh; bias], [W; bias]) when inference asks for it,
+   * so a training step does not repack them. The packs are shared out over the threads.
+   */
+  void ensurePacked(bool inference) {
+    std::vector<std::function<void()>> jobs;
+    if (!packed_) {
+      for (Layer<R>& L : layers_) {
+        const R* w = w_.data() + L.woff;
+        const int C = L.inC, U = L.s.units;
+        switch (L.s.kind) {
+          case L_LSTM: {
+            const R* wh = w + (size_t)C * 4 * U;
+            jobs.push_back([this, &L, w, C, U] { pack(L.pW, w, C, 4 * U, 4 * U, 1); });
+            jobs.push_back([this, &L, w, C, U] { pack(L.pWT, w, 4 * U, C, 1, 4 * U); });
+            jobs.push_back([this, &L, wh, U] { pack(L.pWh, wh, U, 4 * U, 4 * U, 1); });
+            jobs.push_back([this, &L, wh, U] { pack(L.pWhT, wh, 4 * U, U, 1, 4 * U); });
+            break;
           }
-          break;
+          case L_CONV1D:
+          case L_DENSE: {
+            const int kc = (L.s.kind == L_CONV1D ? L.s.kernel : 1) * C;
+            jobs.push_back([this, &L, w, kc, U] { pack(L.pW, w, kc, U, U, 1); });
+            jobs.push_back([this, &L, w, kc, U] { pack(L.pWT, w, U, kc, 1, U); });
+            break;
+          }
+          default:
+            break;
         }
-        case L_CONV1D:
-        case L_DENSE: {
-          const int kc = (L.s.kind == L_CONV1D ? L.s.kernel : 1) * C;
-          pack(L.pW, w, kc, U, U, 1);
-          pack(L.pWT, w, U, kc, 1, U);
-          break;
-        }
-        default:
-          break;
       }
+      packed_ = true;
+      packedInference_ = false;
     }
-    packed_ = true;
+    if (inference && !packedInference_) {
+      for (Layer<R>& L : layers_) {
+        if (L.s.kind != L_LSTM) continue;
+        const R* w = w_.data() + L.woff;
+        const int C = L.inC, U = L.s.units;
+        // W, Wh and the bias lie one after another, row-major with 4U columns.
+        jobs.push_back([this, &L, w, C, U] { pack(L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1); });
+        jobs.push_back([this, &L, w, C, U] {
+          const R* bias = w + (size_t)C * 4 * U + (size_t)U * 4 * U;
+          std::vector<R> wb(w, w + (size_t)C * 4 * U);
+          wb.insert(wb.end(), bias, bias + 4 * U);
+          pack(L.pWb, wb.data(), C + 1, 4 * U, 4 * U, 1);
+        });
+      }
+      packedInference_ = true;
+    }
+    const int threads = std::min<int>(pool_.size(), (int)jobs.size());
+    pool_.run(threads, [&](int p) {
+      for (size_t j = p; j < jobs.size(); j += threads) jobs[j]();
+    });
   }
 
   int forwardAll(const R* x, int n, bool training) {
-    ensurePacked();
+    ensurePacked(!training);
     const int parts = std::max(1, std::min(pool_.size(), n));
     out_.resize((size_t)n * outT_ * outC_);
     for (int p = 0; p < parts; p++) {
@@ -732,7 +753,7 @@ class Net final : public INet {
   int outT_ = 0, outC_ = 0;
   std::vector<R> w_, m_, v_, pending_, out_, dout_;
   std::vector<Work<R>> work_;
-  bool packed_ = false, hasPending_ = false;
+  bool packed_ = false, packedInference_ = false, hasPending_ = false;
   /** Dropout applies in a training forward pass (not in inputGradient's); the backward carries down to the input. */
   bool dropping_ = true, inputGrad_ = false;
   long adamT_ = 0;

@@ -323,7 +323,7 @@ describe('the native training step', () => {
     model.dispose();
   });
 
-  test('clipped Adam steps move the weights as TensorFlow.js does, on every instruction set', (t) => {
+  test('clipped Adam steps move the weights as TensorFlow.js does and inference follows them, on every instruction set', (t) => {
     const addon = nativeOrSkip(t);
     if (!addon) return;
     const reference = lstmAutoencoder({ windowDays: S, features: F, units: 10, seed: 3 });
@@ -338,20 +338,25 @@ describe('the native training step', () => {
     const expected = flatWeights(reference);
     for (const isa of addon.usableIsas()) {
       const model = lstmAutoencoder({ windowDays: S, features: F, units: 10, seed: 3 });
-      const native = nativeStep(model, o, { threads: 2, isa });
+      const net = nativeNet(model, o, { threads: 2, isa });
+      const probe = batch(8, 9).x;
+      net.predict(probe, 8); // packs the inference weights before training: they must follow the updates
       for (let b = 0; b < 3; b++) {
         const { x, y } = batch(16, b);
-        const { gradNorm } = native.compute(x, y, 16);
+        const [, gradNorm] = net.compute(x, y, 16);
         assert.ok(gradNorm > o.clipNorm, `the clip applies (norm ${gradNorm})`);
-        native.apply(1e-2);
+        net.apply(1e-2);
       }
-      const got = native.snapshot().flatMap((w) => [...w]);
+      const got = net.getWeights();
       assert.equal(got.length, expected.length);
       const worst = Math.max(...got.map((w, i) => Math.abs(w - expected[i])));
       const moved = Math.max(...expected.map((w, i) => Math.abs(w - start[i])));
       assert.ok(moved > 1e-3, `the steps move the weights (by up to ${moved})`);
       assert.ok(worst < 1e-3 * moved, `${isa}: largest weight difference ${worst}, of moves up to ${moved}`);
-      native.dispose();
+      const want = tf.tidy(() => (reference.predict(tf.tensor3d(probe, [8, S, F])) as tf.Tensor).dataSync());
+      const err = relativeError(net.predict(probe, 8), want);
+      assert.ok(err < 1e-4, `${isa}: prediction after the updates, relative error ${err}`);
+      net.dispose();
       model.dispose();
     }
     tfjs.dispose();

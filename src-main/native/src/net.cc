@@ -175,35 +175,31 @@ class Net final : public INet {
     *norm = reduceGradients(parts);
     if (sp_.clipNorm > 0 && *norm > sp_.clipNorm) {
       const R scale = (R)(sp_.clipNorm / *norm);
-      eachSlice([&](size_t lo, size_t n) { k_->scale((long)n, pending_.data() + lo, scale); });
+      eachSlice([&](int, size_t lo, size_t n) { k_->scale((long)n, pending_.data() + lo, scale); });
     }
     hasPending_ = true;
   }
 
   /**
-   * Runs job(lo, n) over the parameters cut into one slice per thread: the optimizer's passes over every weight
-   * (a tenth of a batch's time on one core for the reference LSTM) run on every core.
+   * Runs job(slice, lo, n) over the parameters cut into one slice per thread: the optimizer's passes over every
+   * weight (a tenth of a batch's time on one core for the reference LSTM) run on every core.
    */
   template <class F>
   void eachSlice(F job) {
     const int slices = pool_.size();
     pool_.run(slices, [&](int s) {
       const size_t lo = P_ * (size_t)s / slices, hi = P_ * (size_t)(s + 1) / slices;
-      if (hi > lo) job(lo, hi - lo);
+      if (hi > lo) job(s, lo, hi - lo);
     });
   }
 
   /** pending_ = the parts' gradients summed; returns their norm. */
   double reduceGradients(int parts) {
     std::vector<double> sq(pool_.size(), 0.0);
-    std::vector<const R*> src(parts);
-    for (int p = 0; p < parts; p++) src[p] = work_[p].grad.data();
-    const int slices = pool_.size();
-    pool_.run(slices, [&](int s) {
-      const size_t lo = P_ * (size_t)s / slices, hi = P_ * (size_t)(s + 1) / slices;
+    eachSlice([&](int s, size_t lo, size_t n) {
       std::vector<const R*> from(parts);
-      for (int p = 0; p < parts; p++) from[p] = src[p] + lo;
-      sq[s] = hi > lo ? k_->reduce_grads((long)(hi - lo), parts, from.data(), pending_.data() + lo) : 0.0;
+      for (int p = 0; p < parts; p++) from[p] = work_[p].grad.data() + lo;
+      sq[s] = k_->reduce_grads((long)n, parts, from.data(), pending_.data() + lo);
     });
     double total = 0;
     for (double x : sq) total += x;
@@ -217,7 +213,7 @@ class Net final : public INet {
     const R b1 = (R)0.9, b2 = (R)0.999, eps = (R)1e-7;
     const R c1 = (R)(1 - std::pow(0.9, (double)adamT_)), c2 = (R)(1 - std::pow(0.999, (double)adamT_));
     const R rate = (R)lr;
-    eachSlice([&](size_t lo, size_t n) {
+    eachSlice([&](int, size_t lo, size_t n) {
       k_->adam((long)n, w_.data() + lo, m_.data() + lo, v_.data() + lo, pending_.data() + lo, rate, b1, b2, c1, c2,
                eps);
     });

@@ -343,8 +343,7 @@ void lstm_cell_back(int b, int H, const R* G, const R* cprev, const R* tc, const
   }
 }
 
-// The optimizer's passes over every parameter, vectorised (sqrt and division are correctly rounded, so every
-// instruction set gives the same Adam step).
+// The optimizer's passes over every parameter, vectorised: one slice of the weights per thread (net.cc).
 
 // out = the parts' gradients summed, in part order; returns their sum of squares.
 template <class R>

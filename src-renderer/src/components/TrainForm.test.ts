@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, test, vi } from 'vitest';
-import { TrainForm as TrainFormState } from '../lib/train-form.svelte';
+import { TrainFormState } from '../lib/train-form.svelte';
 import TrainForm from './TrainForm.svelte';
 
 function setup(form = new TrainFormState(), problems = {}) {

@@ -6,7 +6,7 @@ import type { LossSpec, ModelKind, TrainConfig, WindowFeature } from '../../../s
  * engine takes fractions). `fill` writes a config in, `config` reads one out for the kind chosen: a pair the
  * form, its draft across tab switches, and "train again with these settings" all go through.
  */
-export class TrainForm {
+export class TrainFormState {
   // Trees first: on the sample's cross-validation they lead Backblaze's rule and every sequence model
   // (bench/results/quality.json).
   model = $state<ModelKind>('gbdt');

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { TrainConfig } from '../../../src-main/engine/api-types';
-import { TrainForm } from './train-form.svelte';
+import { TrainFormState } from './train-form.svelte';
 
-describe('TrainForm', () => {
+describe('TrainFormState', () => {
   test('a config written in comes back out unchanged, for every kind', () => {
     const configs: TrainConfig[] = [
       {
@@ -57,14 +57,14 @@ describe('TrainForm', () => {
       },
     ];
     for (const c of configs) {
-      const form = new TrainForm();
+      const form = new TrainFormState();
       form.fill(c);
       expect(form.config()).toEqual(c);
     }
   });
 
   test('only the settings the chosen kind reads are sent', () => {
-    const form = new TrainForm();
+    const form = new TrainFormState();
     form.model = 'conv-ae';
     expect(form.config()).toHaveProperty('filters', 32);
     expect(form.config()).not.toHaveProperty('units');
@@ -79,7 +79,7 @@ describe('TrainForm', () => {
   });
 
   test('a time split sends no test share; percentages become fractions', () => {
-    const form = new TrainForm();
+    const form = new TrainFormState();
     form.valPercent = 12.5;
     form.testPercent = 20;
     expect(form.config()).toMatchObject({ valFraction: 0.125, testFraction: 0.2 });
@@ -89,7 +89,7 @@ describe('TrainForm', () => {
   });
 
   test('the loss carries the fields of its kind only', () => {
-    const form = new TrainForm();
+    const form = new TrainFormState();
     form.lossKind = 'weighted-bce';
     form.positiveWeight = 40;
     expect(form.config().loss).toEqual({ kind: 'weighted-bce', positiveWeight: 40 });
@@ -98,7 +98,7 @@ describe('TrainForm', () => {
   });
 
   test('a partial config changes only what it names; attributes given turn automatic choice off', () => {
-    const form = new TrainForm();
+    const form = new TrainFormState();
     form.fill({ epochs: 9 });
     expect(form.epochs).toBe(9);
     expect(form.windowDays).toBe(4);

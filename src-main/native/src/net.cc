@@ -421,7 +421,8 @@ class Net final : public INet {
       std::memcpy(&c.gates[(size_t)t * b * 4 * H], c.gates.data(), (size_t)b * 4 * H * sizeof(R));
     for (int t = 0; t < T; t++) {
       R* Gt = &c.gates[(size_t)t * b * 4 * H];
-      k_->gemm(b, H, 4 * H, &c.out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
+      // h before the first step is zero: nothing to add.
+      if (t > 0) k_->gemm(b, H, 4 * H, &c.out[(size_t)t * b * H], H, 1, L.pWh.data(), Gt, 4 * H, true);
       k_->lstm_cell(b, H, Gt, &c.cells[(size_t)t * b * H], &c.cells[(size_t)(t + 1) * b * H],
                     &c.tanhCells[(size_t)t * b * H], &c.out[(size_t)(t + 1) * b * H], L.s.gateAct);
     }

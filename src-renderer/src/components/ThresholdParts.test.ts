@@ -1,12 +1,14 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import { describe, expect, test, vi } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { clearDraft } from '../lib/form-drafts';
 import type { EvalReport, EvalRow, ServiceInfo } from '../../../src-main/engine/api-types';
 import BaselinesTable from './BaselinesTable.svelte';
 import ServiceBox from './ServiceBox.svelte';
-import ThresholdPresets from './ThresholdPresets.svelte';
+import ThresholdPresets, { PRESETS_DRAFT } from './ThresholdPresets.svelte';
 import { pairedDifference } from '../test-fixtures/eval';
 
 describe('ThresholdPresets', () => {
+  beforeEach(() => clearDraft(PRESETS_DRAFT));
   test('each preset asks with the terms typed beside it', async () => {
     const onApply = vi.fn();
     render(ThresholdPresets, { onApply });
@@ -23,6 +25,18 @@ describe('ThresholdPresets', () => {
       { kind: 'cost', missCost: 200, falseAlarmCost: 1 },
       { kind: 'max-f1' },
     ]);
+  });
+
+  test('the terms typed are still there after a tab switch (the view unmounted and mounted again)', async () => {
+    const first = render(ThresholdPresets, { onApply: vi.fn() });
+    await fireEvent.input(screen.getByLabelText('False-alarm rate, percent'), { target: { value: '0.5' } });
+    await fireEvent.input(screen.getByLabelText('Cost of a false alarm'), { target: { value: '3' } });
+    first.unmount();
+    const onApply = vi.fn();
+    render(ThresholdPresets, { onApply });
+    expect(screen.getByLabelText<HTMLInputElement>('False-alarm rate, percent').value).toBe('0.5');
+    await fireEvent.click(screen.getByRole('button', { name: 'Lowest cost' }));
+    expect(onApply).toHaveBeenCalledWith({ kind: 'cost', missCost: 50, falseAlarmCost: 3 });
   });
 });
 

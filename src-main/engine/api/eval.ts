@@ -29,8 +29,14 @@ export interface ThresholdMetrics {
 
 export interface ThresholdView extends ThresholdMetrics {
   level: EvalLevel;
-  /** Drives that would have alerted (first crossing inside the evaluation period), per day of it. */
+  /** Drives of the evaluation set that would have alerted (first crossing inside its period), per day of it. */
   alertsPerDay: number;
+  /**
+   * What the queue would get with the run in service: alerts (a drive's score reaching the threshold after a
+   * window below it, as triage raises them) per day across every drive the run scored, estimated from the
+   * evaluation set scaled to the fleet; null where the set is not a random share of the drives (verdict labels).
+   */
+  fleetAlertsPerDay: number | null;
 }
 
 /** A curve ready to plot: thresholds are null at the "flag nothing" end. */
@@ -56,7 +62,10 @@ export type EvalSeries = 'model' | 'backblaze-rule' | 'robust-z';
 export type ThresholdPreset =
   | { kind: 'max-f1' }
   | { kind: 'far'; far: number }
-  /** k alerts (drives flagged) per day or per week of the evaluation period, on average. */
+  /**
+   * At most k alerts per day or per week on average: across the fleet where the set estimates it
+   * (`fleetAlertsPerDay`), else drives of the set flagged.
+   */
   | { kind: 'budget'; alerts: number; per: 'day' | 'week' }
   | { kind: 'cost'; missCost: number; falseAlarmCost: number };
 
@@ -88,6 +97,11 @@ export interface EvalOverview {
   horizonDays: number;
   windows: { positives: number; negatives: number };
   drives: { positives: number; negatives: number };
+  /**
+   * Drives the run scored (what the queue would watch), and how many fleet alerts one alert on the evaluation set
+   * stands for; null where the set is not a random share of the drives (verdict labels).
+   */
+  fleet: { drives: number; scale: number | null };
   scoreRange: { min: number; max: number };
   /** The best-F1 threshold at the drive level: where the slider starts. */
   suggestedThreshold: number;
@@ -175,6 +189,8 @@ export interface EvalReport extends EvalRow {
   vsRule: PairedComparison | null;
   level: EvalLevel;
   alertsPerDay: number;
+  fleetAlertsPerDay: number | null;
+  fleetDrives: number;
   evaluationSet: string;
   labels: EvalLabels;
   firstDay: string;
@@ -195,7 +211,7 @@ export interface EvalReportRequest {
   level?: EvalLevel;
   threshold?: number;
   far?: number;
-  /** Alerts per day. */
+  /** Alerts per day (across the fleet, as the `budget` preset). */
   budget?: number;
   bootstrap?: number;
   seed?: number;

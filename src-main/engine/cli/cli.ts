@@ -12,6 +12,7 @@ import {
   type TrainResult,
 } from '../api-types';
 import { trainConfig } from '../api-schemas';
+import { alertsInWords } from '../eval/alert-words';
 import { Engine } from '../engine';
 import { startWebServer } from '../web/server';
 import { didYouMean, flagHelp, parseCommandLine, type FlagTable, type Flags } from './args';
@@ -406,7 +407,7 @@ async function runEvaluate(engine: Engine, flags: Flags, json: boolean): Promise
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   out(`run ${r.runId}, ${r.level} level, on ${r.evaluationSet}, ${r.firstDay} .. ${r.lastDay}`);
   out(`${r.positives} positive and ${r.negatives} negative ${r.level}s`);
-  out(`threshold ${r.threshold} (${r.operatingPoint}), ${r.alertsPerDay.toFixed(2)} alerts per day`);
+  out(`threshold ${r.threshold} (${r.operatingPoint}), ${alertsInWords(r)}`);
   const m = r.matrix;
   out(`  TP ${m.tp}  FP ${m.fp}  TN ${m.tn}  FN ${m.fn}`);
   out(

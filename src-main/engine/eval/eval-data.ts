@@ -21,6 +21,13 @@ export interface EvalData {
   evaluationSet: string;
   labels: EvalLabels;
   notices: string[];
+  /** Drives the run scored: the fleet its queue would watch. */
+  scoredDrives: number;
+  /**
+   * Fleet alerts per alert on the set: scored drives over the set's drives, where the set is a random share of
+   * the drives (held-out drives, folds, a time split); null for verdict labels (drives picked by their alerts).
+   */
+  fleetScale: number | null;
   /** First and last window end day of the set (days since 1970-01-01). */
   firstDay: number;
   lastDay: number;
@@ -126,6 +133,8 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
     evaluationSet,
     labels,
     notices,
+    scoredDrives: rows.length,
+    fleetScale: verdicts ? null : rows.length / n,
     firstDay: Infinity,
     lastDay: -Infinity,
     driveIds: new Int32Array(n),

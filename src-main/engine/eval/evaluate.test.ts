@@ -13,6 +13,7 @@ import {
 } from '../api-types';
 import { Engine } from '../engine';
 import type { SplitRecord } from '../model/split-record';
+import { crossings } from '../triage/alerts';
 import { BACKBLAZE_RULE_ATTRIBUTES } from './baselines';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -140,7 +141,25 @@ describe('evaluation of a scored run on the bundled sample', () => {
       level,
       preset: { kind: 'budget', alerts: 0.5, per: 'day' },
     });
-    assert.ok(budget.metrics.flagged <= 0.5 * o.days && budget.metrics.flagged >= 0.5 * o.days - 2);
+    // A budget is the fleet's: alerts as the run in service raises them (triage's crossings) on the test drives,
+    // scaled to every drive the run scored. At its threshold the fleet stays within it; one score lower breaks it.
+    const scored = (
+      engine.db.prepare('SELECT COUNT(*) AS n FROM scores WHERE run_id = ?').get(runId) as { n: number }
+    ).n;
+    assert.deepEqual(o.fleet, { drives: scored, scale: scored / truth.drives.size });
+    assert.ok(o.fleet.scale! > 4, 'the test drives are a small share of the fleet');
+    const fleetPerDay = (t: number): number =>
+      ([...truth.drives.values()].reduce(
+        (n, d) => n + crossings(d.ends, Float32Array.from(d.scores), t, null).length,
+        0,
+      ) *
+        o.fleet.scale!) /
+      o.days;
+    const t = budget.metrics.threshold;
+    assert.ok(Math.abs(budget.metrics.fleetAlertsPerDay! - fleetPerDay(t)) < 1e-9);
+    assert.ok(budget.metrics.fleetAlertsPerDay! <= 0.5 && budget.metrics.fleetAlertsPerDay! > 0.2);
+    const next = Math.max(...truth.windows.map((w) => w.score).filter((v) => v < t));
+    assert.ok(fleetPerDay(next) > 0.5, 'the next score down would break the budget');
     assert.ok(Math.abs(budget.metrics.alertsPerDay - budget.metrics.flagged / o.days) < 1e-12);
     const weekly = await engine.call('eval/preset', {
       runId,

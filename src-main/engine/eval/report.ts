@@ -118,7 +118,7 @@ function chosenPreset(req: EvalReportRequest): { preset: ThresholdPreset | null;
   if (req.budget !== undefined)
     return {
       preset: { kind: 'budget', alerts: req.budget, per: 'day' },
-      words: `${req.budget} alerts per day`,
+      words: `${req.budget} alerts per day across the fleet`,
     };
   return { preset: { kind: 'max-f1' }, words: 'best F1' };
 }
@@ -227,6 +227,8 @@ export async function evalReport(ev: Evaluator, req: EvalReportRequest): Promise
     vsRule,
     level,
     alertsPerDay: s.alertsPerDay(threshold),
+    fleetAlertsPerDay: s.fleetAlertsPerDay(threshold),
+    fleetDrives: s.data.scoredDrives,
     evaluationSet: s.data.evaluationSet,
     labels: s.data.labels,
     firstDay: formatDay(s.data.firstDay),

@@ -12,6 +12,7 @@ import {
 } from '../api-types';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
+import { AlertRate } from './alert-rate';
 import { curveSet, downsample } from './curves';
 import { describeWindow, type EvalData } from './eval-data';
 import { lowerBound, ScoreSet } from './score-set';
@@ -35,6 +36,7 @@ export class EvalSession {
   private readonly sets = new Map<string, ScoreSet>();
   private readonly prefix = new Map<EvalSeries, Float32Array>();
   private readonly perDrive = new Map<EvalSeries, Float32Array>();
+  private readonly rates = new Map<EvalSeries, AlertRate>();
 
   constructor(
     readonly data: EvalData,
@@ -124,6 +126,7 @@ export class EvalSession {
       horizonDays: this.data.horizonDays,
       windows: { positives: w.positives, negatives: w.negatives },
       drives: { positives: d.positives, negatives: d.negatives },
+      fleet: { drives: this.data.scoredDrives, scale: this.data.fleetScale },
       scoreRange: range,
       suggestedThreshold: Math.min(d.maxF1().threshold, range.max),
       series: this.series(),
@@ -137,11 +140,27 @@ export class EvalSession {
     return (m.tp + m.fp) / this.days;
   }
 
+  private alertRate(series: EvalSeries): AlertRate {
+    let r = this.rates.get(series);
+    if (!r) {
+      r = AlertRate.from(this.windowScores(series), this.data.offsets);
+      this.rates.set(series, r);
+    }
+    return r;
+  }
+
+  /** Alerts per day the queue would get across the fleet at `threshold` (see ThresholdView); null if unknown. */
+  fleetAlertsPerDay(threshold: number, series: EvalSeries = 'model'): number | null {
+    const scale = this.data.fleetScale;
+    return scale === null ? null : (this.alertRate(series).alertsAt(threshold) * scale) / this.days;
+  }
+
   at(level: EvalLevel, threshold: number, series: EvalSeries = 'model'): ThresholdView {
     return {
       ...this.set(level, series).metricsAt(threshold),
       level,
       alertsPerDay: this.alertsPerDay(threshold, series),
+      fleetAlertsPerDay: this.fleetAlertsPerDay(threshold, series),
     };
   }
 
@@ -157,9 +176,13 @@ export class EvalSession {
       case 'far':
         return set.thresholdForFar(preset.far);
       case 'budget': {
-        // Alerts are drives flagged, whatever the level shown.
+        // Alerts are drives', whatever the level shown: the fleet's queue where the set estimates it (a budget
+        // is the crew's, and the set may be a sixth of the fleet), else drives of the set flagged.
         const perDay = preset.per === 'week' ? preset.alerts / 7 : preset.alerts;
-        return this.set('drive', series).thresholdForFlagged(perDay * this.days);
+        const scale = this.data.fleetScale;
+        return scale === null
+          ? this.set('drive', series).thresholdForFlagged(perDay * this.days)
+          : this.alertRate(series).thresholdForAlerts((perDay * this.days) / scale + 1e-9);
       }
       case 'cost':
         return set.costCurve(preset.missCost, preset.falseAlarmCost).best.threshold;

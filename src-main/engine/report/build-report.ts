@@ -13,6 +13,7 @@ import {
 import { driveErrors } from '../catalogue/drive-errors';
 import { getRun } from '../catalogue/runs';
 import { datasetSummary } from '../catalogue/summary';
+import { budgetInWords } from '../eval/alert-words';
 import { evalReport } from '../eval/report';
 import type { Evaluator } from '../eval/evaluator';
 import type { EvalSession } from '../eval/session';
@@ -58,7 +59,7 @@ function chooseThreshold(
     return {
       value: s.thresholdFor('drive', { kind: 'budget', alerts: q.budget, per: 'day' }),
       chosenBy: 'budget',
-      reason: `the lowest threshold that flags at most ${q.budget} drive${q.budget === 1 ? '' : 's'} per day on average`,
+      reason: budgetInWords(q.budget, 'day', s.data.fleetScale === null ? null : s.data.scoredDrives),
     };
   return {
     value: s.overview().suggestedThreshold,

@@ -11,6 +11,7 @@ import {
   type ReportFlaggedDrive,
   type ReportSection,
 } from '../api-types';
+import { alertsInWords } from '../eval/alert-words';
 import { drivesToActOn, outcomeOf } from './report-csv';
 
 /** plotly's minified bundle, inlined into every report (read once per process). */
@@ -127,7 +128,7 @@ ${r.drive.vsRule ? vsRuleTable(r.drive.vsRule) : ''}
 <h3>Window level</h3>${metricsTable([r.window])}
 <div class="pair"><div class="chart" data-chart="roc"></div><div class="chart" data-chart="pr"></div></div>
 <div class="pair"><div class="chart" data-chart="lead"></div><div class="chart" data-chart="alerts"></div></div>
-<p>${r.drive.leadTimes.caught} of ${r.drive.leadTimes.failed} failures alerted before failing${r.drive.leadTimes.median === null ? '' : `, a median of ${r.drive.leadTimes.median} days ahead`}; ${num(r.alerts.perDay, 3)} alerts per day.</p>
+<p>${r.drive.leadTimes.caught} of ${r.drive.leadTimes.failed} failures alerted before failing${r.drive.leadTimes.median === null ? '' : `, a median of ${r.drive.leadTimes.median} days ahead`}; ${esc(alertsInWords(r.drive))}.</p>
 ${[...r.drive.notices].map((n) => `<p class="muted">${esc(n)}</p>`).join('')}</section>`;
 }
 

@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { clearDraft } from '../lib/form-drafts';
-import type { EvalReport, EvalRow, ServiceInfo } from '../../../src-main/engine/api-types';
+import type { EvalReport, EvalRow, ServiceInfo, ThresholdView } from '../../../src-main/engine/api-types';
 import BaselinesTable from './BaselinesTable.svelte';
 import ServiceBox from './ServiceBox.svelte';
+import ThresholdMetrics from './ThresholdMetrics.svelte';
 import ThresholdPresets, { PRESETS_DRAFT } from './ThresholdPresets.svelte';
 import { pairedDifference } from '../test-fixtures/eval';
 
@@ -56,6 +57,42 @@ const row = (name: string, recall: number): EvalRow => ({
   detectionAtFar: [{ far: 0.01, detection: recall, threshold: 0.5, interval: [recall - 0.1, recall + 0.1] }],
   leadTimeDays: { median: 12, mean: 12, caught: 1, interval: null },
   intervals: { recall: null, far: null, precision: null, averagePrecision: null },
+});
+
+describe('ThresholdMetrics', () => {
+  const metrics: ThresholdView = {
+    threshold: 0.3,
+    matrix: { tp: 5, fp: 7, fn: 3, tn: 714 },
+    flagged: 12,
+    precision: 5 / 12,
+    recall: 5 / 8,
+    f1: 0.5,
+    far: 7 / 721,
+    specificity: 714 / 721,
+    mcc: 0.504,
+    level: 'drive',
+    alertsPerDay: 0.32,
+    fleetAlertsPerDay: 2.41,
+  };
+  const card = (name: string): HTMLElement => screen.getByText(name).closest('div')!;
+
+  test("alerts per day are the fleet's queue, estimated from the set, with the set's own count beside", () => {
+    render(ThresholdMetrics, { metrics, level: 'drive', horizonDays: 14, fleetDrives: 5057 });
+    const alerts = card('Alerts per day, fleet');
+    expect(alerts.textContent).toContain('2.41');
+    expect(alerts.textContent).toContain('est. over 5,057 drives · 0.32 on the set');
+  });
+
+  test('where the set cannot stand for the fleet (verdict labels), the set is counted and says so', () => {
+    render(ThresholdMetrics, {
+      metrics: { ...metrics, fleetAlertsPerDay: null },
+      level: 'drive',
+      horizonDays: 14,
+      fleetDrives: null,
+    });
+    expect(card('Alerts per day, evaluation set').textContent).toContain('0.32');
+    expect(screen.queryByText('Alerts per day, fleet')).toBeNull();
+  });
 });
 
 describe('BaselinesTable', () => {

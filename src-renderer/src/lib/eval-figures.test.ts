@@ -87,14 +87,16 @@ describe('lead times and alerts', () => {
 
 describe('words for the analyst', () => {
   test('each preset says how it chose', () => {
-    expect(presetReason({ kind: 'far', far: 0.001 })).toBe(
+    expect(presetReason({ kind: 'far', far: 0.001 }, 5057)).toBe(
       'the lowest threshold with at most 0.1% false alarms',
     );
-    expect(presetReason({ kind: 'budget', alerts: 1, per: 'day' })).toBe(
-      'the lowest threshold giving at most 1 alert per day',
+    expect(presetReason({ kind: 'budget', alerts: 1, per: 'day' }, 5057)).toBe(
+      'the lowest threshold giving at most 1 alert per day across the 5,057 drives scored',
     );
-    expect(presetReason({ kind: 'budget', alerts: 3, per: 'week' })).toContain('3 alerts per week');
-    expect(presetReason({ kind: 'cost', missCost: 50, falseAlarmCost: 1 })).toContain(
+    expect(presetReason({ kind: 'budget', alerts: 3, per: 'week' }, null)).toBe(
+      'the lowest threshold that flags at most 3 drives of the evaluation set per week',
+    );
+    expect(presetReason({ kind: 'cost', missCost: 50, falseAlarmCost: 1 }, null)).toContain(
       'a missed failure costing 50 and a false alarm 1',
     );
   });

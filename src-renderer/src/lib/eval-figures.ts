@@ -8,6 +8,7 @@ import type {
   ThresholdPreset,
 } from '../../../src-main/engine/api-types';
 import { fmtRate } from './threshold-scale';
+import { budgetInWords } from '../../../src-main/engine/eval/alert-words';
 
 /** The Threshold tab's figures as plotly traces, built from the engine's answers (pure: tested beside). */
 type Trace = Record<string, unknown>;
@@ -126,15 +127,18 @@ export function alertTraces(alerts: AlertsByDay): Trace[] {
   ];
 }
 
-/** A preset's rule in the words the report and the run's record use. */
-export function presetReason(preset: ThresholdPreset): string {
+/**
+ * A preset's rule in the words the report and the run's record use; `fleetDrives`: the drives the run scored where
+ * the evaluation set estimates the fleet's alerts (EvalOverview.fleet), else null.
+ */
+export function presetReason(preset: ThresholdPreset, fleetDrives: number | null): string {
   switch (preset.kind) {
     case 'max-f1':
       return 'the threshold with the best F1 on the evaluation drives';
     case 'far':
       return `the lowest threshold with at most ${+(preset.far * 100).toPrecision(3)}% false alarms`;
     case 'budget':
-      return `the lowest threshold giving at most ${preset.alerts} alert${preset.alerts === 1 ? '' : 's'} per ${preset.per}`;
+      return budgetInWords(preset.alerts, preset.per, fleetDrives);
     case 'cost':
       return `the lowest expected cost, a missed failure costing ${preset.missCost} and a false alarm ${preset.falseAlarmCost}`;
   }

@@ -213,6 +213,7 @@ export interface EvalReportRequest {
   far?: number;
   /** Alerts per day (across the fleet, as the `budget` preset). */
   budget?: number;
+  /** Bootstrap replicates (default DEFAULT_BOOTSTRAP: 1,000 at drive level, 200 at window level). */
   bootstrap?: number;
   seed?: number;
 }

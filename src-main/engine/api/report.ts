@@ -27,12 +27,12 @@ export interface ReportRequest {
   labels?: EvalLabels;
   threshold?: number;
   far?: number;
-  /** Alerts per day. */
+  /** Alerts per day across the fleet (the `budget` preset). */
   budget?: number;
   sections?: ReportSection[];
   /** Flagged drives shown with a small error heatmap (default 5). */
   heatmaps?: number;
-  /** Bootstrap replicates for the intervals (default 200). */
+  /** Bootstrap replicates for the intervals (default: 1,000 at drive level, 200 at window level). */
   bootstrap?: number;
 }
 

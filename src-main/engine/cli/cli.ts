@@ -130,7 +130,11 @@ const COMMANDS: Record<string, Command> = {
       run: { type: 'integer', value: 'id', help: 'the scored run' },
       ...THRESHOLD_FLAGS,
       level: { type: 'string', value: 'drive|window', help: 'count drives (default) or windows' },
-      bootstrap: { type: 'integer', value: 'N', help: 'bootstrap replicates for the intervals' },
+      bootstrap: {
+        type: 'integer',
+        value: 'N',
+        help: 'bootstrap replicates for the intervals (default 1,000 at drive level, 200 at window level)',
+      },
       ...JSON_FLAG,
     },
     positionals: { max: 0, what: '' },

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rng } from '../model/rng';
 import { bootstrap } from './bootstrap';
-import { bootstrapAsync } from './bootstrap-async';
+import { bootstrapAsync, pairedComparisonAsync } from './bootstrap-async';
+import { pairedComparison } from './paired';
 
 test('a big bootstrap runs in a worker thread and gives exactly the intervals of the inline one', async () => {
   const random = rng(11);
@@ -40,4 +41,30 @@ test('a big bootstrap runs in a worker thread and gives exactly the intervals of
   assert.equal(ticks, 0, 'a small bootstrap runs inline');
   assert.deepEqual(inWorker, bootstrap(input, options));
   assert.ok(inWorker.recall && inWorker.recall[0] <= inWorker.recall[1]);
+});
+
+test('a big paired comparison with the rule runs in a worker thread and gives exactly the inline result', async () => {
+  const random = rng(5);
+  const drives = 20_000;
+  const positive = Uint8Array.from({ length: drives }, () => (random() < 0.01 ? 1 : 0));
+  const model = Float32Array.from(positive, (p) => random() + p * 0.6);
+  const baseline = Float32Array.from(positive, (p) =>
+    random() < 0.05 + p * 0.4 ? 1 + Math.floor(random() * 9) : 0,
+  );
+  const input = { model, baseline, positive, baselineThreshold: 0.5 };
+  const options = { fars: [0.01, 0.05], reps: 60, seed: 3 };
+  assert.ok(2 * drives * options.reps >= 2_000_000, 'big enough for the worker path');
+  let ticks = 0;
+  let ticking = true;
+  const tick = (): void => {
+    ticks++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const inWorker = await pairedComparisonAsync(input, options);
+  ticking = false;
+  assert.ok(ticks > 0, 'the event loop ran while the comparison was computed (it ran in a worker)');
+  assert.deepEqual(inWorker, pairedComparison(input, options));
+  assert.equal(inWorker.replicates, 60);
+  assert.ok(inWorker.atFar[0].interval && inWorker.atFar[0].interval[0] <= inWorker.atFar[0].interval[1]);
 });

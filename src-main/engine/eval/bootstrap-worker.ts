@@ -1,6 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { bootstrap, type BootstrapInput, type BootstrapOptions } from './bootstrap';
+import { bootstrap } from './bootstrap';
+import type { BootstrapJob } from './bootstrap-async';
+import { pairedComparison } from './paired';
 
-/** One bootstrap off the engine's thread: the input arrives as workerData, the intervals go back as one message. */
-const { input, options } = workerData as { input: BootstrapInput; options: BootstrapOptions };
-parentPort?.postMessage(bootstrap(input, options));
+/** One bootstrap off the engine's thread: the job arrives as workerData, its result goes back as one message. */
+const job = workerData as BootstrapJob;
+parentPort?.postMessage(
+  job.kind === 'paired' ? pairedComparison(job.input, job.options) : bootstrap(job.input, job.options),
+);

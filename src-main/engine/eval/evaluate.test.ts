@@ -304,6 +304,15 @@ describe('evaluation of a scored run on the bundled sample', () => {
     );
   });
 
+  test('without a replicate count, the drive level (and its verdict against the rule) draws 1,000, windows 200', async () => {
+    const drive = await engine.call('eval/report', { runId, level: 'drive' });
+    assert.equal(drive.bootstrap.replicates, 1000);
+    assert.equal(drive.vsRule?.replicates, 1000);
+    const windows = await engine.call('eval/report', { runId, level: 'window' });
+    assert.equal(windows.bootstrap.replicates, 200);
+    assert.equal(windows.vsRule, null, 'the paired comparison is over drives');
+  });
+
   test('runs on the same test set are compared; a run with another split is not', async () => {
     const same = await train({ ...tiny, units: 4 });
     const other = await train({ ...tiny, seed: 11 });

@@ -93,7 +93,8 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
   const s = evaluator.session(q.runId, q.labels);
   const threshold = chooseThreshold(s, q, run.chosenThreshold);
   const t = threshold.value;
-  const bootstrap = q.bootstrap ?? 200;
+  // Undefined: each level's default (eval/report.ts).
+  const bootstrap = q.bootstrap;
 
   const summary = datasetSummary(db);
   const files = (

@@ -111,32 +111,42 @@ async function main(): Promise<void> {
     ms: performance.now() - t0,
   });
   t0 = performance.now();
+  await engine.call('eval/report', { runId, level: 'drive' });
+  rows.push({
+    key: 'eval/report level=drive, the default 1,000 replicates, 2 baselines and the paired comparison',
+    ms: performance.now() - t0,
+  });
+  t0 = performance.now();
   await engine.call('eval/report', { runId, level: 'window', bootstrap: 200 });
   rows.push({
     key: 'eval/report level=window, 200 bootstrap replicates, 2 baselines',
     ms: performance.now() - t0,
   });
-  // The engine keeps answering while a window-level report's bootstraps run in worker threads:
-  // the slowest eval/at (the slider's call) during one, against the report's own time.
-  t0 = performance.now();
-  let reportDone = false;
-  const report = engine.call('eval/report', { runId, level: 'window', bootstrap: 200 }).then(() => {
-    reportDone = true;
-  });
-  const during: number[] = [];
-  while (!reportDone) {
-    const t1 = performance.now();
-    await engine.call('eval/at', { runId, level: 'window', threshold: t });
-    during.push(performance.now() - t1);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await report;
-  rows.push({
-    key: 'eval/at while a window-level report (200 replicates) runs: slowest answer, ms',
-    ms: Math.max(...during),
-    calls: during.length,
-    reportMs: performance.now() - t0,
-  });
+  // The engine keeps answering while a report's bootstraps run in worker threads: the slowest eval/at (the
+  // slider's call) during one, against the report's own time.
+  const sliderDuring = async (level: 'drive' | 'window', what: string): Promise<void> => {
+    t0 = performance.now();
+    let reportDone = false;
+    const report = engine.call('eval/report', { runId, level }).then(() => {
+      reportDone = true;
+    });
+    const during: number[] = [];
+    while (!reportDone) {
+      const t1 = performance.now();
+      await engine.call('eval/at', { runId, level: 'window', threshold: t });
+      during.push(performance.now() - t1);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await report;
+    rows.push({
+      key: `eval/at while ${what} runs: slowest answer, ms`,
+      ms: Math.max(...during),
+      calls: during.length,
+      reportMs: performance.now() - t0,
+    });
+  };
+  await sliderDuring('window', 'a window-level report (200 replicates)');
+  await sliderDuring('drive', 'a drive-level report (1,000 replicates, the paired comparison)');
   await engine.close();
   for (const r of rows) log(JSON.stringify(r));
   const out = {

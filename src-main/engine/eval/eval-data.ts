@@ -25,7 +25,8 @@ export interface EvalData {
   scoredDrives: number;
   /**
    * Fleet alerts per alert on the set: scored drives over the set's drives, where the set is a random share of
-   * the drives (held-out drives, folds, a time split); null for verdict labels (drives picked by their alerts).
+   * the drives (held-out drives, folds, a time split; the data's labels or both); null for verdict labels only
+   * (drives picked by their alerts).
    */
   fleetScale: number | null;
   /** First and last window end day of the set (days since 1970-01-01). */
@@ -134,7 +135,8 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
     labels,
     notices,
     scoredDrives: rows.length,
-    fleetScale: verdicts ? null : rows.length / n,
+    // A time split's set is every drive over its period already (drives gone before the cut alert in it no more).
+    fleetScale: labels === 'verdicts' ? null : splitKnown && testFrom !== null ? 1 : rows.length / n,
     firstDay: Infinity,
     lastDay: -Infinity,
     driveIds: new Int32Array(n),

@@ -334,6 +334,7 @@ describe('evaluation of a scored run on the bundled sample', () => {
     const o = await engine.call('eval/overview', { runId: timeRun });
     assert.equal(o.firstDay, cut);
     assert.match(o.evaluationSet, /time split/);
+    assert.equal(o.fleet.scale, 1, 'every drive is in a time split: its alerts are the fleet');
     const cutDay = Date.parse(cut) / 86_400_000;
     const rows = engine.db
       .prepare(

@@ -426,10 +426,12 @@ describe('verdicts feed the evaluation', { skip }, () => {
     await engine.call('triage/configure', { falseAlarmHoldDays: 0 });
     const held = await engine.call('eval/overview', { runId, labels: 'verdicts' });
     assert.deepEqual(held.drives, { positives: 1 + confirmedByData, negatives: 1 });
+    assert.equal(held.fleet.scale, null, 'drives picked by their alerts do not stand for the fleet');
     // Both: the data's labels, with the replaced drive (healthy in the data) counted as failed.
     const data = await engine.call('eval/overview', { runId });
     const both = await engine.call('eval/overview', { runId, labels: 'both' });
     assert.equal(data.labels, 'data');
+    assert.equal(both.fleet.scale, data.fleet.scale, 'relabelled, the same drives stand for the fleet');
     assert.deepEqual(both.drives, {
       positives: data.drives.positives + 1,
       negatives: data.drives.negatives - 1,

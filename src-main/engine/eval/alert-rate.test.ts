@@ -11,6 +11,14 @@ function grouped(drives: number[][]): { scores: Float32Array; offsets: Int32Arra
   return { scores: Float32Array.from(drives.flat()), offsets };
 }
 
+/** `drives` drives of 1..maxWindows windows, scores rounded to 1/steps (so ties happen). */
+function randomDrives(seed: number, drives: number, maxWindows: number, steps: number): number[][] {
+  const r = rng(seed);
+  return Array.from({ length: drives }, () =>
+    Array.from({ length: 1 + Math.floor(r() * maxWindows) }, () => Math.round(r() * steps) / steps),
+  );
+}
+
 /** What the run in service would raise: triage's own crossings, drive by drive. */
 const raised = (drives: number[][], t: number): number =>
   drives.reduce(
@@ -41,20 +49,14 @@ describe('alerts a threshold raises, as the run in service raises them', () => {
   });
 
   test('equals triage crossings on random drives at every threshold', () => {
-    const r = rng(7);
-    const many = Array.from({ length: 60 }, () =>
-      Array.from({ length: 1 + Math.floor(r() * 12) }, () => Math.round(r() * 20) / 20),
-    );
+    const many = randomDrives(7, 60, 12, 20);
     const g = grouped(many);
     const big = AlertRate.from(g.scores, g.offsets);
     for (let t = -0.05; t <= 1.05; t += 0.025) assert.equal(big.alertsAt(t), raised(many, t), `at ${t}`);
   });
 
   test('a budget gives the lowest threshold at and above which no more alerts are raised', () => {
-    const r = rng(11);
-    const many = Array.from({ length: 40 }, () =>
-      Array.from({ length: 1 + Math.floor(r() * 10) }, () => Math.round(r() * 30) / 30),
-    );
+    const many = randomDrives(11, 40, 10, 30);
     const g = grouped(many);
     const big = AlertRate.from(g.scores, g.offsets);
     const values = [...new Set(g.scores)].sort((a, b) => b - a);

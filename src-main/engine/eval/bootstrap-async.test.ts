@@ -5,6 +5,23 @@ import { bootstrap } from './bootstrap';
 import { bootstrapAsync, pairedComparisonAsync } from './bootstrap-async';
 import { pairedComparison } from './paired';
 
+/**
+ * Event-loop turns while `work` runs: the engine's thread keeps turning while a worker computes; inline, the call
+ * would return only once done and no turn would run before it resolves.
+ */
+async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let turning = true;
+  const turn = (): void => {
+    turns++;
+    if (turning) setImmediate(turn);
+  };
+  setImmediate(turn);
+  const result = await work();
+  turning = false;
+  return { result, turns };
+}
+
 test('a big bootstrap runs in a worker thread and gives exactly the intervals of the inline one', async () => {
   const random = rng(11);
   const drives = 3000;
@@ -20,25 +37,10 @@ test('a big bootstrap runs in a worker thread and gives exactly the intervals of
   const input = { score, label, cluster, clusters: drives, leadDays };
   const options = { threshold: 1.2, fars: [0.01, 0.05], reps: 60, seed: 7 };
   assert.ok(n * options.reps >= 2_000_000, 'big enough for the worker path');
-  // The engine's thread keeps turning while the worker computes: inline, the call would return only once done and
-  // no tick would run before it resolves.
-  let ticks = 0;
-  let ticking = true;
-  const tick = (): void => {
-    ticks++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const inWorker = await bootstrapAsync(input, options);
-  ticking = false;
-  assert.ok(ticks > 0, 'the event loop ran while the bootstrap was computed (it ran in a worker)');
-  const small = { ...options, reps: 2 };
-  ticks = 0;
-  ticking = true;
-  setImmediate(tick);
-  await bootstrapAsync(input, small);
-  ticking = false;
-  assert.equal(ticks, 0, 'a small bootstrap runs inline');
+  const { result: inWorker, turns } = await turnsDuring(() => bootstrapAsync(input, options));
+  assert.ok(turns > 0, 'the event loop ran while the bootstrap was computed (it ran in a worker)');
+  const small = await turnsDuring(() => bootstrapAsync(input, { ...options, reps: 2 }));
+  assert.equal(small.turns, 0, 'a small bootstrap runs inline');
   assert.deepEqual(inWorker, bootstrap(input, options));
   assert.ok(inWorker.recall && inWorker.recall[0] <= inWorker.recall[1]);
 });
@@ -54,16 +56,10 @@ test('a big paired comparison with the rule runs in a worker thread and gives ex
   const input = { model, baseline, positive, baselineThreshold: 0.5 };
   const options = { fars: [0.01, 0.05], reps: 60, seed: 3 };
   assert.ok(2 * drives * options.reps >= 2_000_000, 'big enough for the worker path');
-  let ticks = 0;
-  let ticking = true;
-  const tick = (): void => {
-    ticks++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const inWorker = await pairedComparisonAsync(input, options);
-  ticking = false;
-  assert.ok(ticks > 0, 'the event loop ran while the comparison was computed (it ran in a worker)');
+  const { result: inWorker, turns } = await turnsDuring(() => pairedComparisonAsync(input, options));
+  assert.ok(turns > 0, 'the event loop ran while the comparison was computed (it ran in a worker)');
+  const small = await turnsDuring(() => pairedComparisonAsync(input, { ...options, reps: 2 }));
+  assert.equal(small.turns, 0, 'a small comparison runs inline');
   assert.deepEqual(inWorker, pairedComparison(input, options));
   assert.equal(inWorker.replicates, 60);
   assert.ok(inWorker.atFar[0].interval && inWorker.atFar[0].interval[0] <= inWorker.atFar[0].interval[1]);

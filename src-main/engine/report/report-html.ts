@@ -293,7 +293,7 @@ const figs = {
   alerts: () => { const a = d.results.alerts; return [[
     { x: a.days, y: a.alerts.map((v, i) => v - a.falseAlerts[i]), type: 'bar', name: 'failed later', marker: { color: '#1f8a4c' } },
     { x: a.days, y: a.falseAlerts, type: 'bar', name: 'healthy (false alarm)', marker: { color: '#c0362c' } },
-  ], { title: { text: 'Alerts per day' }, barmode: 'stack' }]; },
+  ], { title: { text: 'Drives first alerting per day, evaluation set' }, barmode: 'stack', yaxis: { title: { text: 'drives' } } }]; },
 };
 d.flagged.heatmaps.forEach((h, i) => {
   figs['heat-' + i] = () => [[

@@ -1,11 +1,11 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import { clearDraft } from '../lib/form-drafts';
+import { clearDraft, PRESETS_DRAFT } from '../lib/form-drafts';
 import type { EvalReport, EvalRow, ServiceInfo, ThresholdView } from '../../../src-main/engine/api-types';
 import BaselinesTable from './BaselinesTable.svelte';
 import ServiceBox from './ServiceBox.svelte';
 import ThresholdMetrics from './ThresholdMetrics.svelte';
-import ThresholdPresets, { PRESETS_DRAFT } from './ThresholdPresets.svelte';
+import ThresholdPresets from './ThresholdPresets.svelte';
 import { pairedDifference } from '../test-fixtures/eval';
 
 describe('ThresholdPresets', () => {

@@ -3,6 +3,9 @@
  * (this browser tab's sessionStorage; web mode serves one workspace per origin, so drafts never cross workspaces).
  */
 const memory = new Map<string, unknown>();
+
+/** The Threshold tab's preset terms (ThresholdPresets.svelte). */
+export const PRESETS_DRAFT = 'threshold-presets';
 const storageKey = (form: string): string => `drive-triage:draft:${form}`;
 
 export function saveDraft(form: string, value: unknown): void {

@@ -76,11 +76,12 @@ describe('ThresholdMetrics', () => {
   };
   const card = (name: string): HTMLElement => screen.getByText(name).closest('div')!;
 
-  test("alerts per day are the fleet's queue, estimated from the set, with the set's own count beside", () => {
+  test("alerts per day are the fleet's queue, estimated from the set", () => {
     render(ThresholdMetrics, { metrics, level: 'drive', horizonDays: 14, fleetDrives: 5057 });
     const alerts = card('Alerts per day, fleet');
     expect(alerts.textContent).toContain('2.41');
-    expect(alerts.textContent).toContain('est. over 5,057 drives · 0.32 on the set');
+    expect(alerts.textContent).toContain('est. over 5,057 drives, re-alerts included');
+    expect(alerts.textContent).not.toContain('0.32');
   });
 
   test('where the set cannot stand for the fleet (verdict labels), the set is counted and says so', () => {

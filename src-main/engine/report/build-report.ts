@@ -19,21 +19,37 @@ import type { Evaluator } from '../eval/evaluator';
 import type { EvalSession } from '../eval/session';
 import { formatDay } from '../import/row-fields';
 import type { Db } from '../store/db';
+import { RunWindows } from '../model/score-store';
 import { triageQueue } from '../triage/queue';
 import { VERSION } from '../version';
 
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** Drives of the evaluation set that the threshold flags: each one's first alert and its score, worst first. */
+/**
+ * Every drive the run scored that reaches the threshold: each one's first window at it and its score (its worst
+ * window), worst first. The fleet's, not the evaluation set's: the crew acts on every drive the run would alert on
+ * in service, and the held-out drives may be a sixth of them. Compared in float32, as scores are stored.
+ */
 function flaggedAt(
-  s: EvalSession,
+  db: Db,
+  runId: number,
   threshold: number,
 ): { driveId: number; firstAlert: number; score: number }[] {
-  const scores = s.driveScores('model');
+  const t = Math.fround(threshold);
+  const stored = new RunWindows(db, runId);
+  const rows = db
+    .prepare('SELECT drive_id, end_days, window_scores FROM scores WHERE run_id = ? ORDER BY drive_id')
+    .iterate(runId) as IterableIterator<{ drive_id: number; end_days: Buffer; window_scores: Buffer }>;
   const out: { driveId: number; firstAlert: number; score: number }[] = [];
-  for (let d = 0; d < s.data.driveIds.length; d++) {
-    const i = s.firstAlert(d, threshold);
-    if (i >= 0) out.push({ driveId: s.data.driveIds[d], firstAlert: s.data.endDay[i], score: scores[d] });
+  for (const r of rows) {
+    const w = stored.of(r.drive_id, r);
+    let first = -1;
+    let score = -Infinity;
+    for (let i = 0; i < w.scores.length; i++) {
+      if (first < 0 && w.scores[i] >= t) first = i;
+      if (w.scores[i] > score) score = w.scores[i];
+    }
+    if (first >= 0) out.push({ driveId: r.drive_id, firstAlert: w.ends[first], score });
   }
   return out.sort((a, b) => b.score - a.score);
 }
@@ -130,7 +146,7 @@ export async function buildReport(db: Db, evaluator: Evaluator, q: ReportRequest
           ? 'each spike rolled the weights back to the last good batch and halved the learning rate'
           : 'recorded; training went on unchanged';
 
-  const flaggedAll = flaggedAt(s, t);
+  const flaggedAll = flaggedAt(db, q.runId, t);
   const info = db.prepare('SELECT serial, model, days_seen, failure_day, last_day FROM drives WHERE id = ?');
   const drives: ReportFlaggedDrive[] = flaggedAll.map((f) => {
     const d = info.get(f.driveId) as {

@@ -151,7 +151,7 @@ function flaggedSection(d: ReportData): string {
   const f = d.flagged;
   if (f.total === 0)
     return `<section id="flagged"><h2>Flagged drives</h2>
-<p class="none" data-testid="no-flagged">No drive reaches the threshold ${esc(num(d.threshold.value, 6))} in the evaluation period: nothing to replace on this model's word. A lower threshold (or a higher false-alarm budget) flags more.</p></section>`;
+<p class="none" data-testid="no-flagged">No drive the run scored reaches the threshold ${esc(num(d.threshold.value, 6))}: nothing to replace on this model's word. A lower threshold (or a higher false-alarm budget) flags more.</p></section>`;
   const rows = f.drives
     .map(
       (r) =>
@@ -159,6 +159,7 @@ function flaggedSection(d: ReportData): string {
     )
     .join('\n');
   return `<section id="flagged"><h2>Flagged drives (${int(f.total)})</h2>
+<p class="muted">Every drive the run scored whose score reaches the threshold at some window, worst first: the drives it trained on too, as the run in service would alert on them (the results above are measured on ${esc(d.results.drive.evaluationSet)} alone).</p>
 <table class="flagged"><tr><th>Serial</th><th>Model</th><th>Score</th><th>First alert</th><th>Days of history</th><th>Outcome</th><th>Top attributes</th></tr>${rows}</table>
 ${f.heatmaps.length ? `<h3>Error by day and attribute, top ${f.heatmaps.length}</h3>${f.heatmaps.map((_, i) => `<div class="chart small" data-chart="heat-${i}"></div>`).join('')}` : ''}</section>`;
 }

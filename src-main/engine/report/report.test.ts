@@ -201,6 +201,45 @@ describe('reports of a scored run on the sample', () => {
     assert.ok(!data.flagged.drives.filter((f) => f.failed).some((f) => summary.includes(f.serial)));
   });
 
+  test("the drives to act on are the fleet's: every drive the run scored that reaches the threshold, not only the test drives", async () => {
+    const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 0 });
+    const t = Math.fround(data.threshold.value);
+    const rows = engine.db
+      .prepare(
+        'SELECT d.serial, s.split, s.end_days AS e, s.window_scores AS w FROM scores s JOIN drives d ON d.id = s.drive_id WHERE s.run_id = ?',
+      )
+      .all(runId) as { serial: string; split: number; e: Buffer; w: Buffer }[];
+    const expected = new Map<string, { score: number; firstAlert: string; split: number }>();
+    for (const r of rows) {
+      const scores = new Float32Array(r.w.buffer.slice(r.w.byteOffset, r.w.byteOffset + r.w.byteLength));
+      const ends = new Int32Array(r.e.buffer.slice(r.e.byteOffset, r.e.byteOffset + r.e.byteLength));
+      const first = scores.findIndex((v) => v >= t);
+      if (first >= 0)
+        expected.set(r.serial, {
+          score: Math.max(...scores),
+          firstAlert: formatDay(ends[first]),
+          split: r.split,
+        });
+    }
+    assert.equal(data.flagged.total, expected.size);
+    for (const d of data.flagged.drives) {
+      const e = expected.get(d.serial);
+      assert.ok(e, `${d.serial} does not reach the threshold`);
+      assert.equal(d.firstAlert, e.firstAlert);
+      assert.equal(Math.fround(d.score), Math.fround(e.score));
+    }
+    assert.ok(
+      [...expected.values()].some((e) => e.split !== 2),
+      'drives the model trained on are flagged too: the crew acts on the whole fleet',
+    );
+    const scores = data.flagged.drives.map((d) => d.score);
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+      'worst first',
+    );
+  });
+
   test('each CSV parses back to the numbers the Api returns', async () => {
     const data = await engine.call('report/build', { runId, far: 0.05, bootstrap: 50 });
     const flagged = records(readFileSync(file('-flagged.csv'), 'utf8'));
@@ -333,7 +372,7 @@ describe('reports of a scored run on the sample', () => {
       bootstrap: 0,
     });
     const html = readFileSync(r.files.find((f) => f.format === 'html')!.path, 'utf8');
-    assert.match(html, /No drive reaches the threshold/);
+    assert.match(html, /No drive the run scored reaches the threshold/);
     assert.doesNotMatch(html, /<table class="flagged">/);
     const csv = records(readFileSync(r.files.find((f) => f.path.endsWith('-flagged.csv'))!.path, 'utf8'));
     assert.equal(csv.length, 0);

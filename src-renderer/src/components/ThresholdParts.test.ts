@@ -161,6 +161,18 @@ describe('ServiceBox', () => {
     await vi.waitFor(() => expect(why).toHaveValue(''));
   });
 
+  test('before the change it says the load the queue would take at this threshold', () => {
+    render(ServiceBox, {
+      service: null,
+      runId: 3,
+      threshold: 0.7,
+      note: null,
+      fleetAlertsPerDay: 2.414,
+      onPutInService: vi.fn(),
+    });
+    expect(screen.getByTestId('expected-load')).toHaveTextContent('about 2.41 alerts a day across the fleet');
+  });
+
   test('the run in service at this very threshold says since when', () => {
     render(ServiceBox, { service, runId: 2, threshold: 0.5, note: null, onPutInService: vi.fn() });
     expect(screen.getByTestId('service-box')).toHaveTextContent('In service at this threshold since');

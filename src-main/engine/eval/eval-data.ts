@@ -55,7 +55,20 @@ interface ScoreRow {
   robust_scores: Buffer | null;
 }
 
-export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data'): EvalData {
+/**
+ * Which drives a run is measured on: its evaluation set (the held-out test drives, every drive under folds, every
+ * drive's windows from a time split's cut), or its validation drives, which it did not train on either (they only
+ * stopped its training early) and which a search selects trials on, so that the evaluation set stays unseen by the
+ * choice of the best trial.
+ */
+export type EvalSetName = 'evaluation' | 'validation';
+
+export function loadEvalData(
+  db: Db,
+  runId: number,
+  labels: EvalLabels = 'data',
+  which: EvalSetName = 'evaluation',
+): EvalData {
   const run = db.prepare('SELECT kind, config, weights_dir FROM runs WHERE id = ?').get(runId) as
     { kind: ModelKind; config: string; weights_dir: string | null } | undefined;
   if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
@@ -86,6 +99,14 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
   } else {
     evaluationSet = `the ${record.test.length} held-out test drives (${Math.round(config.testFraction * 100)}% of the drives, split by drive)`;
   }
+  if (which === 'validation') {
+    if (!splitKnown || record.val.length === 0)
+      throw new ApiError(
+        'conflict',
+        `run ${runId} has no validation drives (${(config.folds ?? 0) >= 2 ? 'cross-validated: every drive is in its evaluation' : 'none recorded'})`,
+      );
+    evaluationSet = `the ${record.val.length} validation drives (not trained on; they only stopped training early)${testFrom !== null ? `, windows before ${config.testFromDay}` : ''}`;
+  }
   const hasRule = rows.every((r) => r.rule_scores !== null);
   const hasRobust = rows.every((r) => r.robust_scores !== null);
   if (!hasRule || !hasRobust)
@@ -97,13 +118,25 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
   let windows = 0;
   const stored = new RunWindows(db, runId);
   for (const r of rows) {
-    if (splitKnown && testFrom === null && r.split !== SPLIT_CODE.test) continue;
-    const w = stored.of(r.drive_id, r);
+    if (
+      which === 'validation'
+        ? r.split !== SPLIT_CODE.val
+        : splitKnown && testFrom === null && r.split !== SPLIT_CODE.test
+    )
+      continue;
+    let w = stored.of(r.drive_id, r);
+    // A time split's validation drives count before the cut only: after it, their windows are the test period's.
+    if (which === 'validation' && testFrom !== null) w = before(w, testFrom);
     const ends = w.ends;
     let from = 0;
-    if (splitKnown && testFrom !== null) while (from < ends.length && ends[from] < testFrom) from++;
+    if (which === 'evaluation' && splitKnown && testFrom !== null)
+      while (from < ends.length && ends[from] < testFrom) from++;
     if (from === ends.length) continue;
-    const failed = r.failure_day !== null && (testFrom === null || !splitKnown || r.failure_day >= testFrom);
+    const failed =
+      r.failure_day !== null &&
+      (which === 'validation'
+        ? testFrom === null || r.failure_day < testFrom
+        : testFrom === null || !splitKnown || r.failure_day >= testFrom);
     kept.push({ row: r, w, from, ends, positive: failed });
     windows += ends.length - from;
   }
@@ -175,6 +208,19 @@ export function loadEvalData(db: Db, runId: number, labels: EvalLabels = 'data')
   });
   data.offsets[n] = w;
   return data;
+}
+
+/** A drive's windows ending before `day`. */
+function before(w: StoredWindows, day: number): StoredWindows {
+  let n = 0;
+  while (n < w.ends.length && w.ends[n] < day) n++;
+  return {
+    ends: w.ends.subarray(0, n),
+    scores: w.scores.subarray(0, n),
+    rule: w.rule.subarray(0, Math.min(n, w.rule.length)),
+    robust: w.robust ? w.robust.subarray(0, n) : null,
+    dayErrors: w.dayErrors,
+  };
 }
 
 type Kept = {

@@ -14,6 +14,7 @@ import {
 import { Engine } from '../engine';
 import type { SplitRecord } from '../model/split-record';
 import { crossings } from '../triage/alerts';
+import { Evaluator } from './evaluator';
 import { BACKBLAZE_RULE_ATTRIBUTES } from './baselines';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -302,6 +303,23 @@ describe('evaluation of a scored run on the bundled sample', () => {
         `detection ${rule.recall} at FAR ${rule.far}; TP ${rule.matrix.tp} FP ${rule.matrix.fp}; ` +
         `detection at FAR 1% ${rule.detectionAtFar[1].detection}; AP ${rule.averagePrecision}\n`,
     );
+  });
+
+  test('the validation set is the drives the split kept for validation, none of the test drives', () => {
+    const run = engine.db.prepare('SELECT weights_dir FROM runs WHERE id = ?').get(runId) as {
+      weights_dir: string;
+    };
+    const split = JSON.parse(readFileSync(join(run.weights_dir, 'split.json'), 'utf8')) as SplitRecord;
+    const v = new Evaluator(engine.db).session(runId, 'data', 'validation');
+    const scored = new Set(
+      engine.db.prepare('SELECT drive_id FROM scores WHERE run_id = ?').pluck().all(runId),
+    );
+    assert.deepEqual(
+      [...v.data.driveIds].sort((a, b) => a - b),
+      split.val.filter((id) => scored.has(id)).sort((a, b) => a - b),
+    );
+    assert.ok(![...v.data.driveIds].some((id) => truth.drives.has(id)), 'no test drive');
+    assert.match(v.data.evaluationSet, /validation drives/);
   });
 
   test('without a replicate count, the drive level (and its verdict against the rule) draws 1,000, windows 200', async () => {

@@ -1,7 +1,7 @@
 import type { EvalLabels, EvalLevel } from '../api-types';
 import { readSplitRecord } from '../model/split-record';
 import type { Db } from '../store/db';
-import { loadEvalData } from './eval-data';
+import { loadEvalData, type EvalSetName } from './eval-data';
 import { EvalSession } from './session';
 
 /** Sessions kept at once: the run on screen, the one it is compared with, and a little room. */
@@ -17,11 +17,11 @@ export class Evaluator {
 
   constructor(private readonly db: Db) {}
 
-  session(runId: number, labels: EvalLabels = 'data'): EvalSession {
-    const key = `${runId}/${labels}`;
+  session(runId: number, labels: EvalLabels = 'data', which: EvalSetName = 'evaluation'): EvalSession {
+    const key = which === 'evaluation' ? `${runId}/${labels}` : `${runId}/${labels}/${which}`;
     let s = this.sessions.get(key);
     if (s) this.sessions.delete(key);
-    else s = new EvalSession(loadEvalData(this.db, runId, labels), this.db);
+    else s = new EvalSession(loadEvalData(this.db, runId, labels, which), this.db);
     this.sessions.set(key, s);
     while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     return s;
@@ -36,7 +36,7 @@ export class Evaluator {
 
   /** The analysts' verdicts changed: sessions labelled by them are stale. */
   forgetVerdictLabels(): void {
-    for (const key of [...this.sessions.keys()]) if (!key.endsWith('/data')) this.sessions.delete(key);
+    for (const key of [...this.sessions.keys()]) if (!/\/data(\/|$)/.test(key)) this.sessions.delete(key);
   }
 
   /** Other scored runs whose test set is this one's; the rest with the reason they cannot be compared. */

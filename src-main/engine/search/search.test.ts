@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiError, type SearchResult, type SearchSettings, type SearchSpace } from '../api-types';
 import { Engine } from '../engine';
+import { Evaluator } from '../eval/evaluator';
 import { medianStop } from './median-stop';
 
 const SAMPLE = resolve(__dirname, '../../../resources/sample');
@@ -141,7 +142,7 @@ describe('searches on the sample', () => {
     );
   });
 
-  test('a detection objective scores each trial’s run: its average precision is the one the Api reports', async () => {
+  test('a detection objective scores each trial’s run on its validation drives, never on the test drives it is judged on', async () => {
     const r = await run({
       space: { ...SPACE, epochs: 1 },
       objective: { kind: 'average-precision' },
@@ -153,8 +154,15 @@ describe('searches on the sample', () => {
     assert.equal(d.direction, 'maximize');
     for (const t of d.trialList) {
       assert.equal(t.status, 'done', t.error ?? undefined);
-      const curves = await engine.call('eval/curves', { runId: t.runId!, level: 'drive' });
-      assert.equal(t.objective, curves.averagePrecision);
+      const validation = new Evaluator(engine.db).session(t.runId!, 'data', 'validation');
+      assert.match(validation.data.evaluationSet, /validation drives/);
+      assert.equal(t.objective, validation.curves('drive', 'model', 50).averagePrecision);
+      const test = await engine.call('eval/curves', { runId: t.runId!, level: 'drive' });
+      assert.notEqual(
+        t.objective,
+        test.averagePrecision,
+        'picked on the test drives, their figures would flatter it',
+      );
     }
   });
 

@@ -64,7 +64,14 @@ export interface TrialOrder {
 }
 
 /** What a trial reports at its end: the training result and the objective it reached (null: none). */
-export type TrialOutcome = TrainResult & { objective: number | null };
+/**
+ * A trial's run and its objective; `objectiveOn`, for a detection objective: the drives it was measured on (the
+ * validation drives, or the evaluation set itself where a cross-validated run has no others).
+ */
+export type TrialOutcome = TrainResult & {
+  objective: number | null;
+  objectiveOn?: 'validation' | 'evaluation';
+};
 
 /** What a job worker reports back. */
 export type JobMessage =

@@ -255,6 +255,11 @@ class SearchRun {
       this.settings.objective,
     );
     this.store.endTrial(this.searchId, r.trial, end);
+    if ('objectiveOn' in out && out.objectiveOn === 'evaluation')
+      this.store.addNotice(
+        this.searchId,
+        'The trials are cross-validated, so the objective is measured on the drives their evaluation reports: the best trial was chosen on them and its figures lean optimistic. Confirm it on new days, or tune with a held-out split (folds 0), whose trials are chosen on their validation drives.',
+      );
     if (FINISHED.includes(end.status)) this.finished++;
     this.running.delete(r.trial);
     this.report(true);

@@ -164,6 +164,10 @@ describe('searches on the sample', () => {
         'picked on the test drives, their figures would flatter it',
       );
     }
+    assert.ok(
+      !d.notices.some((n) => /cross-validated/.test(n)),
+      'no caveat where the pick is on validation drives',
+    );
   });
 
   test('a search tunes the trees: depth, child weight and subsampling, judged by cross-validated AP', async () => {
@@ -194,6 +198,10 @@ describe('searches on the sample', () => {
       const curves = await engine.call('eval/curves', { runId: t.runId!, level: 'drive' });
       assert.equal(t.objective, curves.averagePrecision);
     }
+    assert.ok(
+      d.notices.some((n) => /cross-validated.*chosen on them/.test(n)),
+      'a pick on the evaluation drives says so',
+    );
   });
 
   test('a cancelled search stops; resumed, it runs the rest without repeating a finished trial', async () => {

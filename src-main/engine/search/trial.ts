@@ -27,14 +27,16 @@ export async function runTrial(db: Db, order: TrialOrder, hooks: JobHooks): Prom
   if (scored.status === 'cancelled') return { ...r, status: 'cancelled', objective: null };
   storeEvalSummary(db, r.runId);
   const evaluator = new Evaluator(db);
-  const session = hasValidationDrives(db, r.runId)
-    ? evaluator.session(r.runId, 'data', 'validation')
-    : evaluator.session(r.runId);
+  const objectiveOn = hasValidationDrives(db, r.runId) ? 'validation' : 'evaluation';
+  const session =
+    objectiveOn === 'validation'
+      ? evaluator.session(r.runId, 'data', 'validation')
+      : evaluator.session(r.runId);
   const objective =
     o.kind === 'detection-at-far'
       ? session.at('drive', session.thresholdFor('drive', { kind: 'far', far: o.far })).recall
       : session.curves('drive', 'model', 50).averagePrecision;
-  return { ...r, objective };
+  return { ...r, objective, objectiveOn };
 }
 
 /** Whether the run's scored drives include validation drives (none under cross-validation). */

@@ -117,26 +117,26 @@ export function loadEvalData(
   const kept: Kept[] = [];
   let windows = 0;
   const stored = new RunWindows(db, runId);
+  // The set's drives and the days it covers: the test drives (every drive from a time split's cut on), or the
+  // validation drives before the cut (after it, their windows are the test period's).
+  const cut = splitKnown ? testFrom : null;
+  const inSet = (r: ScoreRow): boolean =>
+    which === 'validation'
+      ? r.split === SPLIT_CODE.val
+      : !splitKnown || cut !== null || r.split === SPLIT_CODE.test;
+  const period =
+    which === 'validation'
+      ? { from: -Infinity, to: cut ?? Infinity }
+      : { from: cut ?? -Infinity, to: Infinity };
   for (const r of rows) {
-    if (
-      which === 'validation'
-        ? r.split !== SPLIT_CODE.val
-        : splitKnown && testFrom === null && r.split !== SPLIT_CODE.test
-    )
-      continue;
+    if (!inSet(r)) continue;
     let w = stored.of(r.drive_id, r);
-    // A time split's validation drives count before the cut only: after it, their windows are the test period's.
-    if (which === 'validation' && testFrom !== null) w = before(w, testFrom);
+    if (period.to !== Infinity) w = before(w, period.to);
     const ends = w.ends;
     let from = 0;
-    if (which === 'evaluation' && splitKnown && testFrom !== null)
-      while (from < ends.length && ends[from] < testFrom) from++;
+    while (from < ends.length && ends[from] < period.from) from++;
     if (from === ends.length) continue;
-    const failed =
-      r.failure_day !== null &&
-      (which === 'validation'
-        ? testFrom === null || r.failure_day < testFrom
-        : testFrom === null || !splitKnown || r.failure_day >= testFrom);
+    const failed = r.failure_day !== null && r.failure_day >= period.from && r.failure_day < period.to;
     kept.push({ row: r, w, from, ends, positive: failed });
     windows += ends.length - from;
   }

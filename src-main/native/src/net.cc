@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -42,6 +41,8 @@ struct Layer {
   // LSTM inference: [W; Wh; bias] packed as one (C + H + 1) x 4H matrix, and [W; bias] for an input that is
   // the same at every step.
   std::vector<R> pWxhb, pWb;
+  /** [W; bias] side by side, the source of pWb. */
+  std::vector<R> wbSource;
 };
 
 /**
@@ -266,13 +267,21 @@ class Net final : public INet {
     k_->pack(src, K, N, rs, cs, dst.data());
   }
 
+  /** One matrix to pack: B(k, n) = src[k * rs + n * cs], K x N, into *dst. */
+  struct PackJob {
+    std::vector<R>* dst;
+    const R* src;
+    int K, N;
+    long rs, cs;
+  };
+
   /**
    * The weights packed for the GEMMs, after every update: what training reads (W, Wh and their transposes for
    * the backward pass) at once, what only inference reads ([W; Wh; bias], [W; bias]) when inference asks for it,
-   * so a training step does not repack them. The packs are shared out over the threads.
+   * so a training step does not repack them.
    */
   void ensurePacked(bool inference) {
-    std::vector<std::function<void()>> jobs;
+    std::vector<PackJob> jobs;
     if (!packed_) {
       for (Layer<R>& L : layers_) {
         const R* w = w_.data() + L.woff;
@@ -280,17 +289,17 @@ class Net final : public INet {
         switch (L.s.kind) {
           case L_LSTM: {
             const R* wh = w + (size_t)C * 4 * U;
-            jobs.push_back([this, &L, w, C, U] { pack(L.pW, w, C, 4 * U, 4 * U, 1); });
-            jobs.push_back([this, &L, w, C, U] { pack(L.pWT, w, 4 * U, C, 1, 4 * U); });
-            jobs.push_back([this, &L, wh, U] { pack(L.pWh, wh, U, 4 * U, 4 * U, 1); });
-            jobs.push_back([this, &L, wh, U] { pack(L.pWhT, wh, 4 * U, U, 1, 4 * U); });
+            jobs.push_back({&L.pW, w, C, 4 * U, 4 * U, 1});
+            jobs.push_back({&L.pWT, w, 4 * U, C, 1, 4 * U});
+            jobs.push_back({&L.pWh, wh, U, 4 * U, 4 * U, 1});
+            jobs.push_back({&L.pWhT, wh, 4 * U, U, 1, 4 * U});
             break;
           }
           case L_CONV1D:
           case L_DENSE: {
             const int kc = (L.s.kind == L_CONV1D ? L.s.kernel : 1) * C;
-            jobs.push_back([this, &L, w, kc, U] { pack(L.pW, w, kc, U, U, 1); });
-            jobs.push_back([this, &L, w, kc, U] { pack(L.pWT, w, U, kc, 1, U); });
+            jobs.push_back({&L.pW, w, kc, U, U, 1});
+            jobs.push_back({&L.pWT, w, U, kc, 1, U});
             break;
           }
           default:
@@ -306,19 +315,27 @@ class Net final : public INet {
         const R* w = w_.data() + L.woff;
         const int C = L.inC, U = L.s.units;
         // W, Wh and the bias lie one after another, row-major with 4U columns.
-        jobs.push_back([this, &L, w, C, U] { pack(L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1); });
-        jobs.push_back([this, &L, w, C, U] {
-          const R* bias = w + (size_t)C * 4 * U + (size_t)U * 4 * U;
-          std::vector<R> wb(w, w + (size_t)C * 4 * U);
-          wb.insert(wb.end(), bias, bias + 4 * U);
-          pack(L.pWb, wb.data(), C + 1, 4 * U, 4 * U, 1);
-        });
+        jobs.push_back({&L.pWxhb, w, C + U + 1, 4 * U, 4 * U, 1});
+        const R* bias = w + (size_t)C * 4 * U + (size_t)U * 4 * U;
+        L.wbSource.assign(w, w + (size_t)C * 4 * U);
+        L.wbSource.insert(L.wbSource.end(), bias, bias + 4 * U);
+        jobs.push_back({&L.pWb, L.wbSource.data(), C + 1, 4 * U, 4 * U, 1});
       }
       packedInference_ = true;
     }
-    const int threads = std::min<int>(pool_.size(), (int)jobs.size());
-    pool_.run(threads, [&](int p) {
-      for (size_t j = p; j < jobs.size(); j += threads) jobs[j]();
+    if (jobs.empty()) return;
+    for (const PackJob& j : jobs) j.dst->resize(k_->packed_size(j.K, j.N));
+    // Every matrix's panels are cut into one run per thread: a transpose costs several plain copies, and dealing
+    // whole matrices out in turn gave one thread every transpose while the other waited.
+    const int nr = k_->nr, threads = pool_.size();
+    pool_.run(threads, [&](int t) {
+      for (const PackJob& j : jobs) {
+        const int panels = (j.N + nr - 1) / nr;
+        const int p0 = (int)((long)panels * t / threads), p1 = (int)((long)panels * (t + 1) / threads);
+        if (p1 <= p0) continue;
+        const int n0 = p0 * nr, n1 = std::min(j.N, p1 * nr);
+        k_->pack(j.src + (long)n0 * j.cs, j.K, n1 - n0, j.rs, j.cs, j.dst->data() + (size_t)p0 * j.K * nr);
+      }
     });
   }
 

@@ -91,7 +91,7 @@ function engineLstmAeFlops(mode: Row['mode']): number {
       continue;
     }
     const forward = g * (I * inSteps + U * (T - 1));
-    const weights = g * I * inSteps + g * U * T;
+    const weights = g * I * inSteps + g * U * (T - 1); // the first step's h_{t-1} is zero
     const inputGradient = first ? 0 : g * I * inSteps;
     const recurrentGradient = g * U * (T - 1);
     total += forward + weights + inputGradient + recurrentGradient;

@@ -146,6 +146,31 @@ describe('the native engine against TensorFlow.js', () => {
     });
   }
 
+  // The engine does not zero its gradient buffers between batches (each layer's first product stores): a region
+  // left unwritten would carry the previous batch's gradient into this one.
+  for (const c of cases) {
+    test(`${c.name}: a batch's gradients are its own, whatever batch came before`, (t) => {
+      if (!nativeOrSkip(t)) return;
+      const model = c.build();
+      const spec = { loss: c.loss, target: c.target, clipNorm: 0 } as const;
+      // Two nets at the same step count (dropout masks follow it), each after a different first batch.
+      const after = (first: ReturnType<typeof batch>, n: number): Float32Array => {
+        const net = nativeNet(model, spec, { threads: 2 });
+        net.compute(first.x, first.y, n);
+        const { x, y } = batch(6, 4);
+        net.compute(x, y, 6);
+        const g = Float32Array.from(net.gradients());
+        net.dispose();
+        return g;
+      };
+      const a = after(batch(11, 2), 11);
+      const b = after(batch(7, 9), 7);
+      assert.ok(a.some((v) => v !== 0));
+      assert.deepEqual(a, b);
+      model.dispose();
+    });
+  }
+
   // Inference runs an LSTM's rows through every step a block of 64 at a time; 150 windows on two threads
   // give each thread a full block and a partial one, on both precisions.
   for (const c of cases.filter((k) => k.name.includes('LSTM'))) {
